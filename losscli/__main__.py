@@ -1,0 +1,5 @@
+"""`python -m losscli` runs the command-line tool."""
+
+from losscli.cli import main
+
+main()

@@ -1,0 +1,551 @@
+"""The command-line interface: parse options, call the core, hand the results to a renderer.
+
+Only Click is imported at start-up; numpy and Rich load inside the commands that use them, so
+`losscli --help` and shell completion stay fast. The core raises `DataError` (reported with
+exit status 1) and `OptionError` (a usage error, exit status 2); nothing else reaches the user
+as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+from click.core import ParameterSource
+from click.shell_completion import CompletionItem
+
+from losscli import __version__
+from losscli.errors import DataError, OptionError
+from losscli.losses import CATALOGUE, LESSON_LOSSES, TASKS, all_params, get_loss, loss_names
+
+if TYPE_CHECKING:
+    from losscli.data import Dataset
+    from losscli.losses import Loss
+    from losscli.sweep import Surface
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SYNTHETIC_OPTIONS = ("n", "true_w1", "true_w2", "noise", "seed", "outliers", "flip")
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn the core's errors into Click's: a one-line message and the right exit status."""
+    try:
+        yield
+    except OptionError as error:
+        raise click.BadParameter(error.message, param_hint=f"'{error.option}'") from None
+    except DataError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    """Whether the user typed this option (rather than it taking its default)."""
+    return ctx.get_parameter_source(name) in (
+        ParameterSource.COMMANDLINE,
+        ParameterSource.ENVIRONMENT,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Options shared between commands.
+
+
+def _complete_loss(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    return [
+        CompletionItem(name, help=CATALOGUE[get_loss(name).name].summary)
+        for name in loss_names()
+        if name.startswith(incomplete)
+    ]
+
+
+def loss_options(func: F) -> F:
+    """--loss (repeatable) and one option per hyper-parameter found in the catalogue."""
+    for param in reversed(all_params().values()):
+        users = ", ".join(loss.name for loss in CATALOGUE.values() if param in loss.params)
+        func = click.option(
+            param.option,
+            param.name,
+            type=float,
+            default=param.default,
+            show_default=True,
+            help=f"{param.help} ({users}; {param.range_text})",
+        )(func)
+    return click.option(
+        "--loss",
+        "-l",
+        "loss_names",
+        multiple=True,
+        metavar="NAME",
+        shell_complete=_complete_loss,
+        help="Loss to show; repeat for several panels. Default: the lesson's "
+        f"{', '.join(LESSON_LOSSES)}. See `losscli losses`.",
+    )(func)
+
+
+def data_options(func: F) -> F:
+    """--data, or the options of the lesson's synthetic generator."""
+    options = [
+        click.option(
+            "--data",
+            "data_path",
+            metavar="PATH",
+            type=click.Path(dir_okay=False, allow_dash=True),
+            help="Points to use: CSV with columns x,y (header optional) or JSON; '-' reads "
+            "standard input. Default: the lesson's synthetic data.",
+        ),
+        click.option(
+            "--n", type=int, default=40, show_default=True, help="Synthetic: number of points."
+        ),
+        click.option(
+            "--true-w1",
+            type=float,
+            default=1.5,
+            show_default=True,
+            help="Synthetic: slope of the true line.",
+        ),
+        click.option(
+            "--true-w2",
+            type=float,
+            default=0.5,
+            show_default=True,
+            help="Synthetic: intercept of the true line.",
+        ),
+        click.option(
+            "--noise",
+            type=float,
+            default=0.2,
+            show_default=True,
+            help="Synthetic: standard deviation of the Gaussian noise on y.",
+        ),
+        click.option(
+            "--seed",
+            type=int,
+            default=11,
+            show_default=True,
+            help="Synthetic: random seed (the lesson's is 11).",
+        ),
+        click.option(
+            "--outliers",
+            type=float,
+            default=0.0,
+            show_default=True,
+            help="Synthetic regression: share of points moved 3 to 6 above the line.",
+        ),
+        click.option(
+            "--flip",
+            type=float,
+            default=0.0,
+            show_default=True,
+            help="Synthetic classification: share of labels flipped.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def grid_options(func: F) -> F:
+    options = [
+        click.option(
+            "--w1-range",
+            type=(float, float),
+            default=(-2.0, 4.0),
+            show_default=True,
+            metavar="LO HI",
+            help="Range of the slope w1 (horizontal axis).",
+        ),
+        click.option(
+            "--w2-range",
+            type=(float, float),
+            default=(-2.0, 4.0),
+            show_default=True,
+            metavar="LO HI",
+            help="Range of the intercept w2 (vertical axis).",
+        ),
+        click.option(
+            "--steps",
+            type=click.IntRange(min=2),
+            default=21,
+            show_default=True,
+            help="Grid points along each axis.",
+        ),
+        click.option(
+            "--w1-steps",
+            type=click.IntRange(min=2),
+            help="Grid points along w1 (overrides --steps).",
+        ),
+        click.option(
+            "--w2-steps",
+            type=click.IntRange(min=2),
+            help="Grid points along w2 (overrides --steps).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def view_options(func: F) -> F:
+    options = [
+        click.option(
+            "--style",
+            type=click.Choice(["map", "plain"]),
+            default="map",
+            show_default=True,
+            help="map: coloured panels with axes and legend; plain: the lesson's figure, one character a cell.",
+        ),
+        click.option(
+            "--levels",
+            type=click.IntRange(1, 64),
+            help="Number of bands (default: 8 in colour, 4 otherwise, as in the lesson).",
+        ),
+        click.option(
+            "--scale",
+            type=click.Choice(["linear", "log", "quantile"]),
+            default="linear",
+            show_default=True,
+            help="How values map to bands: log and quantile show detail near the minimum.",
+        ),
+        click.option(
+            "--origin",
+            type=click.Choice(["lower", "upper"]),
+            default="lower",
+            show_default=True,
+            help="Where w2's low end is drawn (upper is the lesson's layout).",
+        ),
+        click.option(
+            "--color",
+            type=click.Choice(["auto", "always", "never"]),
+            default="auto",
+            show_default=True,
+            help="auto: colour on a terminal, none when piped or NO_COLOR is set.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def output_options(formats: Sequence[str]) -> Callable[[F], F]:
+    def decorate(func: F) -> F:
+        func = click.option(
+            "-o",
+            "--output",
+            metavar="PATH",
+            type=click.Path(dir_okay=False, writable=True),
+            help="Write to this file instead of standard output (replaced whole, never half-written).",
+        )(func)
+        return click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(list(formats)),
+            default=formats[0],
+            show_default=True,
+            help="Output format.",
+        )(func)
+
+    return decorate
+
+
+def emit(text: str, output: str | None) -> None:
+    """Write the result to `-o PATH` atomically, or to standard output."""
+    if output:
+        from losscli.output import write_atomically
+
+        write_atomically(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands.
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="losscli")
+def cli() -> None:
+    """See a loss function's surface over (w1, w2) of the line model p = w1·x + w2.
+
+    \b
+      losscli surface                      the lesson's four panels: MSE, MAE, Huber, hinge
+      losscli surface --loss huber --delta 1
+      losscli data regression > points.csv
+      losscli surface --data points.csv --loss mae --format json
+    """
+
+
+def _chosen_losses(
+    ctx: click.Context, names: Sequence[str], values: dict[str, float]
+) -> list[tuple[Loss, dict[str, float]]]:
+    """The losses to show, each with its resolved hyper-parameters; unused options refused."""
+    losses = [get_loss(name) for name in (names or LESSON_LOSSES)]
+    for name, param in all_params().items():
+        if _given(ctx, name) and not any(param in loss.params for loss in losses):
+            takers = ", ".join(loss.name for loss in CATALOGUE.values() if param in loss.params)
+            raise OptionError(
+                param.option, f"applies to {takers}, which is not among the chosen losses"
+            )
+    return [(loss, loss.resolve_params(values)) for loss in losses]
+
+
+def _datasets(
+    ctx: click.Context, data_path: str | None, synthetic: dict[str, Any]
+) -> Callable[[Loss], Dataset]:
+    """A function giving each loss its dataset: the user's file, or synthetic data for its task."""
+    from losscli import data
+
+    if data_path is not None:
+        for name in SYNTHETIC_OPTIONS:
+            if _given(ctx, name):
+                option = "--" + name.replace("_", "-")
+                raise OptionError(option, "sets up synthetic data and cannot be used with --data")
+        stdin = click.get_binary_stream("stdin")
+        loaded = data.read_source(data_path, stdin)
+        return lambda loss: loaded
+    cache: dict[str, Dataset] = {}
+
+    def for_task(loss: Loss) -> Dataset:
+        if loss.task not in cache:
+            cache[loss.task] = data.synthetic(loss.task, **synthetic)
+        return cache[loss.task]
+
+    return for_task
+
+
+@cli.command()
+@loss_options
+@data_options
+@grid_options
+@view_options
+@output_options(["text", "json", "csv"])
+@click.pass_context
+def surface(
+    ctx: click.Context,
+    loss_names: tuple[str, ...],
+    data_path: str | None,
+    w1_range: tuple[float, float],
+    w2_range: tuple[float, float],
+    steps: int,
+    w1_steps: int | None,
+    w2_steps: int | None,
+    style: str,
+    levels: int | None,
+    scale: str,
+    origin: str,
+    color: str,
+    output_format: str,
+    output: str | None,
+    **rest: Any,
+) -> None:
+    """Sweep losses over a grid of (w1, w2) and draw their surfaces side by side.
+
+    Each panel marks the grid's minimum with a star. With no --loss it shows the lesson's four
+    losses, each on the synthetic dataset its task needs. `values[i][j]` in the JSON is the
+    mean loss at w2 = w2[i], w1 = w1[j].
+    """
+    from losscli.sweep import Axis, sweep
+
+    synthetic = {name: rest.pop(name) for name in SYNTHETIC_OPTIONS}
+    with reported_errors():
+        chosen = _chosen_losses(ctx, loss_names, rest)
+        dataset_for = _datasets(ctx, data_path, synthetic)
+        if data_path is not None and not loss_names:  # hinge only where y holds labels
+            labelled = dataset_for(chosen[0][0]).is_labelled()
+            chosen = [(loss, p) for loss, p in chosen if loss.task == "regression" or labelled]
+        w1 = Axis("w1", *w1_range, w1_steps or steps)
+        w2 = Axis("w2", *w2_range, w2_steps or steps)
+        surfaces = [sweep(loss, params, dataset_for(loss), w1, w2) for loss, params in chosen]
+        _show(
+            surfaces,
+            style=style,
+            levels=levels,
+            scale=scale,
+            origin=origin,
+            color=color,
+            output_format=output_format,
+            output=output,
+        )
+
+
+def _show(
+    surfaces: list[Surface],
+    *,
+    style: str,
+    levels: int | None,
+    scale: str,
+    origin: str,
+    color: str,
+    output_format: str,
+    output: str | None,
+) -> None:
+    if output_format == "json":
+        from losscli.render.export import to_json
+
+        return emit(to_json(surfaces), output)
+    if output_format == "csv":
+        from losscli.render.export import to_csv
+
+        return emit(to_csv(surfaces), output)
+    if style == "plain":
+        from losscli.render.plain import render_plain
+
+        unicode = output is not None or _stdout_has_unicode()
+        text = render_plain(
+            surfaces, levels=levels or 4, scale=scale, origin=origin, unicode=unicode
+        )
+        return emit(text, output)
+    _print_maps(surfaces, levels=levels, scale=scale, origin=origin, color=color, output=output)
+    return None
+
+
+def _stdout_has_unicode() -> bool:
+    encoding = getattr(click.get_text_stream("stdout"), "encoding", None) or "utf-8"
+    try:
+        "░▒▓█".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _print_maps(
+    surfaces: list[Surface],
+    *,
+    levels: int | None,
+    scale: str,
+    origin: str,
+    color: str,
+    output: str | None,
+) -> None:
+    import io
+
+    from losscli.render.colormap import (
+        console_has_color,
+        console_has_unicode,
+        make_console,
+        render_maps,
+    )
+
+    buffer = io.StringIO() if output else None
+    console = make_console(color=color, file=buffer if output else click.get_text_stream("stdout"))
+    colored = console_has_color(console)
+    maps = render_maps(
+        surfaces,
+        levels=levels or (8 if colored else 4),
+        scale=scale,
+        origin=origin,
+        color=colored,
+        unicode=console_has_unicode(console),
+    )
+    console.print(maps)
+    if buffer is not None and output:
+        emit(buffer.getvalue(), output)
+
+
+@cli.command("data")
+@click.argument("task", type=click.Choice(TASKS), default="regression")
+@click.option("--n", type=int, default=40, show_default=True, help="Number of points.")
+@click.option(
+    "--true-w1", type=float, default=1.5, show_default=True, help="Slope of the true line."
+)
+@click.option(
+    "--true-w2", type=float, default=0.5, show_default=True, help="Intercept of the true line."
+)
+@click.option(
+    "--noise",
+    type=float,
+    default=0.2,
+    show_default=True,
+    help="Regression: standard deviation of the Gaussian noise on y.",
+)
+@click.option(
+    "--seed", type=int, default=11, show_default=True, help="Random seed (the lesson's is 11)."
+)
+@click.option(
+    "--outliers",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Regression: share of points moved 3 to 6 above the line.",
+)
+@click.option(
+    "--flip",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Classification: share of labels flipped.",
+)
+@output_options(["csv", "json"])
+def data_command(task: str, output_format: str, output: str | None, **synthetic: Any) -> None:
+    """Print a synthetic dataset (TASK: regression or classification) as CSV or JSON.
+
+    x is uniform in [-1, 1]. Regression: y = true_w1·x + true_w2 + Gaussian noise.
+    Classification: y = +1 where true_w1·x + true_w2 > 0, else -1. The defaults give the
+    lesson's data exactly; the output feeds `losscli surface --data`.
+    """
+    from losscli import data
+
+    with reported_errors():
+        dataset = data.synthetic(task, **synthetic)  # type: ignore[arg-type]
+        emit(data.to_json(dataset) if output_format == "json" else data.to_csv(dataset), output)
+
+
+@cli.command("losses")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+def losses_command(output_format: str) -> None:
+    """List the loss catalogue: name, task, formula and parameters."""
+    if output_format == "json":
+        import json
+
+        entries = [
+            {
+                "name": loss.name,
+                "aliases": list(loss.aliases),
+                "task": loss.task,
+                "summary": loss.summary,
+                "formula": loss.formula,
+                "gradient": loss.gradient_formula,
+                "params": [
+                    {"name": p.name, "default": p.default, "range": p.range_text}
+                    for p in loss.params
+                ],
+                "convex": loss.convex,
+                "advice": loss.advice,
+            }
+            for loss in CATALOGUE.values()
+        ]
+        click.echo(json.dumps(entries, indent=2))
+        return
+    from rich.table import Table
+
+    from losscli.render.colormap import make_console
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("loss", "task", "per-point formula", "parameters"):
+        table.add_column(column)
+    for loss in CATALOGUE.values():
+        name = loss.name + (f" ({', '.join(loss.aliases)})" if loss.aliases else "")
+        params = ", ".join(f"--{p.name} {p.default:g}" for p in loss.params) or "–"
+        table.add_row(name, loss.task, loss.formula, params)
+    make_console(file=click.get_text_stream("stdout")).print(table)
+
+
+def main() -> None:
+    """The console script's entry point."""
+    cli(prog_name="losscli")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

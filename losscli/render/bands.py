@@ -1,0 +1,69 @@
+"""Contour bands: which of `levels + 1` shades each grid cell gets.
+
+Every scale maps a value v to t in [0, 1] (0 at the surface's minimum, 1 at its maximum);
+the band is floor(t · levels), capped at `levels`, so the top band holds only the maximum.
+That is the lesson's rule, and with the linear scale it is its arithmetic to the last bit:
+band = int((v − low) / (high − low) · levels), and band 0 everywhere when all values are equal.
+
+* linear: t = (v − low) / (high − low).
+* log: bands evenly spaced in log(v − low) over `LOG_DECADES` decades below the range, so
+  the detail close to the minimum that linear bands hide shows up.
+* quantile: t is the share of cells below v, so every band covers about as many cells.
+
+Non-finite cells (an overflowing loss) get band −1.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+SCALES = ("linear", "log", "quantile")
+LOG_DECADES = 3.0
+
+
+@dataclass(frozen=True)
+class Bands:
+    """`index[i, j]` is the band of cell (i, j); band k covers values from `edges[k]` up."""
+
+    index: NDArray[np.int64]
+    edges: NDArray[np.float64]
+    levels: int
+
+
+def classify(values: NDArray[np.float64], levels: int, scale: str = "linear") -> Bands:
+    finite = np.isfinite(values)
+    if not finite.any():
+        return Bands(np.full(values.shape, -1, dtype=np.int64), np.zeros(levels + 1), levels)
+    low, high = float(values[finite].min()), float(values[finite].max())
+    span = high - low if high > low else 1.0
+    fractions = np.arange(levels + 1) / levels
+    if scale == "linear":
+        t = (values - low) / span
+        edges = low + span * fractions
+    elif scale == "log":
+        stretch = 10.0**LOG_DECADES - 1.0
+        t = np.log1p((values - low) / span * stretch) / math.log1p(stretch)
+        edges = low + span * np.expm1(fractions * math.log1p(stretch)) / stretch
+    elif scale == "quantile":
+        ordered = np.sort(values[finite])
+        t = np.searchsorted(ordered, values, side="left") / max(1, ordered.size - 1)
+        edges = ordered[np.ceil(fractions * (ordered.size - 1)).astype(np.int64)]
+    else:
+        raise ValueError(f"unknown scale {scale!r}")
+    t = np.where(values == high, 1.0, t) if high > low else np.zeros_like(values)
+    band = np.minimum(np.floor(np.where(finite, t, 0.0) * levels), levels).astype(np.int64)
+    edges[0], edges[-1] = low, high
+    return Bands(np.where(finite, band, -1), edges, levels)
+
+
+def ramp(shades: str, levels: int) -> list[str]:
+    """`levels + 1` glyphs spread over a ramp of shades, lightest first, darkest last."""
+    last = len(shades) - 1
+    return [shades[round(k * last / levels)] for k in range(levels + 1)]

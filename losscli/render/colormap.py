@@ -1,0 +1,212 @@
+"""The coloured contour map: one Rich renderable per surface, laid out side by side.
+
+A panel is the loss's title, the map (each cell two characters wide, so it looks square in a
+terminal whose cells are about twice as tall as wide), w2 ticks on the left, w1 ticks below,
+a line naming the minimum, and a legend mapping each band to its range of loss values.
+
+Colour comes from a sequential palette (viridis: dark for low loss, bright for high) on the
+cell background. Without colour (NO_COLOR, a pipe, `--color never`) cells are drawn with
+shading glyphs instead, and a terminal that cannot print the block characters gets ASCII.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from rich.columns import Columns
+from rich.console import Console, Group, RenderableType
+from rich.style import Style
+from rich.text import Text
+
+from losscli.render.bands import Bands, classify, ramp
+from losscli.render.plain import ASCII_SHADES, UNICODE_SHADES
+
+if TYPE_CHECKING:
+    from losscli.sweep import Surface
+
+VIRIDIS = (
+    "#440154", "#482878", "#3e4a89", "#31688e", "#26828e",
+    "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725",
+)  # fmt: skip
+"""Anchors of matplotlib's viridis colour map, low to high: perceptually even, colour-blind safe."""
+STAR_STYLE = Style(color="#ffffff", bold=True)
+NOT_FINITE_STYLE = Style(color="#ffffff", bgcolor="#b00020", bold=True)
+DIM = Style(dim=True)
+
+
+@dataclass(frozen=True)
+class Glyphs:
+    """The characters a map is drawn with: Unicode, or ASCII for terminals that lack it."""
+
+    shades: str
+    star: str
+    not_finite: str
+    vertical: str
+    tick_left: str
+    corner: str
+    horizontal: str
+    tick_below: str
+    dash: str
+
+
+UNICODE = Glyphs(UNICODE_SHADES, "★", "!", "│", "┤", "└", "─", "┬", "–")
+ASCII = Glyphs(ASCII_SHADES, "*", "!", "|", "+", "+", "-", "+", "-")
+
+
+def palette(levels: int) -> list[str]:
+    """`levels + 1` colours evenly spread along viridis, as hex strings."""
+    anchors = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in VIRIDIS], float)
+    where = np.linspace(0, len(VIRIDIS) - 1, levels + 1)
+    rgb = np.stack([np.interp(where, np.arange(len(VIRIDIS)), anchors[:, k]) for k in range(3)])
+    return ["#{:02x}{:02x}{:02x}".format(*np.rint(col).astype(int)) for col in rgb.T]
+
+
+def fmt(value: float, digits: int = 3) -> str:
+    """A loss value or tick in a few significant digits."""
+    return f"{value:.{digits}g}"
+
+
+def render_maps(
+    surfaces: Sequence[Surface],
+    *,
+    levels: int,
+    scale: str,
+    origin: str,
+    color: bool,
+    unicode: bool,
+) -> RenderableType:
+    """All panels, wrapping to the console's width."""
+    glyphs = UNICODE if unicode else ASCII
+    panels = [_panel(s, levels, scale, origin, color, glyphs) for s in surfaces]
+    return Columns(panels, padding=(1, 3))
+
+
+def _panel(
+    surface: Surface, levels: int, scale: str, origin: str, color: bool, glyphs: Glyphs
+) -> RenderableType:
+    bands = classify(surface.values, levels, scale)
+    colours = palette(levels)
+    shades = ramp(glyphs.shades, levels)
+    rows, cols = surface.values.shape
+    order = range(rows - 1, -1, -1) if origin == "lower" else range(rows)
+    ticks = _ticks(rows)
+    labels = {r: fmt(surface.w2[r]) for r in ticks}
+    margin = max(len(label) for label in labels.values()) + 1
+
+    def cell(band: int) -> Text:
+        if band < 0:
+            return Text(glyphs.not_finite * 2, NOT_FINITE_STYLE)
+        if color:
+            return Text("  ", Style(bgcolor=colours[band]))
+        return Text(shades[band] * 2)
+
+    lines = [Text(surface.title, style="bold"), Text("w2".rjust(margin - 1), DIM)]
+    minimum = surface.minimum
+    for r in order:
+        line = Text(labels.get(r, "").rjust(margin - 1) + " ", DIM)
+        line.append(glyphs.tick_left if r in labels else glyphs.vertical, DIM)
+        for c in range(cols):
+            if minimum is not None and (r, c) == (minimum.row, minimum.col):
+                background = Style(bgcolor=colours[int(bands.index[r, c])])
+                style = STAR_STYLE + background if color else STAR_STYLE
+                line.append(glyphs.star + " ", style)
+            else:
+                line.append_text(cell(int(bands.index[r, c])))
+        lines.append(line)
+    lines += _w1_axis(surface, margin, glyphs)
+    lines.append(_minimum_line(surface))
+    lines.append(_legend(bands, colours, shades, color, glyphs, width=margin + 1 + 2 * cols))
+    return Group(*lines)
+
+
+def _ticks(count: int) -> list[int]:
+    """Indices to label on an axis: both ends and the middle (and quarters on long axes)."""
+    parts = 4 if count >= 17 and (count - 1) % 4 == 0 else 2
+    return sorted({round(k * (count - 1) / parts) for k in range(parts + 1)})
+
+
+def _w1_axis(surface: Surface, margin: int, glyphs: Glyphs) -> list[Text]:
+    """The rule under the map with a tick under each labelled column, and the labels."""
+    cols = len(surface.w1)
+    rule = [glyphs.horizontal] * (2 * cols)
+    numbers = [" "] * (2 * cols + 8)
+    for c in _ticks(cols):
+        rule[2 * c] = glyphs.tick_below
+        label = fmt(surface.w1[c])
+        if c == 0:
+            start = 0
+        elif c == cols - 1:
+            start = max(0, 2 * c + 1 - len(label))
+        else:
+            start = 2 * c - len(label) // 2
+        numbers[start : start + len(label)] = label
+    axis = Text(" " * margin + glyphs.corner + "".join(rule), DIM)
+    labels = Text("w1".rjust(margin - 1) + "  " + "".join(numbers).rstrip(), DIM)
+    return [axis, labels]
+
+
+def _minimum_line(surface: Surface) -> Text:
+    minimum = surface.minimum
+    if minimum is None:
+        return Text("no finite value on this grid", style="bold red")
+    text = Text("min ")
+    text.append(fmt(minimum.value, 4), style="bold")
+    text.append(f" at w1 = {fmt(minimum.w1, 4)}, w2 = {fmt(minimum.w2, 4)}")
+    return text
+
+
+def _legend(
+    bands: Bands, colours: list[str], shades: list[str], color: bool, glyphs: Glyphs, width: int
+) -> Text:
+    """Each band's swatch and range of values, wrapped to the panel's width."""
+    lines, line = [], Text()
+    for band in range(bands.levels + 1):
+        low, high = bands.edges[band], bands.edges[min(band + 1, bands.levels)]
+        span = fmt(low) if band == bands.levels else f"{fmt(low)}{glyphs.dash}{fmt(high)}"
+        item = Text()
+        if color:
+            item.append("  ", Style(bgcolor=colours[band]))
+        else:  # a blank glyph needs brackets to be seen
+            item.append(shades[band] * 2 if shades[band] != " " else "[]")
+        item.append(" " + span, DIM)
+        if line and line.cell_len + 2 + item.cell_len > width:
+            lines.append(line)
+            line = Text()
+        if line:
+            line.append("  ")
+        line.append_text(item)
+    lines.append(line)
+    return Text("\n").join(lines)
+
+
+def make_console(
+    *, color: str = "auto", stderr: bool = False, file: object = None, width: int | None = None
+) -> Console:
+    """The one place a Console is built: colour decided per stream, with an explicit override.
+
+    `auto` leaves the choice to Rich, which honours NO_COLOR, FORCE_COLOR, TERM=dumb and
+    whether the stream is a terminal; `always` forces colour, `never` turns it off.
+    """
+    options: dict[str, object] = {"stderr": stderr, "width": width, "highlight": False}
+    if file is not None:
+        options["file"] = file
+    if color == "always":
+        options["force_terminal"] = True
+    elif color == "never":
+        options["color_system"] = None
+    return Console(**options)  # type: ignore[arg-type]
+
+
+def console_has_color(console: Console) -> bool:
+    return console.color_system is not None and not console.no_color
+
+
+def console_has_unicode(console: Console) -> bool:
+    try:
+        ("".join(UNICODE_SHADES) + "★┤└┬–").encode(console.encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True

@@ -1,0 +1,71 @@
+"""Surfaces for other tools: one strict-JSON document, or long-form CSV.
+
+JSON floats are written with Python's repr, so they read back to the same float64. Non-finite
+values (an overflowing loss) are written as null, never as the NaN/Infinity tokens that strict
+JSON parsers such as jq's reject.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from losscli import __version__
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from losscli.sweep import Surface
+
+
+def _nullable(values: NDArray[np.float64]) -> Any:
+    """Nested lists of floats, with None where a value is not finite."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return values.tolist()
+    return np.where(finite, values, None).tolist()
+
+
+def surface_record(surface: Surface) -> dict[str, Any]:
+    minimum = surface.minimum
+    return {
+        "loss": surface.loss.name,
+        "params": dict(surface.params),
+        "task": surface.loss.task,
+        "method": surface.method,
+        "w1": surface.w1.tolist(),
+        "w2": surface.w2.tolist(),
+        "values": _nullable(surface.values),
+        "minimum": None
+        if minimum is None
+        else {
+            "w1": minimum.w1,
+            "w2": minimum.w2,
+            "value": minimum.value,
+            "row": minimum.row,
+            "col": minimum.col,
+        },
+        "data": surface.data.origin,
+    }
+
+
+def to_json(surfaces: Sequence[Surface]) -> str:
+    document = {"version": __version__, "surfaces": [surface_record(s) for s in surfaces]}
+    return json.dumps(document, allow_nan=False) + "\n"
+
+
+def to_csv(surfaces: Sequence[Surface]) -> str:
+    """Header `loss,w1,w2,value`, one row a cell, rows in the order of `values[i][j]`."""
+    lines = ["loss,w1,w2,value\n"]
+    for surface in surfaces:
+        rows, cols = surface.values.shape
+        w1 = np.tile(surface.w1, rows).tolist()
+        w2 = np.repeat(surface.w2, cols).tolist()
+        prefix = surface.loss.name + ","
+        lines += map(
+            lambda a, b, v: f"{prefix}{a!r},{b!r},{v!r}\n", w1, w2, surface.values.ravel().tolist()
+        )
+    return "".join(lines)
