@@ -8,7 +8,6 @@ as a traceback.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -95,7 +94,7 @@ def data_options(func: F) -> F:
             "--data",
             "data_path",
             metavar="PATH",
-            type=click.Path(dir_okay=False, allow_dash=True),
+            type=click.Path(allow_dash=True),
             help="Points to use: CSV with columns x,y (header optional) or JSON; '-' reads "
             "standard input. Default: the lesson's synthetic data.",
         ),
@@ -198,7 +197,8 @@ def view_options(func: F) -> F:
             type=click.Choice(["map", "plain"]),
             default="map",
             show_default=True,
-            help="map: coloured panels with axes and legend; plain: the lesson's figure, one character a cell.",
+            help="map: coloured panels with axes and legend; "
+            "plain: the lesson's figure, one character a cell.",
         ),
         click.option(
             "--levels",
@@ -239,7 +239,8 @@ def output_options(formats: Sequence[str]) -> Callable[[F], F]:
             "--output",
             metavar="PATH",
             type=click.Path(dir_okay=False, writable=True),
-            help="Write to this file instead of standard output (replaced whole, never half-written).",
+            help="Write to this file instead of standard output "
+            "(replaced whole, never half-written).",
         )(func)
         return click.option(
             "--format",
@@ -327,6 +328,7 @@ def _datasets(
 @click.pass_context
 def surface(
     ctx: click.Context,
+    /,
     loss_names: tuple[str, ...],
     data_path: str | None,
     w1_range: tuple[float, float],
@@ -547,5 +549,5 @@ def main() -> None:
     cli(prog_name="losscli")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+if __name__ == "__main__":
+    main()

@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -123,7 +124,7 @@ def _chosen(n: int, fraction: float, seed: int, purpose: int) -> Array:
     stream, so they change only the points they pick.
     """
     rng = np.random.default_rng([seed, purpose])
-    count = int(math.floor(fraction * n + 0.5))
+    count = math.floor(fraction * n + 0.5)
     chosen: Array = np.sort(rng.choice(n, size=count, replace=False))
     return chosen
 
@@ -139,10 +140,9 @@ def synthetic_regression(
 ) -> Dataset:
     """y = true_w1·x + true_w2 + N(0, noise²), x ~ U(−1, 1); `outliers` of the points shifted up."""
     _check_synthetic(n, noise, seed, outliers, "--outliers")
-    draws = _python_random_stream(seed).random_sample(_regression_draws(n))
     pairs = (n + 1) // 2
-    # Per pair of points the lesson draws: x_even, angle, radius, x_odd.
-    block = draws[: 4 * pairs].reshape(pairs, 4)
+    # Per pair of points the lesson draws: x_even, angle, radius, x_odd (unused when n is odd).
+    block = _python_random_stream(seed).random_sample(4 * pairs).reshape(pairs, 4)
     angle = block[:, 1] * (2.0 * math.pi)
     radius = np.sqrt(-2.0 * np.log(1.0 - block[:, 2]))
     x = np.empty(n)
@@ -291,9 +291,11 @@ def _parse_csv(text: str, name: str) -> tuple[Array, Array, Callable[[int], str]
 
     body = lines[body_start:]
     try:
-        table = np.loadtxt(
-            body, delimiter=",", usecols=columns, ndmin=2, quotechar='"', dtype=np.float64
-        )
+        with warnings.catch_warnings():  # an empty body is reported below, not warned about
+            warnings.simplefilter("ignore", UserWarning)
+            table = np.loadtxt(
+                body, delimiter=",", usecols=columns, ndmin=2, quotechar='"', dtype=np.float64
+            )
     except ValueError:
         raise _csv_error(body, body_start, columns, name) from None
     return table[:, 0].copy(), table[:, 1].copy(), locate
@@ -306,7 +308,7 @@ def _csv_error(body: list[str], offset: int, columns: tuple[int, int], name: str
         where = f"{name} line {index + offset + 1}"
         if len(cells) <= max(columns):
             return DataError(f"{where}: expected {max(columns) + 1} columns, found {len(cells)}")
-        for label, column in zip(("x", "y"), columns):
+        for label, column in zip(("x", "y"), columns, strict=True):
             if not _is_number(cells[column]):
                 return DataError(f"{where}: {label} is not a number: {cells[column]!r}")
     return DataError(f"{name}: not a readable CSV of numbers")

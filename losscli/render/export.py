@@ -26,7 +26,9 @@ def _nullable(values: NDArray[np.float64]) -> Any:
     finite = np.isfinite(values)
     if finite.all():
         return values.tolist()
-    return np.where(finite, values, None).tolist()
+    boxed = values.astype(object)
+    boxed[~finite] = None
+    return boxed.tolist()
 
 
 def surface_record(surface: Surface) -> dict[str, Any]:

@@ -37,7 +37,7 @@ def render_plain(
     width = len(surfaces[0].w1)
     titles = GAP.join(s.loss.title(s.params, defaults=False).ljust(width) for s in surfaces)
     lines = [titles.rstrip()]
-    lines += [GAP.join(row).rstrip() for row in zip(*panels)]
+    lines += [GAP.join(row).rstrip() for row in zip(*panels, strict=True)]
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,24 @@
+"""Shared test helpers: the lesson's fixtures and a CliRunner shortcut."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from losscli.cli import cli
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def invoke():
+    """Run losscli in-process; returns Click's Result (stdout and stderr kept apart)."""
+
+    def run(
+        *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None
+    ) -> Result:
+        return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+
+    return run

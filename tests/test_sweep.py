@@ -1,0 +1,100 @@
+"""The sweep: layout values[i][j] = L(w1[j], w2[i]), blocked evaluation, first minimum."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import losscli.sweep as sweep_module
+from losscli.data import Dataset, synthetic_regression
+from losscli.errors import OptionError
+from losscli.losses import get_loss
+from losscli.sweep import Axis, sweep
+
+
+def lesson_loop_mse(xs, ys, w1s, w2s):
+    """The lesson's compute_loss_surface with its mse_loss: plain Python loops, rows are w2."""
+    surface = []
+    for w2 in w2s:
+        row = []
+        for w1 in w1s:
+            total = 0.0
+            for x, y in zip(xs, ys, strict=True):
+                error = w1 * x + w2 - y
+                total += error * error
+            row.append(total / len(xs))
+        surface.append(row)
+    return surface
+
+
+def dataset(x, y) -> Dataset:
+    return Dataset(np.asarray(x, float), np.asarray(y, float), "test", {"kind": "test"})
+
+
+def test_rows_are_w2_and_columns_are_w1_on_a_non_square_grid():
+    data = synthetic_regression(n=13, seed=2)
+    w1, w2 = Axis("w1", -1.0, 3.0, 5), Axis("w2", 0.0, 2.0, 3)
+    result = sweep(get_loss("mse"), {}, data, w1, w2)
+    assert result.values.shape == (3, 5)
+    expected = lesson_loop_mse(
+        data.x.tolist(), data.y.tolist(), w1.values.tolist(), w2.values.tolist()
+    )
+    np.testing.assert_allclose(result.values, expected, rtol=1e-13)
+
+
+def test_a_single_point_surface_by_hand():
+    # One point (x=2, y=1): mse at (w1, w2) = (2·w1 + w2 − 1)². Axes [0, 1] × [0, 1], 2 steps.
+    result = sweep(
+        get_loss("mse"), {}, dataset([2.0], [1.0]), Axis("w1", 0, 1, 2), Axis("w2", 0, 1, 2)
+    )
+    # rows w2 = 0, 1; cols w1 = 0, 1: (−1)², (1)², (0)², (2)²
+    assert result.values.tolist() == [[1.0, 1.0], [0.0, 4.0]]
+    assert (result.minimum.row, result.minimum.col, result.minimum.value) == (1, 0, 0.0)
+
+
+def test_blocking_does_not_change_values(monkeypatch):
+    data = synthetic_regression(n=50, seed=8)
+    w1, w2 = Axis("w1", -2, 4, 17), Axis("w2", -2, 4, 9)
+    whole = sweep(get_loss("huber"), {"delta": 0.5}, data, w1, w2).values
+    monkeypatch.setattr(sweep_module, "BLOCK_ELEMENTS", 7)  # one cell a block, ragged edges
+    assert np.array_equal(sweep(get_loss("huber"), {"delta": 0.5}, data, w1, w2).values, whole)
+
+
+def test_minimum_is_the_first_in_row_major_order():
+    # hinge on points far on their sides is 0 over a whole region: argmin picks the first cell.
+    data = dataset([1.0, -1.0], [1.0, -1.0])
+    result = sweep(get_loss("hinge"), {}, data, Axis("w1", 2, 4, 3), Axis("w2", -0.5, 0.5, 3))
+    assert np.all(result.values == 0.0)
+    assert (result.minimum.row, result.minimum.col) == (0, 0)
+
+
+def test_non_finite_values_are_skipped_by_the_minimum():
+    result = sweep(
+        get_loss("mse"), {}, dataset([1.0], [0.0]), Axis("w1", 0, 1, 2), Axis("w2", 0, 1, 2)
+    )
+    values = result.values.copy()
+    values[0, 0] = np.nan
+    patched = type(result)(result.loss, result.params, result.data, result.w1, result.w2, values)
+    assert (patched.minimum.row, patched.minimum.col) == (
+        0,
+        1,
+    )  # (1·1 + 0 − 0)² = 1 is smallest left
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "message"),
+    [
+        (("w1", 4.0, -2.0, 21), "--w1-range", "LO must be below HI, got 4 -2"),
+        (("w2", 1.0, 1.0, 21), "--w2-range", "LO must be below HI, got 1 1"),
+        (("w1", 0.0, float("inf"), 21), "--w1-range", "must be finite numbers, got 0 inf"),
+        (("w2", 0.0, 1.0, 1), "--w2-steps", "must be at least 2, got 1"),
+    ],
+)
+def test_axes_are_checked(args, option, message):
+    with pytest.raises(OptionError) as error:
+        Axis(*args)
+    assert (error.value.option, error.value.message) == (option, message)
+
+
+def test_axis_values_are_numpys_linspace():
+    assert Axis("w1", -2, 4, 21).values.tolist() == np.linspace(-2, 4, 21).tolist()
