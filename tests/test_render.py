@@ -55,11 +55,11 @@ def test_constant_surface_is_band_zero_everywhere():
 
 
 def test_log_bands_resolve_values_near_the_minimum():
-    values = np.array([0.0, 0.001, 0.01, 0.1, 1.0])
-    # three decades below the range, 3 levels: edges at 0, 0.009, 0.099, 1 (by (10^k − 1)/999)
-    bands = classify(values, 3, "log")
-    assert bands.index.tolist() == [0, 0, 1, 2, 3]
-    np.testing.assert_allclose(bands.edges, [0.0, 9 / 999, 99 / 999, 1.0], rtol=1e-12)
+    values = np.array([0.0, 0.01, 0.1, 1.0])
+    # two decades below the range, 2 levels: t = log1p(99·v) / log(100), edges (10^k − 1) / 99
+    bands = classify(values, 2, "log")
+    assert bands.index.tolist() == [0, 0, 1, 2]  # t(0.01) = 0.149, t(0.1) = 0.519
+    np.testing.assert_allclose(bands.edges, [0.0, 9 / 99, 1.0], rtol=1e-12)
 
 
 def test_quantile_bands_hold_equal_shares_of_cells():

@@ -6,7 +6,7 @@ That is the lesson's rule, and with the linear scale it is its arithmetic to the
 band = int((v − low) / (high − low) · levels), and band 0 everywhere when all values are equal.
 
 * linear: t = (v − low) / (high − low).
-* log: bands evenly spaced in log(v − low) over `LOG_DECADES` decades below the range, so
+* log: bands evenly spaced in log(v − low) over `LOG_DECADES` decades below the range (two), so
   the detail close to the minimum that linear bands hide shows up.
 * quantile: t is the share of cells below v, so every band covers about as many cells.
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 SCALES = ("linear", "log", "quantile")
-LOG_DECADES = 3.0
+LOG_DECADES = 2.0
 
 
 @dataclass(frozen=True)
