@@ -8,6 +8,7 @@ as a traceback.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -306,7 +307,7 @@ def _datasets(
             if _given(ctx, name):
                 option = "--" + name.replace("_", "-")
                 raise OptionError(option, "sets up synthetic data and cannot be used with --data")
-        stdin = click.get_binary_stream("stdin")
+        stdin = sys.stdin.buffer
         loaded = data.read_source(data_path, stdin)
         return lambda loss: loaded
     cache: dict[str, Dataset] = {}
@@ -407,7 +408,7 @@ def _show(
 
 
 def _stdout_has_unicode() -> bool:
-    encoding = getattr(click.get_text_stream("stdout"), "encoding", None) or "utf-8"
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     try:
         "░▒▓█".encode(encoding)
     except (UnicodeEncodeError, LookupError):
@@ -434,7 +435,7 @@ def _print_maps(
     )
 
     buffer = io.StringIO() if output else None
-    console = make_console(color=color, file=buffer if output else click.get_text_stream("stdout"))
+    console = make_console(color=color, file=buffer if output else sys.stdout)
     colored = console_has_color(console)
     maps = render_maps(
         surfaces,
@@ -541,7 +542,7 @@ def losses_command(output_format: str) -> None:
         name = loss.name + (f" ({', '.join(loss.aliases)})" if loss.aliases else "")
         params = ", ".join(f"--{p.name} {p.default:g}" for p in loss.params) or "–"
         table.add_row(name, loss.task, loss.formula, params)
-    make_console(file=click.get_text_stream("stdout")).print(table)
+    make_console(file=sys.stdout).print(table)
 
 
 def main() -> None:
