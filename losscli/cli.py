@@ -8,6 +8,7 @@ as a traceback.
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -546,8 +547,23 @@ def losses_command(output_format: str) -> None:
 
 
 def main() -> None:
-    """The console script's entry point."""
-    cli(prog_name="losscli")
+    """The console script: Unix conventions for pipes and Ctrl-C around the Click group.
+
+    A reader that closes the pipe early (`losscli data --n 1000000 | head -1`) ends losscli
+    quietly by SIGPIPE, as it ends `cat` or `yes`; Ctrl-C prints "interrupted" on stderr and
+    exits with status 130, the shell's code for SIGINT.
+    """
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        status = cli.main(prog_name="losscli", standalone_mode=False)
+    except click.exceptions.Abort:  # Click's name for KeyboardInterrupt and EOF at a prompt
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    sys.exit(status if isinstance(status, int) else 0)
 
 
 if __name__ == "__main__":

@@ -257,3 +257,66 @@ def test_python_dash_m_runs_without_numpy_for_help():
         [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ
     )
     assert result.stdout.splitlines()[-1] == "False False"
+
+
+def run_main(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
+    """The installed entry point (main), as a shell runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "losscli", *args], capture_output=True, text=True, **kwargs
+    )
+
+
+def test_a_closed_pipe_ends_quietly_like_other_unix_tools():
+    producer = subprocess.Popen(
+        [sys.executable, "-m", "losscli", "data", "--n", "300000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert producer.stdout.readline() == b"x,y\n"
+    producer.stdout.close()  # what `| head -1` does
+    assert (
+        producer.wait() == -13
+    )  # ended by SIGPIPE, as `yes | head -1` ends yes (status 141 in a shell)
+    assert producer.stderr.read() == b""
+
+
+def test_entry_point_exit_statuses():
+    assert run_main("--help").returncode == 0
+    usage = run_main("surface", "--steps", "1")
+    assert (
+        usage.returncode == 2
+        and usage.stderr.splitlines()[-1]
+        == "Error: Invalid value for '--steps': 1 is not in the range x>=2."
+    )
+    data = run_main("surface", "--data", "/nonexistent/points.csv")
+    assert (data.returncode, data.stderr) == (1, "Error: /nonexistent/points.csv: no such file\n")
+
+
+def test_ctrl_c_prints_interrupted_exits_130_and_leaves_no_file(tmp_path):
+    import signal
+    import time
+
+    target = tmp_path / "grid.json"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "losscli",
+            "surface",
+            "--steps",
+            "4000",
+            "--loss",
+            "mae",
+            "--format",
+            "json",
+            "-o",
+            str(target),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)  # well inside the sweep, which takes several seconds
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    assert process.stderr.read().strip() == "interrupted"
+    assert list(tmp_path.iterdir()) == []
