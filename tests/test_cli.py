@@ -297,26 +297,11 @@ def test_ctrl_c_prints_interrupted_exits_130_and_leaves_no_file(tmp_path):
     import time
 
     target = tmp_path / "grid.json"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "losscli",
-            "surface",
-            "--steps",
-            "4000",
-            "--loss",
-            "mae",
-            "--format",
-            "json",
-            "-o",
-            str(target),
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(1.5)  # well inside the sweep, which takes several seconds
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=60) == 130
-    assert process.stderr.read().strip() == "interrupted"
+    command = [sys.executable, "-m", "losscli", "surface", "--steps", "4000", "--loss", "mae"]
+    command += ["--format", "json", "-o", str(target)]
+    with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as process:
+        time.sleep(1.5)  # well inside the sweep, which takes several seconds
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 130
+        assert process.stderr.read().strip() == "interrupted"
     assert list(tmp_path.iterdir()) == []
