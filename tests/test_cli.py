@@ -6,8 +6,10 @@ import csv
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -267,17 +269,13 @@ def run_main(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_closed_pipe_ends_quietly_like_other_unix_tools():
-    producer = subprocess.Popen(
-        [sys.executable, "-m", "losscli", "data", "--n", "300000"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert producer.stdout.readline() == b"x,y\n"
-    producer.stdout.close()  # what `| head -1` does
-    assert (
-        producer.wait() == -13
-    )  # ended by SIGPIPE, as `yes | head -1` ends yes (status 141 in a shell)
-    assert producer.stderr.read() == b""
+    command = [sys.executable, "-m", "losscli", "data", "--n", "300000"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as producer:
+        assert producer.stdout.readline() == b"x,y\n"
+        producer.stdout.close()  # what `| head -1` does
+        # killed by SIGPIPE, as `yes | head -1` kills yes (status 141 in a shell)
+        assert producer.wait() == -13
+        assert producer.stderr.read() == b""
 
 
 def test_entry_point_exit_statuses():
@@ -293,9 +291,6 @@ def test_entry_point_exit_statuses():
 
 
 def test_ctrl_c_prints_interrupted_exits_130_and_leaves_no_file(tmp_path):
-    import signal
-    import time
-
     target = tmp_path / "grid.json"
     command = [sys.executable, "-m", "losscli", "surface", "--steps", "4000", "--loss", "mae"]
     command += ["--format", "json", "-o", str(target)]
