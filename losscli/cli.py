@@ -382,9 +382,8 @@ def surface(
     losses, each on the synthetic dataset its task needs. `values[i][j]` in the JSON is the
     mean loss at w2 = w2[i], w1 = w1[j].
     """
-    from losscli.sweep import Axis, sweep
-
     from losscli.datasets import get_dataset
+    from losscli.sweep import Axis, sweep
 
     synthetic = {name: rest.pop(name) for name in SYNTHETIC_OPTIONS}
     dataset_name = rest.pop("dataset_name")
@@ -527,6 +526,7 @@ def _print_maps(
 @click.pass_context
 def data_command(
     ctx: click.Context,
+    /,
     task: Task,
     dataset_name: str | None,
     output_format: str,
@@ -657,6 +657,7 @@ def losses_command(name: str | None, output_format: str) -> None:
 @click.pass_context
 def eval_command(
     ctx: click.Context,
+    /,
     loss_names: tuple[str, ...],
     w1: float,
     w2: float,

@@ -101,9 +101,7 @@ _SYMBOLS = {
     ast.In: "in",
     ast.NotIn: "not in",
 }
-ALLOWED = (
-    "numbers, p, y (or t), + - * / **, comparisons, and the functions " + ", ".join(FUNCTIONS)
-)
+ALLOWED = "numbers, p, y (or t), + - * / **, comparisons, and the functions " + ", ".join(FUNCTIONS)
 
 _LARGEST = 1.7976931348623157e308
 """The largest float64: an integer literal beyond it reads as inf, like a float literal."""
@@ -204,7 +202,7 @@ def _compile_compare(node: ast.Compare, names: set[str], depth: int) -> Node:
     def compare(env: dict[str, Any]) -> Any:
         values = [operand(env) for operand in operands]
         result = np.float64(1.0)
-        for test, left, right in zip(tests, values, values[1:]):
+        for test, left, right in zip(tests, values[:-1], values[1:], strict=True):
             result = result * np.asarray(test(left, right), dtype=np.float64)
         return result
 
@@ -239,9 +237,7 @@ def formula_loss(formula: str) -> Loss:
     """The catalogue entry for `expr:FORMULA`: a per-point loss, mean over points."""
     evaluate, names = parse(formula)
     if "y" in names and "t" in names:
-        raise OptionError(
-            "--loss", "expr: use y (a regression target) or t (a ±1 label), not both"
-        )
+        raise OptionError("--loss", "expr: use y (a regression target) or t (a ±1 label), not both")
     task: Task = "classification" if "t" in names else "regression"
     target = "t" if task == "classification" else "y"
     text = formula.strip()
@@ -272,5 +268,3 @@ def formula_loss(formula: str) -> Loss:
         convex=False,
         advice="Unknown: convexity and stability are whatever the formula makes them.",
     )
-
-

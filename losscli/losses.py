@@ -322,7 +322,8 @@ def exponential_gradient(p: Array, t: Array) -> Array:
 
 def zero_one(p: Array, t: Array) -> Array:
     """1 for a misclassified point (the prediction is +1 where p > 0, else −1), else 0."""
-    return (np.where(p > 0.0, 1.0, -1.0) != t).astype(np.float64)
+    wrong: Array = (np.where(p > 0.0, 1.0, -1.0) != t).astype(np.float64)
+    return wrong
 
 
 def zero_one_gradient(p: Array, t: Array) -> Array:
@@ -335,7 +336,8 @@ def dice(p: Array, t: Array) -> Array:
     y01 = (t + 1.0) / 2.0
     overlap = 2.0 * (y01 * q).sum(axis=-1) + 1.0
     total = y01.sum(axis=-1) + q.sum(axis=-1) + 1.0
-    return 1.0 - overlap / total
+    loss: Array = 1.0 - overlap / total
+    return loss
 
 
 def dice_gradient(p: Array, t: Array) -> Array:
@@ -344,13 +346,16 @@ def dice_gradient(p: Array, t: Array) -> Array:
     overlap = 2.0 * (y01 * q).sum(axis=-1, keepdims=True) + 1.0
     total = y01.sum(axis=-1, keepdims=True) + q.sum(axis=-1, keepdims=True) + 1.0
     d_score = (2.0 * y01 * total - overlap) / (total * total)  # d(overlap/total)/dq_i
-    return -d_score * q * (1.0 - q)
+    gradient: Array = -d_score * q * (1.0 - q)
+    return gradient
 
 
 # ---------------------------------------------------------------------------------------------
 # The registry.
 
 CATALOGUE: dict[str, Loss] = {}
+"""Every loss by name: the lesson's four first, then the rest, regression before
+classification."""
 _ALIASES: dict[str, str] = {}
 _PARAMS: dict[str, Param] = {}
 PLUGIN_PROBLEMS: dict[str, str] = {}
@@ -414,7 +419,22 @@ _register(
         gradient=huber_gradient,
         params=(Param("delta", 1.0, "Huber's switch from squared to absolute error.", low=0.0),),
         advice="Use it for regression with some outliers: a smooth bowl near the answer, "
-        "gentle ramps far out; pick delta on the scale of ordinary errors.",
+        "gentle ramps far out, delta on the scale of ordinary errors; avoid it on clean data, "
+        "where MSE gives the same fit with no delta to pick.",
+    )
+)
+_register(
+    Loss(
+        name="hinge",
+        label="Hinge",
+        task="classification",
+        summary="Hinge: zero once a point is on its side by a margin of 1; a flat plateau.",
+        formula="max(0, 1 − t·p),  t = ±1",
+        gradient_formula="−t if t·p < 1, else 0",
+        value=hinge,
+        gradient=hinge_gradient,
+        advice="Use it for max-margin classifiers (SVMs); avoid plain gradient descent on it, "
+        "which freezes on the plateau where the gradient is exactly zero.",
     )
 )
 _register(
@@ -463,20 +483,6 @@ _register(
         advice="Use it to predict a bound rather than a centre (tau = 0.9: a line 90% of "
         "points lie below), or uneven costs of over- and under-prediction; avoid it when "
         "you want the mean.",
-    )
-)
-_register(
-    Loss(
-        name="hinge",
-        label="Hinge",
-        task="classification",
-        summary="Hinge: zero once a point is on its side by a margin of 1; a flat plateau.",
-        formula="max(0, 1 − t·p),  t = ±1",
-        gradient_formula="−t if t·p < 1, else 0",
-        value=hinge,
-        gradient=hinge_gradient,
-        advice="Use it for max-margin classifiers (SVMs); avoid plain gradient descent on it, "
-        "which freezes on the plateau where the gradient is exactly zero.",
     )
 )
 _register(
