@@ -331,7 +331,9 @@ def _datasets(
     typed = [name for name in SYNTHETIC_OPTIONS if _given(ctx, name)]
     if data_path is not None:
         if dataset_name is not None:
-            raise OptionError("--dataset", "names a built-in dataset; use --data or --dataset")
+            raise OptionError(
+                "--dataset", "cannot be used with --data: choose one source of points"
+            )
         for name in typed:
             option = "--" + name.replace("_", "-")
             raise OptionError(option, "sets up synthetic data and cannot be used with --data")
