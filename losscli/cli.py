@@ -490,7 +490,11 @@ def _print_maps(
         emit(buffer.getvalue(), output)
 
 
-@cli.command("data")
+@cli.command(
+    "data",
+    epilog="Built-in datasets:\n\n"
+    + "\n\n".join(f"{name}: {entry.description}" for name, entry in DATASETS.items()),
+)
 @click.argument("task", type=click.Choice(TASKS), default="regression")
 @dataset_option
 @click.option("--n", type=int, default=40, show_default=True, help="Number of points.")
@@ -536,15 +540,11 @@ def data_command(
     **synthetic: Any,
 ) -> None:
     """Print a dataset as CSV or JSON: the lesson's synthetic data for TASK (regression or
-    classification), or a built-in set with --dataset.
+    classification), or a built-in set with --dataset (TASK then defaults to its own).
 
-    \b
     Synthetic data: x is uniform in [-1, 1]. Regression: y = true_w1·x + true_w2 + Gaussian
     noise. Classification: y = +1 where true_w1·x + true_w2 > 0, else -1. The defaults give
     the lesson's data exactly; the output feeds `losscli surface --data`.
-
-    \b
-    Built-in datasets (TASK defaults to the dataset's own):
     """
     from losscli import data, datasets
 
@@ -560,11 +560,6 @@ def data_command(
                 raise OptionError("TASK", f"{builtin.name} is a {builtin.tasks[0]} dataset")
             dataset = datasets.load(builtin.name, task, task, synthetic, typed)
         emit(data.to_json(dataset) if output_format == "json" else data.to_csv(dataset), output)
-
-
-data_command.help = (data_command.help or "") + "".join(
-    f"\n  {name:<11} {entry.description}" for name, entry in DATASETS.items()
-)
 
 
 def _loss_record(loss: Loss) -> dict[str, Any]:
