@@ -334,8 +334,8 @@ def _datasets(
             raise OptionError(
                 "--dataset", "cannot be used with --data: choose one source of points"
             )
-        for name in typed:
-            option = "--" + name.replace("_", "-")
+        if typed:
+            option = "--" + typed[0].replace("_", "-")
             raise OptionError(option, "sets up synthetic data and cannot be used with --data")
         stdin = sys.stdin.buffer
         loaded = data.read_source(data_path, stdin)

@@ -11,7 +11,7 @@ single-task dataset is a usage error that names the datasets of its task.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -117,7 +117,7 @@ def load(
     task: Task,
     loss_name: str,
     synthetic: Mapping[str, Any],
-    typed: Iterable[str] = (),
+    typed: Sequence[str] = (),
 ) -> Dataset:
     """Dataset `name` for a loss of `task`; a loss of the wrong task is a usage error.
 
@@ -134,7 +134,7 @@ def load(
         )
     if entry.synthetic:
         return entry.build(task, **synthetic)
-    for option in typed:
-        flag = "--" + option.replace("_", "-")
-        raise OptionError(flag, f"shapes the lesson's synthetic data, not --dataset {entry.name}")
+    if typed:
+        option = "--" + typed[0].replace("_", "-")
+        raise OptionError(option, f"shapes the lesson's synthetic data, not --dataset {entry.name}")
     return entry.build(task)
