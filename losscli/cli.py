@@ -25,10 +25,12 @@ from losscli.losses import (
     CATALOGUE,
     LESSON_LOSSES,
     PLUGIN_PROBLEMS,
+    PLUGINS,
     TASKS,
     all_params,
     get_loss,
     loss_names,
+    withdraw,
 )
 
 if TYPE_CHECKING:
@@ -74,6 +76,10 @@ def _complete_loss(
     ]
 
 
+class LossParamOption(click.Option):
+    """An option made from a catalogue hyper-parameter (`--delta`), not one of losscli's own."""
+
+
 def loss_options(func: F) -> F:
     """--loss (repeatable) and one option per hyper-parameter found in the catalogue."""
     for param in reversed(all_params().values()):
@@ -81,6 +87,7 @@ def loss_options(func: F) -> F:
         func = click.option(
             param.option,
             param.name,
+            cls=LossParamOption,
             type=float,
             default=param.default,
             show_default=True,
@@ -680,6 +687,31 @@ def eval_command(
         dataset_for = _datasets(ctx, data_path, dataset_name, synthetic)
         points = [evaluate(loss, params, dataset_for(loss), w1, w2) for loss, params in chosen]
         emit(to_json(points) if output_format == "json" else to_text(points), output)
+
+
+def _withdraw_shadowing_plugins() -> None:
+    """A plugin parameter whose option is one of losscli's own (a `--scale`, say) would shadow
+    it: its loss leaves the catalogue, and its options leave every command. Runs once every
+    command is defined."""
+    own = {
+        opt
+        for command in cli.commands.values()
+        for param in command.params
+        if not isinstance(param, LossParamOption)
+        for opt in param.opts
+    }
+    for name in sorted(PLUGINS):
+        clashes = [p.option for p in CATALOGUE[name].params if p.option in own]
+        if clashes:
+            withdraw(name, f"its parameter {clashes[0]} would shadow losscli's own option")
+    kept = all_params()
+    for command in cli.commands.values():
+        command.params = [
+            p for p in command.params if not isinstance(p, LossParamOption) or p.name in kept
+        ]
+
+
+_withdraw_shadowing_plugins()
 
 
 def main() -> None:

@@ -358,8 +358,10 @@ CATALOGUE: dict[str, Loss] = {}
 classification."""
 _ALIASES: dict[str, str] = {}
 _PARAMS: dict[str, Param] = {}
+PLUGINS: set[str] = set()
+"""Names of the losses that came from plugins."""
 PLUGIN_PROBLEMS: dict[str, str] = {}
-"""Plugins that failed to load, by entry-point name: why, for `get_loss` and `losses`."""
+"""Plugins that failed to load or were withdrawn, by name: why, for `get_loss` and `losses`."""
 
 
 def _register(loss: Loss) -> None:
@@ -588,7 +590,7 @@ _register(
         label="Zero-one",
         task="classification",
         summary="Zero-one loss: the share of misclassified points; flat steps, no gradient.",
-        formula="1 if sign(p) ≠ t else 0,  predicting +1 where p > 0, −1 where p ≤ 0",
+        formula="1 if ŷ ≠ t else 0,  ŷ = +1 where p > 0, else −1",
         gradient_formula="0 everywhere (undefined on the decision boundary)",
         value=zero_one,
         gradient=zero_one_gradient,
@@ -650,8 +652,22 @@ def load_plugins() -> None:
             if loss.task not in TASKS:
                 raise ValueError(f"task {loss.task!r} is not one of {', '.join(TASKS)}")
             _register(loss)
+            PLUGINS.add(loss.name)
         except Exception as error:  # a broken third-party package must not break losscli
             PLUGIN_PROBLEMS[entry.name] = f"{type(error).__name__}: {error}"
+
+
+def withdraw(name: str, reason: str) -> None:
+    """Take a plugin's loss back out of the catalogue, recording why."""
+    loss = CATALOGUE.pop(name)
+    for alias in (loss.name, *loss.aliases):
+        del _ALIASES[alias]
+    still_used = all_params()
+    for param in loss.params:
+        if param.name not in still_used:
+            del _PARAMS[param.name]
+    PLUGINS.discard(name)
+    PLUGIN_PROBLEMS[name] = reason
 
 
 load_plugins()

@@ -218,7 +218,13 @@ def restored_catalogue():
     """Undo whatever a test registers in the catalogue."""
     saved = [
         (table, dict(table))
-        for table in (losses.CATALOGUE, losses._ALIASES, losses._PARAMS, losses.PLUGIN_PROBLEMS)
+        for table in (
+            losses.CATALOGUE,
+            losses._ALIASES,
+            losses._PARAMS,
+            losses.PLUGIN_PROBLEMS,
+            losses.PLUGINS,
+        )
     ]
     yield
     for table, content in saved:
@@ -236,14 +242,14 @@ PLUGIN_SOURCE = textwrap.dedent(
     np = lazy_import("numpy")
 
 
-    def cauchy(p, y, *, scale=1.0):
+    def cauchy(p, y, *, cauchy_scale=1.0):
         """log(1 + (e/scale)²)."""
-        return np.log1p(((p - y) / scale) ** 2)
+        return np.log1p(((p - y) / cauchy_scale) ** 2)
 
 
-    def cauchy_gradient(p, y, *, scale=1.0):
+    def cauchy_gradient(p, y, *, cauchy_scale=1.0):
         e = p - y
-        return 2.0 * e / (scale * scale + e * e)
+        return 2.0 * e / (cauchy_scale**2 + e * e)
 
 
     CAUCHY = Loss(
@@ -255,12 +261,23 @@ PLUGIN_SOURCE = textwrap.dedent(
         gradient_formula="2·e/(scale² + e²)",
         value=cauchy,
         gradient=cauchy_gradient,
-        params=(Param("scale", 1.0, "Cauchy's error scale.", low=0.0),),
+        params=(Param("cauchy_scale", 1.0, "Cauchy's error scale.", low=0.0),),
         aliases=("lorentzian",),
         convex=False,
         advice="Use it when outliers are wild; avoid it for a convex problem.",
     )
     NOT_A_LOSS = 42
+    SHADOW = Loss(
+        name="shadow",
+        label="Shadow",
+        task="regression",
+        summary="A loss whose parameter takes the name of losscli's own --seed.",
+        formula="e²",
+        gradient_formula="2·e",
+        value=cauchy,
+        gradient=cauchy_gradient,
+        params=(Param("seed", 1.0, "Clashes with the synthetic data's --seed."),),
+    )
     '''
 )
 
@@ -314,10 +331,33 @@ def test_an_installed_plugin_package_gets_its_options_without_importing_numpy(tm
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(args, capture_output=True, text=True, env=env, check=False)
 
-    args = ("--loss", "cauchy", "--scale", "10", "--dataset", "celsius", "--w1", "1.8")
+    args = ("--loss", "cauchy", "--cauchy-scale", "10", "--dataset", "celsius", "--w1", "1.8")
     result = run(sys.executable, "-m", "losscli", "eval", *args, "--w2", "22", "--format", "json")
     assert result.returncode == 0, result.stderr
     # errors −10 on scale 10: log(1 + 1) = log 2
     assert json.loads(result.stdout)[0]["value"] == pytest.approx(math.log(2), rel=1e-14)
     probe = "import sys, losscli.cli, losscli.losses as l; print('cauchy' in l.CATALOGUE, 'numpy' in sys.modules)"
     assert run(sys.executable, "-c", probe).stdout.split() == ["True", "False"]
+
+
+def test_a_plugin_parameter_that_would_shadow_an_own_option_withdraws_its_loss(
+    invoke, tmp_path, monkeypatch, restored_catalogue
+):
+    from losscli import cli as cli_module
+
+    (tmp_path / "losscli_cauchy.py").write_text(PLUGIN_SOURCE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = [EntryPoint("shadow", "losscli_cauchy:SHADOW", "losscli.losses")]
+    monkeypatch.setattr(losses, "_entry_points", lambda: found)
+    losses.load_plugins()
+    assert "shadow" in losses.CATALOGUE
+    cli_module._withdraw_shadowing_plugins()
+    assert "shadow" not in losses.CATALOGUE and "seed" not in losses.all_params()
+    reason = "its parameter --seed would shadow losscli's own option"
+    assert dict(losses.PLUGIN_PROBLEMS) == {"shadow": reason}
+    usage_error(
+        invoke("eval", "--loss", "shadow", "--w1", "0", "--w2", "0"),
+        "--loss",
+        f"plugin loss 'shadow' failed to load ({reason})",
+    )
+    assert invoke("surface", "--seed", "3", "--steps", "3", "--format", "json").exit_code == 0
