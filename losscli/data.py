@@ -1,4 +1,5 @@
-"""Datasets for the line model: the lesson's synthetic sets, and points read from CSV or JSON.
+"""Datasets for the line model: the lesson's synthetic sets, small fixed sets built by formula
+(celsius, imbalanced), and points read from CSV or JSON.
 
 Synthetic data follows the lesson's script exactly. It seeds Python's `random` with the seed,
 draws the regression set (x ~ U(−1, 1), then a Gaussian noise term), and continues the same

@@ -38,6 +38,10 @@ class BuiltinDataset:
     """Whether the synthetic options (--n, --seed, ...) shape it."""
 
 
+OUTLIER_SHARE = 0.2
+"""`outliers` is the lesson's regression set with this share of points lifted 3 to 6."""
+
+
 def _lesson(task: Task, **synthetic: Any) -> Dataset:
     from losscli import data
 
@@ -62,9 +66,6 @@ def _imbalanced(task: Task) -> Dataset:
 
     return data.imbalanced_classification()
 
-
-OUTLIER_SHARE = 0.2
-"""`outliers` is the lesson's regression set with this share of points lifted 3 to 6."""
 
 DATASETS: dict[str, BuiltinDataset] = {
     entry.name: entry
@@ -105,6 +106,7 @@ DATASETS: dict[str, BuiltinDataset] = {
 
 
 def get_dataset(name: str) -> BuiltinDataset:
+    """The entry for a name, in any case; an unknown name lists the known ones."""
     try:
         return DATASETS[name.lower()]
     except KeyError:

@@ -98,6 +98,16 @@ def test_a_loss_of_the_other_task_is_a_usage_error(invoke):
         load("outliers", "classification", "logistic", {})
 
 
+def test_an_unknown_dataset_lists_the_known_ones():
+    with pytest.raises(OptionError) as error:
+        load("Nope", "regression", "mse", {})
+    assert (
+        error.value.message
+        == "unknown dataset 'Nope'; known: lesson, celsius, outliers, imbalanced"
+    )
+    assert load("CELSIUS", "regression", "mse", {}).origin["dataset"] == "celsius"
+
+
 def test_synthetic_options_only_shape_the_lesson(invoke):
     usage_error(
         invoke("surface", "--dataset", "celsius", "--n", "5"),
