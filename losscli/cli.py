@@ -19,12 +19,23 @@ from click.core import ParameterSource
 from click.shell_completion import CompletionItem
 
 from losscli import __version__
+from losscli.datasets import DATASETS
 from losscli.errors import DataError, OptionError
-from losscli.losses import CATALOGUE, LESSON_LOSSES, TASKS, all_params, get_loss, loss_names
+from losscli.losses import (
+    CATALOGUE,
+    LESSON_LOSSES,
+    PLUGIN_PROBLEMS,
+    PLUGINS,
+    TASKS,
+    all_params,
+    get_loss,
+    loss_names,
+    withdraw,
+)
 
 if TYPE_CHECKING:
     from losscli.data import Dataset
-    from losscli.losses import Loss
+    from losscli.losses import Loss, Task
     from losscli.sweep import Surface
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,6 +76,10 @@ def _complete_loss(
     ]
 
 
+class LossParamOption(click.Option):
+    """An option made from a catalogue hyper-parameter (`--delta`), not one of losscli's own."""
+
+
 def loss_options(func: F) -> F:
     """--loss (repeatable) and one option per hyper-parameter found in the catalogue."""
     for param in reversed(all_params().values()):
@@ -72,6 +87,7 @@ def loss_options(func: F) -> F:
         func = click.option(
             param.option,
             param.name,
+            cls=LossParamOption,
             type=float,
             default=param.default,
             show_default=True,
@@ -89,8 +105,19 @@ def loss_options(func: F) -> F:
     )(func)
 
 
+def dataset_option(func: F) -> F:
+    """--dataset NAME: one of the built-in datasets."""
+    names = ", ".join(DATASETS)
+    return click.option(
+        "--dataset",
+        "dataset_name",
+        type=click.Choice(list(DATASETS), case_sensitive=False),
+        help=f"Built-in dataset: {names} (see `losscli data --help`). Default: lesson.",
+    )(func)
+
+
 def data_options(func: F) -> F:
-    """--data, or the options of the lesson's synthetic generator."""
+    """--data or --dataset, and the options of the lesson's synthetic generator."""
     options = [
         click.option(
             "--data",
@@ -100,6 +127,7 @@ def data_options(func: F) -> F:
             help="Points to use: CSV with columns x,y (header optional) or JSON; '-' reads "
             "standard input. Default: the lesson's synthetic data.",
         ),
+        dataset_option,
         click.option(
             "--n", type=int, default=40, show_default=True, help="Synthetic: number of points."
         ),
@@ -298,16 +326,24 @@ def _chosen_losses(
 
 
 def _datasets(
-    ctx: click.Context, data_path: str | None, synthetic: dict[str, Any]
+    ctx: click.Context,
+    data_path: str | None,
+    dataset_name: str | None,
+    synthetic: dict[str, Any],
 ) -> Callable[[Loss], Dataset]:
-    """A function giving each loss its dataset: the user's file, or synthetic data for its task."""
-    from losscli import data
+    """A function giving each loss its dataset: the user's file, or the built-in set (by default
+    the lesson's synthetic data) for its task."""
+    from losscli import data, datasets
 
+    typed = [name for name in SYNTHETIC_OPTIONS if _given(ctx, name)]
     if data_path is not None:
-        for name in SYNTHETIC_OPTIONS:
-            if _given(ctx, name):
-                option = "--" + name.replace("_", "-")
-                raise OptionError(option, "sets up synthetic data and cannot be used with --data")
+        if dataset_name is not None:
+            raise OptionError(
+                "--dataset", "cannot be used with --data: choose one source of points"
+            )
+        if typed:
+            option = "--" + typed[0].replace("_", "-")
+            raise OptionError(option, "sets up synthetic data and cannot be used with --data")
         stdin = sys.stdin.buffer
         loaded = data.read_source(data_path, stdin)
         return lambda loss: loaded
@@ -315,7 +351,9 @@ def _datasets(
 
     def for_task(loss: Loss) -> Dataset:
         if loss.task not in cache:
-            cache[loss.task] = data.synthetic(loss.task, **synthetic)
+            cache[loss.task] = datasets.load(
+                dataset_name or "lesson", loss.task, loss.name, synthetic, typed
+            )
         return cache[loss.task]
 
     return for_task
@@ -353,15 +391,23 @@ def surface(
     losses, each on the synthetic dataset its task needs. `values[i][j]` in the JSON is the
     mean loss at w2 = w2[i], w1 = w1[j].
     """
+    from losscli.datasets import get_dataset
     from losscli.sweep import Axis, sweep
 
     synthetic = {name: rest.pop(name) for name in SYNTHETIC_OPTIONS}
+    dataset_name = rest.pop("dataset_name")
     with reported_errors():
         chosen = _chosen_losses(ctx, loss_names, rest)
-        dataset_for = _datasets(ctx, data_path, synthetic)
+        dataset_for = _datasets(ctx, data_path, dataset_name, synthetic)
         if data_path is not None and not loss_names:  # hinge only where y holds labels
             labelled = dataset_for(chosen[0][0]).is_labelled()
             chosen = [(loss, p) for loss, p in chosen if loss.task == "regression" or labelled]
+        if dataset_name is not None:  # the dataset's own window, and the defaults of its task
+            builtin = get_dataset(dataset_name)
+            w1_range = w1_range if _given(ctx, "w1_range") else builtin.window[0]
+            w2_range = w2_range if _given(ctx, "w2_range") else builtin.window[1]
+            if not loss_names:
+                chosen = [(loss, p) for loss, p in chosen if loss.task in builtin.tasks]
         w1 = Axis("w1", *w1_range, w1_steps or steps)
         w2 = Axis("w2", *w2_range, w2_steps or steps)
         surfaces = [sweep(loss, params, dataset_for(loss), w1, w2) for loss, params in chosen]
@@ -451,8 +497,13 @@ def _print_maps(
         emit(buffer.getvalue(), output)
 
 
-@cli.command("data")
+@cli.command(
+    "data",
+    epilog="Built-in datasets:\n\n"
+    + "\n\n".join(f"{name}: {entry.description}" for name, entry in DATASETS.items()),
+)
 @click.argument("task", type=click.Choice(TASKS), default="regression")
+@dataset_option
 @click.option("--n", type=int, default=40, show_default=True, help="Number of points.")
 @click.option(
     "--true-w1", type=float, default=1.5, show_default=True, help="Slope of the true line."
@@ -485,21 +536,79 @@ def _print_maps(
     help="Classification: share of labels flipped.",
 )
 @output_options(["csv", "json"])
-def data_command(task: str, output_format: str, output: str | None, **synthetic: Any) -> None:
-    """Print a synthetic dataset (TASK: regression or classification) as CSV or JSON.
+@click.pass_context
+def data_command(
+    ctx: click.Context,
+    /,
+    task: Task,
+    dataset_name: str | None,
+    output_format: str,
+    output: str | None,
+    **synthetic: Any,
+) -> None:
+    """Print a dataset as CSV or JSON: the lesson's synthetic data for TASK (regression or
+    classification), or a built-in set with --dataset (TASK then defaults to its own).
 
-    x is uniform in [-1, 1]. Regression: y = true_w1·x + true_w2 + Gaussian noise.
-    Classification: y = +1 where true_w1·x + true_w2 > 0, else -1. The defaults give the
-    lesson's data exactly; the output feeds `losscli surface --data`.
+    Synthetic data: x is uniform in [-1, 1]. Regression: y = true_w1·x + true_w2 + Gaussian
+    noise. Classification: y = +1 where true_w1·x + true_w2 > 0, else -1. The defaults give
+    the lesson's data exactly; the output feeds `losscli surface --data`.
     """
-    from losscli import data
+    from losscli import data, datasets
 
+    typed = [name for name in SYNTHETIC_OPTIONS if _given(ctx, name)]
     with reported_errors():
-        dataset = data.synthetic(task, **synthetic)  # type: ignore[arg-type]
+        if dataset_name is None:
+            dataset = data.synthetic(task, **synthetic)
+        else:
+            builtin = datasets.get_dataset(dataset_name)
+            if not _given(ctx, "task"):
+                task = builtin.tasks[0]
+            elif task not in builtin.tasks:
+                raise OptionError("TASK", f"{builtin.name} is a {builtin.tasks[0]} dataset")
+            dataset = datasets.load(builtin.name, task, task, synthetic, typed)
         emit(data.to_json(dataset) if output_format == "json" else data.to_csv(dataset), output)
 
 
+def _loss_record(loss: Loss) -> dict[str, Any]:
+    """One catalogue entry as JSON: what `losses --format json` lists."""
+    return {
+        "name": loss.name,
+        "aliases": list(loss.aliases),
+        "task": loss.task,
+        "summary": loss.summary,
+        "formula": loss.formula,
+        "gradient": loss.gradient_formula,
+        "params": [
+            {"name": p.name, "default": p.default, "range": p.range_text, "help": p.help}
+            for p in loss.params
+        ],
+        "convex": loss.convex,
+        "advice": loss.advice,
+    }
+
+
+def _loss_details(loss: Loss) -> str:
+    """One loss in full, as `losses NAME` prints it."""
+    rows = [
+        ("task", loss.task),
+        ("formula", loss.formula),
+        ("gradient", "dℓ/dp = " + loss.gradient_formula),
+        ("reduction", "mean over points" if loss.per_point else "whole dataset at once"),
+        ("convex", "yes, in (w1, w2)" if loss.convex else "no (not guaranteed)"),
+        ("aliases", ", ".join(loss.aliases) or "–"),
+    ]
+    rows += [
+        ("params" if i == 0 else "", f"{p.option} {p.default:g}  ({p.range_text})  {p.help}")
+        for i, p in enumerate(loss.params)
+    ] or [("params", "–")]
+    rows.append(("advice", loss.advice))
+    lines = [f"{loss.name} — {loss.label}", f"  {loss.summary}", ""]
+    lines += [f"  {key:<10} {value}" for key, value in rows]
+    return "\n".join(lines) + "\n"
+
+
 @cli.command("losses")
+@click.argument("name", required=False, shell_complete=_complete_loss)
 @click.option(
     "--format",
     "output_format",
@@ -508,29 +617,26 @@ def data_command(task: str, output_format: str, output: str | None, **synthetic:
     show_default=True,
     help="Output format.",
 )
-def losses_command(output_format: str) -> None:
-    """List the loss catalogue: name, task, formula and parameters."""
-    if output_format == "json":
-        import json
+def losses_command(name: str | None, output_format: str) -> None:
+    """List the loss catalogue (name, task, formula, parameters), or show loss NAME in full:
+    formula, gradient, parameters and their ranges, convexity, advice, aliases.
 
-        entries = [
-            {
-                "name": loss.name,
-                "aliases": list(loss.aliases),
-                "task": loss.task,
-                "summary": loss.summary,
-                "formula": loss.formula,
-                "gradient": loss.gradient_formula,
-                "params": [
-                    {"name": p.name, "default": p.default, "range": p.range_text}
-                    for p in loss.params
-                ],
-                "convex": loss.convex,
-                "advice": loss.advice,
-            }
-            for loss in CATALOGUE.values()
-        ]
-        click.echo(json.dumps(entries, indent=2))
+    NAME may be an alias or a formula `expr:...`.
+    """
+    import json
+
+    for broken, reason in PLUGIN_PROBLEMS.items():
+        click.echo(f"Warning: plugin loss {broken!r} was not loaded: {reason}", err=True)
+    if name is not None:
+        with reported_errors():
+            loss = get_loss(name)
+        if output_format == "json":
+            click.echo(json.dumps(_loss_record(loss), indent=2))
+        else:
+            click.echo(_loss_details(loss), nl=False)
+        return
+    if output_format == "json":
+        click.echo(json.dumps([_loss_record(loss) for loss in CATALOGUE.values()], indent=2))
         return
     from rich.table import Table
 
@@ -540,10 +646,72 @@ def losses_command(output_format: str) -> None:
     for column in ("loss", "task", "per-point formula", "parameters"):
         table.add_column(column)
     for loss in CATALOGUE.values():
-        name = loss.name + (f" ({', '.join(loss.aliases)})" if loss.aliases else "")
+        label = loss.name + (f" ({', '.join(loss.aliases)})" if loss.aliases else "")
         params = ", ".join(f"--{p.name} {p.default:g}" for p in loss.params) or "–"
-        table.add_row(name, loss.task, loss.formula, params)
+        table.add_row(label, loss.task, loss.formula, params)
     make_console(file=sys.stdout).print(table)
+
+
+@cli.command("eval")
+@loss_options
+@click.option("--w1", type=float, required=True, help="Slope of the line to evaluate at.")
+@click.option("--w2", type=float, required=True, help="Intercept of the line to evaluate at.")
+@data_options
+@output_options(["text", "json"])
+@click.pass_context
+def eval_command(
+    ctx: click.Context,
+    /,
+    loss_names: tuple[str, ...],
+    w1: float,
+    w2: float,
+    data_path: str | None,
+    dataset_name: str | None,
+    output_format: str,
+    output: str | None,
+    **rest: Any,
+) -> None:
+    """Print each loss's value and gradient at one point (w1, w2) of the line p = w1·x + w2.
+
+    The gradient is dL/dw1 = Σ dL/dp_i·x_i and dL/dw2 = Σ dL/dp_i, from the catalogue's
+    analytic dL/dp (a central difference for expr: formulas). Several --loss give several
+    rows; JSON gives a list of {"loss", "params", "w1", "w2", "value", "gradient"}, with
+    null for a value that is not finite.
+    """
+    from losscli.evaluate import evaluate
+    from losscli.render.point import to_json, to_text
+
+    synthetic = {name: rest.pop(name) for name in SYNTHETIC_OPTIONS}
+    with reported_errors():
+        chosen = _chosen_losses(ctx, loss_names, rest)
+        dataset_for = _datasets(ctx, data_path, dataset_name, synthetic)
+        points = [evaluate(loss, params, dataset_for(loss), w1, w2) for loss, params in chosen]
+        emit(to_json(points) if output_format == "json" else to_text(points), output)
+
+
+def _withdraw_shadowing_plugins() -> None:
+    """A plugin parameter whose option is one of losscli's own (a `--scale`, say) would shadow
+    it: its loss leaves the catalogue, and its options leave every command. Runs once every
+    command is defined."""
+    own = {
+        opt
+        for command in cli.commands.values()
+        for param in command.params
+        if not isinstance(param, LossParamOption)
+        for opt in param.opts
+    }
+    for name in sorted(PLUGINS):
+        clashes = [p.option for p in CATALOGUE[name].params if p.option in own]
+        if clashes:
+            withdraw(name, f"its parameter {clashes[0]} would shadow losscli's own option")
+    kept = all_params()
+    for command in cli.commands.values():
+        command.params = [
+            p for p in command.params if not isinstance(p, LossParamOption) or p.name in kept
+        ]
+
+
+_withdraw_shadowing_plugins()
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""Datasets for the line model: the lesson's synthetic sets, and points read from CSV or JSON.
+"""Datasets for the line model: the lesson's synthetic sets, small fixed sets built by formula
+(celsius, imbalanced), and points read from CSV or JSON.
 
 Synthetic data follows the lesson's script exactly. It seeds Python's `random` with the seed,
 draws the regression set (x ~ U(−1, 1), then a Gaussian noise term), and continues the same
@@ -209,6 +210,36 @@ def synthetic(task: Task, **options: Any) -> Dataset:
         return synthetic_regression(**options)
     options.pop("outliers", None)
     return synthetic_classification(**options)
+
+
+# ---------------------------------------------------------------------------------------------
+# Small fixed datasets, built by formula rather than drawn at random.
+
+
+def celsius() -> Dataset:
+    """The seed's two readings of Celsius against Fahrenheit: 0 °C is 32 °F, 100 °C is 212 °F.
+
+    The line through them is w1 = 1.8, w2 = 32, where every loss is 0.
+    """
+    origin = {"kind": "builtin", "dataset": "celsius", "task": "regression", "n": 2}
+    return Dataset(np.array([0.0, 100.0]), np.array([32.0, 212.0]), "celsius", origin)
+
+
+def imbalanced_classification(*, negatives: int = 90, positives: int = 10) -> Dataset:
+    """A rare positive class: negatives evenly spaced over x in [−1, 0.5], positives over
+    [0.2, 1]. The classes overlap on [0.2, 0.5], so no line is perfect, and the easy
+    negatives far left outnumber everything else, the setting focal loss was made for.
+    """
+    x = np.concatenate([np.linspace(-1.0, 0.5, negatives), np.linspace(0.2, 1.0, positives)])
+    y = np.concatenate([np.full(negatives, -1.0), np.full(positives, 1.0)])
+    origin = {
+        "kind": "builtin",
+        "dataset": "imbalanced",
+        "task": "classification",
+        "n": negatives + positives,
+        "positives": positives,
+    }
+    return Dataset(x, y, "imbalanced", origin)
 
 
 # ---------------------------------------------------------------------------------------------

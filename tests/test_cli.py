@@ -190,7 +190,13 @@ def usage_error(result, option: str, message: str) -> None:
             "--delta",
             "applies to huber, which is not among the chosen losses",
         ),
-        (["--loss", "nope"], "--loss", "unknown loss 'nope'; known losses: mse, mae, huber, hinge"),
+        (
+            ["--loss", "nope"],
+            "--loss",
+            "unknown loss 'nope'; known losses: mse, mae, huber, hinge, smooth-l1, log-cosh, "
+            "quantile, squared-hinge, logistic, bce, focal, exponential, zero-one, dice, "
+            "or expr:FORMULA",
+        ),
         (["--steps", "1"], "--steps", "1 is not in the range x>=2."),
         (["--w1-range", "4", "-2"], "--w1-range", "LO must be below HI, got 4 -2"),
         (["--w2-range", "0", "0"], "--w2-range", "LO must be below HI, got 0 0"),

@@ -1,0 +1,270 @@
+"""Losses written on the command line: `--loss 'expr:abs(p - y)**1.5'`.
+
+A formula is user input reaching an evaluator, so it never meets Python's eval. It is parsed
+with `ast` and every node is checked against a whitelist: numbers, the variables, arithmetic
+(+ − * / ** and unary ±), comparisons (True is 1.0), and the numpy functions in FUNCTIONS.
+Anything else is refused with one line naming it. The checked tree is turned into a closure
+over numpy ufuncs, so the formula runs vectorised over grid cells and points.
+
+Hostile input stays cheap: a formula is at most MAX_LENGTH characters and MAX_DEPTH levels
+deep, and every number is a float64, so 9**9**9**9 is inf at once instead of a huge integer.
+
+The task follows the variables: a formula in `p` and `y` is a regression loss (y the target);
+one in `p` and `t` is a classification loss (t the label as ±1). Its gradient dℓ/dp is a
+central finite difference with step h = ε^(1/3)·max(1, |p|).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from losscli.errors import OptionError
+from losscli.losses import EXPR_PREFIX, Loss, Task
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Array = NDArray[np.float64]
+else:
+    from losscli._lazy import lazy_import
+
+    np = lazy_import("numpy")
+
+MAX_LENGTH = 500
+MAX_DEPTH = 40
+_STEP = 2.0 ** (-52 / 3)
+"""Central differences balance rounding (ε/h) and truncation (h²) at h = ε^(1/3) ≈ 6e-6."""
+
+FUNCTIONS: dict[str, int] = {
+    "abs": 1,
+    "exp": 1,
+    "expm1": 1,
+    "log": 1,
+    "log1p": 1,
+    "log2": 1,
+    "log10": 1,
+    "sqrt": 1,
+    "square": 1,
+    "sin": 1,
+    "cos": 1,
+    "tan": 1,
+    "arctan": 1,
+    "sinh": 1,
+    "cosh": 1,
+    "tanh": 1,
+    "sign": 1,
+    "logaddexp": 2,
+    "maximum": 2,
+    "minimum": 2,
+    "where": 3,
+    "clip": 3,
+}
+"""The numpy functions a formula may call, with how many arguments each takes."""
+
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
+_UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+}
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
+_SYMBOLS = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.Invert: "~",
+    ast.Not: "not",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+ALLOWED = "numbers, p, y (or t), + - * / **, comparisons, and the functions " + ", ".join(FUNCTIONS)
+
+_LARGEST = 1.7976931348623157e308
+"""The largest float64: an integer literal beyond it reads as inf, like a float literal."""
+
+Node = Callable[[dict[str, Any]], Any]
+"""A checked piece of formula: given the variables, its value."""
+
+
+def _refuse(what: str) -> OptionError:
+    return OptionError("--loss", f"expr: refused {what} (allowed: {ALLOWED})")
+
+
+def _describe(node: ast.AST) -> str:
+    """A short name for a refused node, with its source text where that helps."""
+    kind = {
+        ast.Attribute: "attribute access",
+        ast.Subscript: "subscript",
+        ast.Lambda: "lambda",
+        ast.ListComp: "comprehension",
+        ast.SetComp: "comprehension",
+        ast.DictComp: "comprehension",
+        ast.GeneratorExp: "comprehension",
+        ast.IfExp: "conditional expression (use where(cond, a, b))",
+        ast.BoolOp: "'and'/'or' (use comparisons with where, maximum or minimum)",
+        ast.NamedExpr: "assignment expression",
+        ast.Await: "await",
+        ast.JoinedStr: "f-string",
+        ast.Starred: "starred argument",
+    }.get(type(node), type(node).__name__)
+    try:
+        source = ast.unparse(node)
+    except Exception:  # ast.unparse has no stable error contract; the kind alone will do
+        return kind
+    return f"{kind} {source[:40]!r}"
+
+
+def parse(formula: str) -> tuple[Node, frozenset[str]]:
+    """Check a formula against the whitelist; return its evaluator and the variables it uses."""
+    text = formula.strip()
+    if not text:
+        raise OptionError("--loss", "expr: the formula is empty (e.g. expr:abs(p - y)**1.5)")
+    if len(text) > MAX_LENGTH:
+        raise OptionError("--loss", f"expr: formula longer than {MAX_LENGTH} characters")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as error:
+        where = f" at column {error.offset}" if error.offset else ""
+        raise OptionError("--loss", f"expr: not a formula{where}: {error.msg}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise OptionError("--loss", "expr: formula nested too deeply or malformed") from None
+    names: set[str] = set()
+    return _compile(tree.body, names, 0), frozenset(names)
+
+
+def _compile(node: ast.AST, names: set[str], depth: int) -> Node:
+    """Turn one checked node into a closure; refuse anything outside the whitelist."""
+    if depth > MAX_DEPTH:
+        raise OptionError("--loss", f"expr: formula nested more than {MAX_DEPTH} levels deep")
+    deeper = depth + 1
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _refuse(f"constant {value!r:.40}")
+        number = np.float64(math.inf if abs(value) > _LARGEST else value)
+        return lambda env: number
+    if isinstance(node, ast.Name):
+        if node.id not in ("p", "y", "t"):
+            hint = " (call it, e.g. exp(p))" if node.id in FUNCTIONS else ""
+            raise _refuse(f"name {node.id!r}{hint}")
+        names.add(node.id)
+        name = node.id
+        return lambda env: env[name]
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        apply2 = _BINARY[type(node.op)]
+        left, right = _compile(node.left, names, deeper), _compile(node.right, names, deeper)
+        return lambda env: apply2(left(env), right(env))
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        apply1 = _UNARY[type(node.op)]
+        operand = _compile(node.operand, names, deeper)
+        return lambda env: apply1(operand(env))
+    if isinstance(node, ast.Compare):
+        return _compile_compare(node, names, deeper)
+    if isinstance(node, ast.Call):
+        return _compile_call(node, names, deeper)
+    if isinstance(node, (ast.BinOp, ast.UnaryOp)):
+        raise _refuse(f"operator {_SYMBOLS.get(type(node.op), type(node.op).__name__)!r}")
+    raise _refuse(_describe(node))
+
+
+def _compile_compare(node: ast.Compare, names: set[str], depth: int) -> Node:
+    """a < b <= c as (a < b) and (b <= c), each comparison 1.0 or 0.0."""
+    for op in node.ops:
+        if type(op) not in _COMPARE:
+            raise _refuse(f"operator {_SYMBOLS.get(type(op), type(op).__name__)!r}")
+    operands = [_compile(item, names, depth) for item in (node.left, *node.comparators)]
+    tests = [_COMPARE[type(op)] for op in node.ops]
+
+    def compare(env: dict[str, Any]) -> Any:
+        values = [operand(env) for operand in operands]
+        result = np.float64(1.0)
+        for test, left, right in zip(tests, values[:-1], values[1:], strict=True):
+            result = result * np.asarray(test(left, right), dtype=np.float64)
+        return result
+
+    return compare
+
+
+def _compile_call(node: ast.Call, names: set[str], depth: int) -> Node:
+    function = node.func
+    if not isinstance(function, ast.Name):
+        raise _refuse(f"call of {_describe(function)}")
+    if function.id not in FUNCTIONS:
+        raise _refuse(f"function {function.id!r}")
+    if node.keywords:
+        raise _refuse(f"keyword argument in {function.id}()")
+    arity = FUNCTIONS[function.id]
+    if len(node.args) != arity:
+        plural = "" if arity == 1 else "s"
+        raise OptionError(
+            "--loss",
+            f"expr: {function.id}() takes {arity} argument{plural}, got {len(node.args)}",
+        )
+    arguments = [_compile(argument, names, depth) for argument in node.args]
+    name = function.id
+
+    def call(env: dict[str, Any]) -> Any:
+        return getattr(np, name)(*(argument(env) for argument in arguments))
+
+    return call
+
+
+def formula_loss(formula: str) -> Loss:
+    """The catalogue entry for `expr:FORMULA`: a per-point loss, mean over points."""
+    evaluate, names = parse(formula)
+    if "y" in names and "t" in names:
+        raise OptionError("--loss", "expr: use y (a regression target) or t (a ±1 label), not both")
+    task: Task = "classification" if "t" in names else "regression"
+    target = "t" if task == "classification" else "y"
+    text = formula.strip()
+
+    def value(p: Array, y: Array) -> Array:
+        """The formula at every point, as float64 broadcast to the shape of p and y."""
+        with np.errstate(all="ignore"):
+            result = np.asarray(evaluate({"p": p, target: y}), dtype=np.float64)
+        return np.broadcast_to(result, np.broadcast_shapes(np.shape(p), np.shape(y)))
+
+    def gradient(p: Array, y: Array) -> Array:
+        """dℓ/dp by central difference, dividing by the step as actually represented."""
+        step = _STEP * np.maximum(1.0, np.abs(p))
+        above, below = p + step, p - step
+        with np.errstate(all="ignore"):
+            return (value(above, y) - value(below, y)) / (above - below)
+
+    return Loss(
+        name=EXPR_PREFIX + text,
+        label=text,
+        task=task,
+        summary=f"Your formula, mean over points ({task}: {target} is the "
+        + ("target)." if task == "regression" else "label ±1)."),
+        formula=text,
+        gradient_formula="central finite difference in p",
+        value=value,
+        gradient=gradient,
+        convex=False,
+        advice="Unknown: convexity and stability are whatever the formula makes them.",
+    )
