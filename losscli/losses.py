@@ -22,7 +22,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from losscli import shapes
 from losscli.errors import OptionError
+from losscli.piecewise import Description
 
 if TYPE_CHECKING:
     import numpy as np
@@ -88,6 +90,10 @@ class Loss:
     aliases: tuple[str, ...] = ()
     convex: bool = True
     advice: str = ""
+    piecewise: Callable[..., Description] | None = None
+    """Optional structure for the fast sweep engines: called with the hyper-parameters as
+    keywords, it returns the loss as a piecewise polynomial (see `losscli.piecewise`). Losses
+    without one are swept by direct evaluation."""
 
     def resolve_params(self, given: Mapping[str, float]) -> dict[str, float]:
         """This loss's hyper-parameters: the given ones where present, else defaults; checked."""
@@ -97,6 +103,10 @@ class Loss:
             param.check(value)
             resolved[param.name] = value
         return resolved
+
+    def description(self, params: Mapping[str, float]) -> Description | None:
+        """This loss's piecewise-polynomial structure for these hyper-parameters, if declared."""
+        return None if self.piecewise is None else self.piecewise(**params)
 
     def mean(self, p: Array, y: Array, params: Mapping[str, float]) -> Array:
         """The surface's value: the mean of the per-point loss over the last axis."""
@@ -202,6 +212,7 @@ _register(
         gradient_formula="2·e",
         value=mse,
         gradient=mse_gradient,
+        piecewise=shapes.mse,
         aliases=("l2",),
         advice="Use it for regression with roughly Gaussian noise; avoid it when outliers are "
         "common, since their squared errors pull the fit towards them.",
@@ -217,6 +228,7 @@ _register(
         gradient_formula="sign(e)  (0 at e = 0)",
         value=mae,
         gradient=mae_gradient,
+        piecewise=shapes.mae,
         aliases=("l1",),
         advice="Use it when outliers should not drag the fit (it targets the median); avoid "
         "it when you need smooth gradients near the minimum, where it bounces.",
@@ -232,6 +244,7 @@ _register(
         gradient_formula="clip(e, −delta, delta)",
         value=huber,
         gradient=huber_gradient,
+        piecewise=shapes.huber,
         params=(Param("delta", 1.0, "Huber's switch from squared to absolute error.", low=0.0),),
         advice="Use it for regression with some outliers: a smooth bowl near the answer, "
         "gentle ramps far out; pick delta on the scale of ordinary errors.",
@@ -247,6 +260,7 @@ _register(
         gradient_formula="−t if t·p < 1, else 0",
         value=hinge,
         gradient=hinge_gradient,
+        piecewise=shapes.hinge,
         advice="Use it for max-margin classifiers (SVMs); avoid plain gradient descent on it, "
         "which freezes on the plateau where the gradient is exactly zero.",
     )
