@@ -47,6 +47,9 @@ BLOCK_POINTS = 1 << 15
 BLOCK_BINS = 1 << 17
 """Sub-bin-column pairs combined at once, which bounds memory for wide grids."""
 
+BLOCK_WORK = 1 << 22
+"""Point-column pairs between two progress reports (a few tens of milliseconds)."""
+
 MAX_SPAN = 16
 """A description whose breaks span more than this many grid widths is swept directly."""
 
@@ -143,7 +146,7 @@ class _Layout:
             b = base + extra + 1 + over
             clipped = np.clip(b, 0, steps)
             self.bin.append(clipped)
-            self.shift.append(over - fraction + (clipped - b).astype(np.float64))
+            self.shift.append(1.0 + over - fraction + (clipped - b).astype(np.float64))
         self.roles = self._roles(shape, h)
         self.degree = max(
             (1 if role.coefficients[1] else 0) if not role.coefficients[2] else 2
@@ -183,73 +186,107 @@ def sweep_sums(
     work = sum(len(g.x) + layout.size for g, layout in zip(groups, layouts)) * len(w1)
     done = 0
     for group, layout in zip(groups, layouts):
-        points = len(group.x)
-        per_block = max(1, min(BLOCK_POINTS // max(points, 1), BLOCK_BINS // layout.size))
+        points = _Points(group, layout, grid)
+        per_block = max(1, min(BLOCK_BINS // layout.size, BLOCK_WORK // max(len(group.x), 1)))
         for start in range(0, len(w1), per_block):
             cols = slice(start, start + per_block)
-            moments = _moments(group, layout, w1[cols], grid)
+            moments = points.moments(w1[cols])
             totals[:, cols] += _combine(layout, moments, grid.steps).T
-            done += (points + layout.size) * len(w1[cols])
+            done += (len(group.x) + layout.size) * len(w1[cols])
             if progress is not None:
                 progress(done / work)
     return totals
 
 
-def _moments(group: Group, layout: _Layout, w1: Array, grid: Grid) -> list[Array]:
-    """Per sub-bin and column: the count of points and the sums of δ_1 and δ_1² (as needed)."""
-    cols, size = len(w1), layout.size
-    h = grid.step
-    x = group.x
-    chunk = max(1, BLOCK_POINTS // cols)
-    place = (np.arange(cols) * size)[:, None]
-    sums = [np.zeros(cols * size) for _ in range(layout.degree + 1)]
-    k1 = group.shape.breaks[0]
-    for start in range(0, len(x), chunk):
-        xs = x[start : start + chunk]
-        t = np.multiply(w1[:, None], xs)  # w1·x_i, as a direct evaluation rounds it
-        if layout.exact_ties:
-            c = np.negative(t, out=t)  # classification, k_1 = 0: c = −fl(w1·x)
-            exact_c = c.copy()
-            np.subtract(c, grid.low, out=t)
-            np.divide(t, h, out=t)
-        else:
-            offset = 0.0 if group.offset is None else group.offset[start : start + chunk]
-            np.subtract(offset, t, out=t)  # c = offset − w1·x
-            np.add(t, k1 - grid.low, out=t)
-            np.divide(t, h, out=t)
-        np.subtract(t, layout.first, out=t)  # t_1, counted from the lowest kept bin
-        whole = np.clip(t, 0.0, layout.bins - 1).astype(np.intp)
-        if layout.exact_ties:
-            _settle_ties(whole, exact_c, grid, layout.first)
-        delta = np.subtract(whole, t)
-        delta += 1.0  # δ_1 = b_1 − t_1
-        if layout.ways > 1:
-            whole *= layout.ways
-            for cut in layout.cuts:
-                whole += delta <= cut
-        whole += place
-        index = whole.ravel()
-        counts = np.bincount(index, minlength=cols * size)
-        sums[0] += counts
-        if layout.degree >= 1:
-            flat = delta.ravel()
-            sums[1] += np.bincount(index, flat, minlength=cols * size)
-            if layout.degree >= 2:
-                np.multiply(flat, flat, out=flat)
-                sums[2] += np.bincount(index, flat, minlength=cols * size)
-    return [s.reshape(cols, size) for s in sums]
+class _Points:
+    """A group's points scaled to grid units once, and the histogram of a block of columns.
 
-
-def _settle_ties(whole: IntArray, c: Array, grid: Grid, first: int) -> None:
-    """Move each point to the bin its c falls in by the grid's own floats (one step at most).
-
-    `whole` holds b + 1 − first − 1 … that is, with first = −2, whole = b + 1, where b is the
-    count of grid values ≤ c; the rounding of (c − lo)/h can leave it one off at a tie.
+    In grid units t_1 = base_i − w1·x_i/h, with base_i = (offset_i + k_1 − lo)/h − first, so
+    that t_1 counts from the lowest sub-bin kept. Each point goes to sub-bin ⌊t_1⌋ (clamped
+    to the kept range) split by the cuts, and adds 1, φ and φ² there, φ = t_1 − ⌊t_1⌋ (a
+    clamped point keeps its true, large φ).
     """
+
+    def __init__(self, group: Group, layout: _Layout, grid: Grid) -> None:
+        self.layout = layout
+        self.grid = grid
+        self.raw_x = group.x
+        self.x = group.x / grid.step
+        offset = 0.0 if group.offset is None else group.offset
+        base = (offset + (group.shape.breaks[0] - grid.low)) / grid.step - layout.first
+        self.base = np.broadcast_to(np.asarray(base, dtype=np.float64), group.x.shape)
+        self.t = np.empty(BLOCK_POINTS)
+        self.clipped = np.empty(BLOCK_POINTS)
+        self.whole = np.empty(BLOCK_POINTS, dtype=np.intp)
+
+    def moments(self, w1: Array) -> list[Array]:
+        """Per column and sub-bin: the count of points and the sums of φ and φ² (as needed)."""
+        layout = self.layout
+        cols, size, points = len(w1), layout.size, len(self.x)
+        sums = [np.zeros(cols * size) for _ in range(layout.degree + 1)]
+        across = max(1, min(cols, BLOCK_POINTS // max(points, 1)))
+        chunk = min(points, BLOCK_POINTS // across)
+        for first_col in range(0, cols, across):
+            w = w1[first_col : first_col + across, None]
+            place = (np.arange(len(w)) * size)[:, None]
+            where = slice(first_col * size, (first_col + len(w)) * size)
+            for start in range(0, points, chunk):
+                part = slice(start, start + chunk)
+                shape = (len(w), len(self.x[part]))
+                flat = shape[0] * shape[1]
+                t = self.t[:flat].reshape(shape)
+                whole = self.whole[:flat].reshape(shape)
+                self._positions(w, part, t)
+                clipped = self.clipped[:flat].reshape(shape)
+                np.clip(t, 0.0, layout.bins - 1, out=clipped)
+                np.floor(clipped, out=clipped)
+                np.copyto(whole, clipped, casting="unsafe")
+                if layout.exact_ties:
+                    _settle_ties(whole, w, self.raw_x[part], self.grid, layout.first)
+                    phi = np.subtract(t, whole, out=t)
+                else:  # float minus float: faster than subtracting the integers
+                    phi = np.subtract(t, clipped, out=t)
+                if layout.ways > 1:
+                    whole *= layout.ways
+                    for cut in layout.cuts:
+                        whole += phi >= 1.0 - cut
+                if len(w) > 1:
+                    whole += place
+                index = whole.ravel()
+                length = len(w) * size
+                sums[0][where] += np.bincount(index, minlength=length)
+                if layout.degree >= 1:
+                    values = phi.ravel()
+                    sums[1][where] += np.bincount(index, values, minlength=length)
+                    if layout.degree >= 2:
+                        np.multiply(values, values, out=values)
+                        sums[2][where] += np.bincount(index, values, minlength=length)
+        return [s.reshape(cols, size) for s in sums]
+
+    def _positions(self, w: Array, part: slice, out: Array) -> None:
+        """t_1 of each point in `part` for each w1 in `w` (a column), written into `out`."""
+        if self.layout.exact_ties:  # classification, k_1 = 0: from c = −fl(w1·x) exactly
+            np.multiply(w, self.raw_x[part], out=out)
+            np.add(out, self.grid.low, out=out)
+            np.divide(out, -self.grid.step, out=out)
+            out -= self.layout.first
+            return
+        np.multiply(w, self.x[part], out=out)
+        np.subtract(self.base[part], out, out=out)
+
+
+def _settle_ties(whole: IntArray, w: Array, x: Array, grid: Grid, first: int) -> None:
+    """Move each point to the bin its c = −fl(w1·x) falls in by the grid's own float values.
+
+    `whole` is ⌊t_1⌋ counted from `first`, that is b + (−first − 1) where b counts the grid
+    values ≤ c; the rounding of (c − lo)/h can leave it one off at a tie, never more.
+    """
+    c = np.multiply(w, x)
+    np.negative(c, out=c)
     steps = grid.steps
-    above = np.full(steps + 2, np.inf)  # the grid value just above bin b: w2_b
+    offset = -first - 1
+    above = np.full(steps + 2, np.inf)  # the grid value just above: w2_b
     below = np.full(steps + 2, -np.inf)  # the grid value just below: w2_{b−1}
-    offset = -first - 1  # whole = b + offset
     above[1 + offset : steps + offset] = grid.values[1:]
     below[1 + offset : steps + 1 + offset] = grid.values
     whole += above[whole] <= c
@@ -271,7 +308,7 @@ def _combine(layout: _Layout, moments: list[Array], steps: int) -> Array:
         total += gamma * n0
         if not (alpha or beta):
             continue
-        first = moments[1] + shift * count  # Σ δ_q over the sub-bin
+        first = shift * count - moments[1]  # Σ δ_q = Σ (shift − φ) over the sub-bin
         if role.mask is not None:
             first *= role.mask
         nb = _gather(weights * b, layout.upto[role.brk], role.suffix)
@@ -280,7 +317,7 @@ def _combine(layout: _Layout, moments: list[Array], steps: int) -> Array:
         total += alpha * linear
         if not beta:
             continue
-        second = moments[2] + shift * (2.0 * moments[1] + shift * count)  # Σ δ_q²
+        second = moments[2] + shift * (shift * count - 2.0 * moments[1])  # Σ δ_q²
         if role.mask is not None:
             second *= role.mask
         nbb = _gather(weights * (b * b), layout.upto[role.brk], role.suffix)

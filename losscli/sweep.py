@@ -137,19 +137,22 @@ METHODS = ("quadratic", "piecewise", "direct")
 PARALLEL_SECONDS = 1.0
 """Histogram sweeps expected to take longer than this on one core use two processes."""
 
-_NANOSECONDS = {"direct": 6.0, "piecewise": 12.0, "piecewise-bins": 60.0}
-"""Rough costs on a current CPU: per cell and point (direct), per column and point (piecewise),
-per column and grid row (piecewise, combining the bins). Used to choose, never to report."""
+_COSTS = {"direct": (2e-5, 6e-9), "piecewise": (5e-4, 13e-9, 100e-9), "quadratic": (2e-5, 5e-9)}
+"""Rough costs on a current CPU, in seconds: a fixed start, then per cell and point (direct),
+per column and point plus per column and w2 step (piecewise), per point and cell (quadratic).
+Used to choose a method and to expect a sweep's length, never reported as measurements."""
 
 
 def estimate_seconds(method: str, points: int, w1_steps: int, w2_steps: int) -> float:
     """About how long a sweep takes with one process: for choosing methods and progress bars."""
     if method == "quadratic":
-        return 5e-9 * (points + w1_steps * w2_steps)
+        start, per = _COSTS["quadratic"]
+        return start + per * (points + w1_steps * w2_steps)
     if method == "piecewise":
-        per_column = _NANOSECONDS["piecewise"] * points + _NANOSECONDS["piecewise-bins"] * w2_steps
-        return 1e-9 * w1_steps * per_column
-    return 1e-9 * _NANOSECONDS["direct"] * points * w1_steps * w2_steps
+        start, per_point, per_step = _COSTS["piecewise"]
+        return start + w1_steps * (per_point * points + per_step * w2_steps)
+    start, per = _COSTS["direct"]
+    return start + per * points * w1_steps * w2_steps
 
 
 def choose_method(
