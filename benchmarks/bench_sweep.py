@@ -70,20 +70,20 @@ def lesson_loop(loss_name: str, data: Dataset, w: np.ndarray) -> float:
 
     def mse(predictions, targets):
         total = 0.0
-        for prediction, target in zip(predictions, targets):
+        for prediction, target in zip(predictions, targets, strict=True):
             error = prediction - target
             total += error * error
         return total / len(predictions)
 
     def mae(predictions, targets):
         total = 0.0
-        for prediction, target in zip(predictions, targets):
+        for prediction, target in zip(predictions, targets, strict=True):
             total += abs(prediction - target)
         return total / len(predictions)
 
     def huber(predictions, targets, delta=1.0):
         total = 0.0
-        for prediction, target in zip(predictions, targets):
+        for prediction, target in zip(predictions, targets, strict=True):
             error = prediction - target
             magnitude = abs(error)
             if magnitude <= delta:
@@ -94,7 +94,7 @@ def lesson_loop(loss_name: str, data: Dataset, w: np.ndarray) -> float:
 
     def hinge(predictions, targets):
         total = 0.0
-        for prediction, target in zip(predictions, targets):
+        for prediction, target in zip(predictions, targets, strict=True):
             margin = 1.0 - target * prediction
             total += margin if margin > 0.0 else 0.0
         return total / len(predictions)

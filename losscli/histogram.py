@@ -127,7 +127,7 @@ class _Layout:
         breaks = shape.breaks
         offsets = [(k - breaks[0]) / h for k in breaks]
         whole = [math.floor(k) for k in offsets]
-        fractions = [k - w for k, w in zip(offsets, whole)]
+        fractions = [k - w for k, w in zip(offsets, whole, strict=True)]
         self.cuts = sorted({f for f in fractions if f > 0.0})
         ways = len(self.cuts) + 1
         self.ways = ways
@@ -141,7 +141,7 @@ class _Layout:
         part = sub % ways  # how many cuts the fraction of δ_1 lies at or below
         self.bin: list[IntArray] = []
         self.shift: list[Array] = []
-        for fraction, extra in zip(fractions, whole):
+        for fraction, extra in zip(fractions, whole, strict=True):
             over = (part >= ways - 1 - self.cuts.index(fraction)) if fraction > 0.0 else 0
             b = base + extra + 1 + over
             clipped = np.clip(b, 0, steps)
@@ -183,9 +183,9 @@ def sweep_sums(
     """Σ_i f(w1·x_i + w2 …) for every w2 (rows) and w1 (columns): the sums, not yet means."""
     totals = np.zeros((grid.steps, len(w1)))
     layouts = [_Layout(group.shape, grid) for group in groups]
-    work = sum(len(g.x) + layout.size for g, layout in zip(groups, layouts)) * len(w1)
+    work = sum(len(g.x) + layout.size for g, layout in zip(groups, layouts, strict=True)) * len(w1)
     done = 0
-    for group, layout in zip(groups, layouts):
+    for group, layout in zip(groups, layouts, strict=True):
         points = _Points(group, layout, grid)
         per_block = max(1, min(BLOCK_BINS // layout.size, BLOCK_WORK // max(len(group.x), 1)))
         for start in range(0, len(w1), per_block):

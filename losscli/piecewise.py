@@ -20,6 +20,7 @@ This module imports nothing heavy: the catalogue reads it at start-up.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ class Piecewise:
             )
         if not all(math.isfinite(k) for k in self.breaks):
             raise ValueError(f"breaks must be finite, got {self.breaks}")
-        if any(a >= b for a, b in zip(self.breaks, self.breaks[1:])):
+        if any(a >= b for a, b in itertools.pairwise(self.breaks)):
             raise ValueError(f"breaks must increase strictly, got {self.breaks}")
         for piece in self.pieces:
             if not 1 <= len(piece) <= MAX_DEGREE + 1:
@@ -69,13 +70,14 @@ class Piecewise:
     def jumps(self) -> tuple[float, ...]:
         """P_{q+1}(k_q) − P_q(k_q) at each break: zero everywhere for a continuous loss."""
         return tuple(
-            evaluate_polynomial(self.pieces[q + 1], k) - evaluate_polynomial(self.pieces[q], k)
+            float(evaluate_polynomial(self.pieces[q + 1], k))
+            - float(evaluate_polynomial(self.pieces[q], k))
             for q, k in enumerate(self.breaks)
         )
 
     def is_continuous(self) -> bool:
         """Whether the pieces meet at every break (to rounding of their coefficients)."""
-        for q, (k, jump) in enumerate(zip(self.breaks, self.jumps())):
+        for q, (k, jump) in enumerate(zip(self.breaks, self.jumps(), strict=True)):
             size = max(_magnitude(self.pieces[q], k), _magnitude(self.pieces[q + 1], k), 1.0)
             if abs(jump) > 1e-12 * size:
                 return False
@@ -129,8 +131,10 @@ def check_description(description: Description, *, classification: bool) -> None
     )
     if isinstance(description, PerLabel) != classification:
         kind = "PerLabel" if classification else "Piecewise"
-        raise ValueError(f"a {'classification' if classification else 'regression'} loss "
-                         f"needs a {kind} description")
+        raise ValueError(
+            f"a {'classification' if classification else 'regression'} loss "
+            f"needs a {kind} description"
+        )
     for shape in shapes:
         if shape.is_continuous():
             continue
