@@ -433,6 +433,17 @@ def test_two_processes_give_the_same_sums():
     )
 
 
+def test_a_failed_second_process_leaves_the_sweep_to_the_first(monkeypatch):
+    data = synthetic_regression(n=500)
+    groups = histogram.groups_for(shapes.mae(), data.x, data.y)
+    w1 = Axis("w1", -2, 4, 6).values
+    grid = histogram.Grid.of(Axis("w2", -2, 4, 5).values)
+    monkeypatch.setattr(parallel, "CHILD", ("-c", "raise SystemExit(3)"))
+    assert np.array_equal(
+        parallel.sweep_sums_in_two(groups, w1, grid), histogram.sweep_sums(groups, w1, grid)
+    )
+
+
 def test_blocking_does_not_change_histogram_sums(monkeypatch):
     data = synthetic_classification(n=300, flip=0.2)
     groups = histogram.groups_for(shapes.squared_hinge(), data.x, data.y)
