@@ -365,6 +365,15 @@ def _datasets(
 @grid_options
 @view_options
 @output_options(["text", "json", "csv"])
+@click.option(
+    "--method",
+    type=click.Choice(["auto", "quadratic", "piecewise", "direct"]),
+    default="auto",
+    show_default=True,
+    help="Sweep algorithm: auto picks the fastest exact one the loss allows; direct evaluates "
+    "every cell and point (to cross-check). The JSON records the one used.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar on stderr for long sweeps.")
 @click.pass_context
 def surface(
     ctx: click.Context,
@@ -383,6 +392,8 @@ def surface(
     color: str,
     output_format: str,
     output: str | None,
+    method: str,
+    quiet: bool,
     **rest: Any,
 ) -> None:
     """Sweep losses over a grid of (w1, w2) and draw their surfaces side by side.
@@ -392,6 +403,7 @@ def surface(
     mean loss at w2 = w2[i], w1 = w1[j].
     """
     from losscli.datasets import get_dataset
+    from losscli.render.progress import sweep_progress
     from losscli.sweep import Axis, sweep
 
     synthetic = {name: rest.pop(name) for name in SYNTHETIC_OPTIONS}
@@ -410,7 +422,19 @@ def surface(
                 chosen = [(loss, p) for loss, p in chosen if loss.task in builtin.tasks]
         w1 = Axis("w1", *w1_range, w1_steps or steps)
         w2 = Axis("w2", *w2_range, w2_steps or steps)
-        surfaces = [sweep(loss, params, dataset_for(loss), w1, w2) for loss, params in chosen]
+        with sweep_progress(quiet=quiet) as track:
+            surfaces = [
+                sweep(
+                    loss,
+                    params,
+                    dataset_for(loss),
+                    w1,
+                    w2,
+                    method=method,
+                    progress=track(loss.title(params)) if track else None,
+                )
+                for loss, params in chosen
+            ]
         _show(
             surfaces,
             style=style,

@@ -29,7 +29,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from losscli import shapes
 from losscli.errors import OptionError
+from losscli.piecewise import Description
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -118,6 +120,10 @@ class Loss:
     convex: bool = True
     advice: str = ""
     per_point: bool = True
+    piecewise: Callable[..., Description] | None = None
+    """Optional structure for the fast sweep engines: called with the hyper-parameters as
+    keywords, it returns the loss as a piecewise polynomial (see `losscli.piecewise`). Losses
+    without one are swept by direct evaluation."""
 
     def resolve_params(self, given: Mapping[str, float]) -> dict[str, float]:
         """This loss's hyper-parameters: the given ones where present, else defaults; checked."""
@@ -127,6 +133,10 @@ class Loss:
             param.check(value)
             resolved[param.name] = value
         return resolved
+
+    def description(self, params: Mapping[str, float]) -> Description | None:
+        """This loss's piecewise-polynomial structure for these hyper-parameters, if declared."""
+        return None if self.piecewise is None else self.piecewise(**params)
 
     def mean(self, p: Array, y: Array, params: Mapping[str, float]) -> Array:
         """The surface's value: the loss over the last (points) axis, a mean for most losses."""
@@ -389,6 +399,7 @@ _register(
         gradient_formula="2·e",
         value=mse,
         gradient=mse_gradient,
+        piecewise=shapes.mse,
         aliases=("l2",),
         advice="Use it for regression with roughly Gaussian noise; avoid it when outliers are "
         "common, since their squared errors pull the fit towards them.",
@@ -404,6 +415,7 @@ _register(
         gradient_formula="sign(e)  (0 at e = 0)",
         value=mae,
         gradient=mae_gradient,
+        piecewise=shapes.mae,
         aliases=("l1",),
         advice="Use it when outliers should not drag the fit (it targets the median); avoid "
         "it when you need smooth gradients near the minimum, where it bounces.",
@@ -419,6 +431,7 @@ _register(
         gradient_formula="clip(e, −delta, delta)",
         value=huber,
         gradient=huber_gradient,
+        piecewise=shapes.huber,
         params=(Param("delta", 1.0, "Huber's switch from squared to absolute error.", low=0.0),),
         advice="Use it for regression with some outliers: a smooth bowl near the answer, "
         "gentle ramps far out, delta on the scale of ordinary errors; avoid it on clean data, "
@@ -435,6 +448,7 @@ _register(
         gradient_formula="−t if t·p < 1, else 0",
         value=hinge,
         gradient=hinge_gradient,
+        piecewise=shapes.hinge,
         advice="Use it for max-margin classifiers (SVMs); avoid plain gradient descent on it, "
         "which freezes on the plateau where the gradient is exactly zero.",
     )
@@ -449,6 +463,7 @@ _register(
         gradient_formula="clip(e/beta, −1, 1)",
         value=smooth_l1,
         gradient=smooth_l1_gradient,
+        piecewise=shapes.smooth_l1,
         params=(Param("beta", 1.0, "Smooth L1's switch from squared to absolute error.", low=0.0),),
         advice="Use it where you would use Huber but want the far-out slope fixed at 1 "
         "whatever the switch point (box regression in detectors); avoid a tiny beta, which "
@@ -480,6 +495,7 @@ _register(
         gradient_formula="−tau if p < y, 1 − tau if p > y, 0 at p = y",
         value=quantile,
         gradient=quantile_gradient,
+        piecewise=shapes.quantile,
         params=(Param("tau", 0.5, "Quantile to fit.", low=0.0, high=1.0),),
         aliases=("pinball",),
         advice="Use it to predict a bound rather than a centre (tau = 0.9: a line 90% of "
@@ -497,6 +513,7 @@ _register(
         gradient_formula="−2·t·max(0, 1 − t·p)",
         value=squared_hinge,
         gradient=squared_hinge_gradient,
+        piecewise=shapes.squared_hinge,
         advice="Use it for a margin classifier trained by gradient methods (it has a gradient "
         "at the margin); avoid it with mislabelled points, whose squared slack dominates.",
     )
@@ -594,6 +611,7 @@ _register(
         gradient_formula="0 everywhere (undefined on the decision boundary)",
         value=zero_one,
         gradient=zero_one_gradient,
+        piecewise=shapes.zero_one,
         convex=False,
         advice="Use it to report the error rate and to see why we train on surrogates; avoid "
         "it as a training loss: every gradient is zero.",

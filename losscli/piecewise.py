@@ -1,0 +1,145 @@
+"""A declarative description of a loss's structure, which the fast sweep engines read.
+
+Many losses of the line model p = w1·x + w2 are piecewise polynomials of one number u:
+
+* regression: u = p − y, the residual (`Piecewise`);
+* classification: u = p, the score, with one piecewise polynomial per label (`PerLabel`),
+  since for a label t the loss is a function of t·p.
+
+A `Piecewise` lists its breakpoints k_1 < … < k_m and m + 1 polynomials, each as its
+coefficients (c0, c1, c2) in powers of u, lowest first: piece q holds for k_q < u ≤ k_{q+1},
+so a u exactly on a break uses the piece below it. A single piece and no breaks (mse) is a
+plain quadratic, which the engine sweeps from sufficient statistics.
+
+Jumps are allowed only where the engine can place every tie exactly as a direct evaluation
+does: in a classification description with one break, at u = 0 (the zero-one loss, which
+predicts +1 where p > 0). Every other description must be continuous.
+
+This module imports nothing heavy: the catalogue reads it at start-up.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Array = NDArray[np.float64]
+
+MAX_DEGREE = 2
+
+
+@dataclass(frozen=True)
+class Piecewise:
+    """The per-point loss as a piecewise polynomial of u: breaks and per-piece coefficients."""
+
+    breaks: tuple[float, ...]
+    pieces: tuple[tuple[float, ...], ...]
+
+    def __post_init__(self) -> None:
+        if len(self.pieces) != len(self.breaks) + 1:
+            raise ValueError(
+                f"{len(self.breaks)} breaks need {len(self.breaks) + 1} pieces, "
+                f"got {len(self.pieces)}"
+            )
+        if not all(math.isfinite(k) for k in self.breaks):
+            raise ValueError(f"breaks must be finite, got {self.breaks}")
+        if any(a >= b for a, b in itertools.pairwise(self.breaks)):
+            raise ValueError(f"breaks must increase strictly, got {self.breaks}")
+        for piece in self.pieces:
+            if not 1 <= len(piece) <= MAX_DEGREE + 1:
+                raise ValueError(f"a piece has 1 to {MAX_DEGREE + 1} coefficients, got {piece}")
+            if not all(math.isfinite(c) for c in piece):
+                raise ValueError(f"coefficients must be finite, got {piece}")
+
+    @property
+    def degree(self) -> int:
+        return max(len(piece) for piece in self.pieces) - 1
+
+    @property
+    def is_polynomial(self) -> bool:
+        """One piece and no breaks: the whole loss is a single polynomial of u."""
+        return not self.breaks
+
+    def jumps(self) -> tuple[float, ...]:
+        """P_{q+1}(k_q) − P_q(k_q) at each break: zero everywhere for a continuous loss."""
+        return tuple(
+            float(evaluate_polynomial(self.pieces[q + 1], k))
+            - float(evaluate_polynomial(self.pieces[q], k))
+            for q, k in enumerate(self.breaks)
+        )
+
+    def is_continuous(self) -> bool:
+        """Whether the pieces meet at every break (to rounding of their coefficients)."""
+        for q, (k, jump) in enumerate(zip(self.breaks, self.jumps(), strict=True)):
+            size = max(_magnitude(self.pieces[q], k), _magnitude(self.pieces[q + 1], k), 1.0)
+            if abs(jump) > 1e-12 * size:
+                return False
+        return True
+
+    def __call__(self, u: Array) -> Array:
+        """The loss at each u, piece by piece (a reference evaluation, used by the tests)."""
+        import numpy as np
+
+        u = np.asarray(u, dtype=np.float64)
+        piece = np.searchsorted(np.asarray(self.breaks, dtype=np.float64), u, side="left")
+        result = np.zeros_like(u)
+        for q, coefficients in enumerate(self.pieces):
+            chosen = piece == q
+            result[chosen] = evaluate_polynomial(coefficients, u[chosen])
+        return result
+
+
+@dataclass(frozen=True)
+class PerLabel:
+    """A classification loss: one `Piecewise` of the score p for each label t = ±1."""
+
+    positive: Piecewise
+    negative: Piecewise
+
+    def for_label(self, label: float) -> Piecewise:
+        return self.positive if label > 0 else self.negative
+
+
+Description = Piecewise | PerLabel
+
+
+def evaluate_polynomial(coefficients: Sequence[float], u: float | Array) -> float | Array:
+    """c0 + c1·u + c2·u², by Horner's rule."""
+    result: float | Array = 0.0
+    for c in reversed(coefficients):
+        result = result * u + c
+    return result
+
+
+def _magnitude(coefficients: Sequence[float], u: float) -> float:
+    return sum(abs(c) * abs(u) ** power for power, c in enumerate(coefficients))
+
+
+def check_description(description: Description, *, classification: bool) -> None:
+    """Refuse descriptions the engine cannot sweep exactly (a programming error, not user's)."""
+    shapes = (
+        (description.positive, description.negative)
+        if isinstance(description, PerLabel)
+        else (description,)
+    )
+    if isinstance(description, PerLabel) != classification:
+        kind = "PerLabel" if classification else "Piecewise"
+        raise ValueError(
+            f"a {'classification' if classification else 'regression'} loss "
+            f"needs a {kind} description"
+        )
+    for shape in shapes:
+        if shape.is_continuous():
+            continue
+        if not (classification and shape.breaks == (0.0,)):
+            raise ValueError(
+                "a description with jumps must be a classification one with a single break "
+                f"at 0, got breaks {shape.breaks}"
+            )
