@@ -574,7 +574,7 @@ def _animate(
     with Live(console=console, auto_refresh=False) as live:
         for step in range(last + 1):
             frame = picture([head(run, step) for run in runs], under=False)
-            live.update(Group(frame, Text(f"step {step} of {last}")), refresh=True)
+            live.update(Group(Text(f"step {step} of {last}"), frame), refresh=True)
             time.sleep(1.0 / fps)
         live.update(picture(runs), refresh=True)
 
@@ -597,8 +597,9 @@ def _descent_dataset(
                 option = "--" + name.replace("_", "-")
                 raise OptionError(option, "sets up the lesson's data, not --dataset separable")
         return data.separable(n=synthetic["n"], seed=synthetic["seed"])
-    batches = ("seed",) if _given(ctx, "batch_size") else ()
-    return _datasets(ctx, data_path, synthetic, also_used=batches)(loss)
+    if data_path is not None and _given(ctx, "seed") and not _given(ctx, "batch_size"):
+        raise OptionError("--seed", "with --data it seeds only --batch-size, which is not given")
+    return _datasets(ctx, data_path, synthetic, also_used=("seed",))(loss)
 
 
 def _optimizer_help() -> str:

@@ -131,7 +131,8 @@ def _panel(
     lines = [Text(surface.title, style="bold"), Text("w2".rjust(margin - 1), DIM)]
     minimum = surface.minimum
     for r in order:
-        line = Text(labels.get(r, "").rjust(margin - 1) + " ", DIM)
+        line = Text()  # a base style here would dim every cell; only the axis is dim
+        line.append(labels.get(r, "").rjust(margin - 1) + " ", DIM)
         line.append(glyphs.tick_left if r in labels else glyphs.vertical, DIM)
         for c in range(cols):
             at_minimum = minimum is not None and (r, c) == (minimum.row, minimum.col)
