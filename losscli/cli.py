@@ -548,7 +548,7 @@ def _print_maps(
         return Group(maps, _under_map(surfaces, shown, color=colored, unicode=unicode))
 
     if animate_fps is not None and runs and console.is_terminal:
-        _animate(console, picture, runs, animate_fps)
+        _animate(console, picture, surfaces[0], runs, animate_fps)
     else:
         console.print(picture(runs))
     if buffer is not None and output:
@@ -558,10 +558,12 @@ def _print_maps(
 def _animate(
     console: Console,
     picture: Callable[..., RenderableType],
+    surface: Surface,
     runs: Sequence[Run],
     fps: float,
 ) -> None:
-    """Redraw the map once a step with every run's path up to that step, then the full picture."""
+    """Redraw the map step by step with every run's path up to that step, then the full
+    picture. Steps that leave every path in the cells it was in draw nothing new: skipped."""
     import time
 
     from rich.console import Group
@@ -569,10 +571,11 @@ def _animate(
     from rich.text import Text
 
     from losscli.descent import head
+    from losscli.render.paths import redraw_steps
 
     last = max(run.steps for run in runs)
     with Live(console=console, auto_refresh=False) as live:
-        for step in range(last + 1):
+        for step in redraw_steps(surface, runs):
             frame = picture([head(run, step) for run in runs], under=False)
             live.update(Group(Text(f"step {step} of {last}"), frame), refresh=True)
             time.sleep(1.0 / fps)
@@ -672,7 +675,7 @@ def _optimizer_help() -> str:
     type=click.FloatRange(min=0, min_open=True, max=1000),
     default=20.0,
     show_default=True,
-    help="Frames (steps) per second of --animate.",
+    help="Steps per second of --animate (steps that move no path to a new cell are skipped).",
 )
 @output_options(["text", "json"])
 @click.pass_context

@@ -18,7 +18,7 @@ from losscli.data import synthetic
 from losscli.descent import Run, Settings, descend
 from losscli.losses import get_loss
 from losscli.render.colormap import render_maps
-from losscli.render.paths import path_marks
+from losscli.render.paths import path_marks, redraw_steps
 from losscli.sweep import Axis, sweep
 
 ISSUE_MSE = ("descend", "--loss", "mse", "--start", "-1.5", "3.5", "--lr", "0.3")
@@ -409,3 +409,12 @@ def test_in_colour_marks_are_painted_in_their_runs_colour():
         "m→": ("#ff4040", "#000000"),
         "M ": ("#ff4040", "#000000"),
     }
+
+
+def test_animation_frames_are_the_steps_that_move_a_path_to_another_cell():
+    surface = tiny_surface()
+    w = np.array([[0.0, 0.0], [0.1, 0.2], [0.0, 1.0], [0.05, 1.0], [1.0, 1.0], [1.1, 1.0]])
+    run = Run("mse", "gd", {}, "max_steps", w, np.zeros(6), np.zeros((6, 2)))
+    short = Run("mse", "adam", {}, "max_steps", w[:2], np.zeros(2), np.zeros((2, 2)))
+    assert redraw_steps(surface, [run]) == [0, 2, 4, 5]  # 1 and 3 stay put; 5 is the last
+    assert redraw_steps(surface, [short, run]) == [0, 2, 4, 5]

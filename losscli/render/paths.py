@@ -134,6 +134,18 @@ def path_marks(
     return marks
 
 
+def redraw_steps(surface: Surface, runs: Sequence[Run]) -> list[int]:
+    """The steps at which some run moves to another cell (and the first and last): the only
+    steps at which the picture changes, so the only frames an animation needs."""
+    steps = {0, max(run.steps for run in runs)}
+    for run in runs:
+        visited = cells(surface, run.w)
+        with np.errstate(invalid="ignore"):
+            moved = np.any(visited[1:] != visited[:-1], axis=1)
+        steps.update((np.flatnonzero(moved) + 1).tolist())
+    return sorted(steps)
+
+
 def plain_marks(marks: dict[tuple[int, int], Mark]) -> dict[tuple[int, int], str]:
     """One character a cell for the lesson-style figure: the mark's first."""
     return {cell: mark.text[0] for cell, mark in marks.items()}
