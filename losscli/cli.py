@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
     from losscli.data import Dataset
-    from losscli.descent import Run
+    from losscli.descent import Optimizer, Run
     from losscli.losses import Loss
     from losscli.sweep import Surface
 
@@ -605,10 +605,11 @@ def _descent_dataset(
     return _datasets(ctx, data_path, synthetic, also_used=("seed",))(loss)
 
 
-def _optimizer_help() -> str:
+def _optimizers() -> dict[str, Optimizer]:
+    """The update rules (losscli.descent loads numpy only when a walk runs)."""
     from losscli.descent import OPTIMIZERS
 
-    return "; ".join(f"{o.name}: {o.summary}" for o in OPTIMIZERS.values())
+    return OPTIMIZERS
 
 
 @cli.command()
@@ -644,8 +645,9 @@ def _optimizer_help() -> str:
     "--optimizer",
     "optimizers",
     multiple=True,
-    type=click.Choice(["gd", "momentum", "nesterov", "rmsprop", "adam"]),
-    help="Update rule; repeat to draw several paths. Default: gd. " + _optimizer_help(),
+    type=click.Choice(list(_optimizers())),
+    help="Update rule; repeat to draw several paths. Default: gd. "
+    + "; ".join(f"{o.name}: {o.summary}" for o in _optimizers().values()),
 )
 @click.option("--lr", type=float, default=0.1, show_default=True, help="Learning rate.")
 @click.option("--steps", type=int, default=500, show_default=True, help="Maximum number of steps.")

@@ -171,7 +171,7 @@ def legend(runs: Sequence[Run], *, color: bool, unicode: bool) -> Text:
 
 
 def window_notes(surface: Surface, runs: Sequence[Run]) -> list[Text]:
-    """A line for each run that leaves the drawn grid: where it first left, how it ends."""
+    """A line for each run that leaves the drawn grid: where it first left, where it ends."""
     notes = []
     for run in runs:
         outside = ~_inside(surface, cells(surface, run.w))
@@ -179,12 +179,11 @@ def window_notes(surface: Surface, runs: Sequence[Run]) -> list[Text]:
             continue
         first = int(np.argmax(outside))
         w1, w2 = run.w[first]
-        ending = "ends outside it" if outside[-1] else "ends inside it"
+        ending = "outside" if outside[-1] else "back inside"
         notes.append(
             Text(
                 f"{run.optimizer} leaves the window at step {first} (w1 = {fmt(w1, 4)}, "
-                f"w2 = {fmt(w2, 4)}), is outside for {int(outside.sum())} of "
-                f"{len(outside)} points, and {ending}.",
+                f"w2 = {fmt(w2, 4)}) and ends {ending}.",
                 style="italic",
             )
         )
