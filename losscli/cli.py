@@ -450,7 +450,8 @@ def _show(
             surfaces, levels=levels or 4, scale=scale, origin=origin, unicode=unicode, marks=marks
         )
         if runs:
-            text += _plain_text(_under_map(surfaces, runs, color=False, unicode=unicode))
+            under = _under_map(surfaces, runs, color=False, unicode=unicode, plain=True)
+            text += _plain_text(under)
         return emit(text, output)
     _print_maps(
         surfaces, levels=levels, scale=scale, origin=origin, color=color, output=output, runs=runs
@@ -459,7 +460,12 @@ def _show(
 
 
 def _under_map(
-    surfaces: Sequence[Surface], runs: Sequence[Run], *, color: bool, unicode: bool
+    surfaces: Sequence[Surface],
+    runs: Sequence[Run],
+    *,
+    color: bool,
+    unicode: bool,
+    plain: bool = False,
 ) -> RenderableType:
     """The paths' legend, window notes and table, measured against the first panel."""
     from rich.console import Group
@@ -467,7 +473,9 @@ def _under_map(
 
     from losscli.render.paths import under_map
 
-    parts: list[RenderableType] = [under_map(surfaces[0], runs, color=color, unicode=unicode)]
+    parts: list[RenderableType] = [
+        under_map(surfaces[0], runs, color=color, unicode=unicode, plain=plain)
+    ]
     walked = sorted({run.loss for run in runs} - {surfaces[0].loss.name})
     if walked:
         parts.append(Text(f"(loss: as saved, walked on {', '.join(walked)})", "dim"))

@@ -205,6 +205,7 @@ def test_plain_style_draws_one_letter_per_cell(invoke):
     assert sum(row.count("g") for row in map_rows) >= 5
     assert any("S" in row for row in map_rows) and any("*" in row for row in map_rows)
     assert "g gd" in output
+    assert "S start   * grid minimum\ng gd path   G gd end\n" in output  # no arrows in plain
 
 
 # ---------------------------------------------------------------------------------------------

@@ -155,16 +155,19 @@ def _swatch(text: str, colour: str, color: bool) -> Text:
     return Text(text, Style(color="#000000", bgcolor=colour, bold=True) if color else "")
 
 
-def legend(runs: Sequence[Run], *, color: bool, unicode: bool) -> Text:
-    """What the marks mean: the start and the star, then each run's path and end."""
-    arrow = UNICODE_ARROWS[(1, 0)] if unicode else ASCII_ARROWS[(1, 0)]
-    lines = [_swatch(START.text, START.background, color)]
-    lines[0].append(" start   " + ("★" if unicode else "*") + " grid minimum   ")
-    lines[0].append("arrows point to the next cell visited")
+def legend(runs: Sequence[Run], *, color: bool, unicode: bool, plain: bool = False) -> Text:
+    """What the marks mean: the start and the star, then each run's path and end. The plain
+    figure has one character a cell, so no arrows."""
+    arrow = "" if plain else UNICODE_ARROWS[(1, 0)] if unicode else ASCII_ARROWS[(1, 0)]
+    blank = "" if plain else " "
+    lines = [_swatch("S" + blank, START.background, color)]
+    lines[0].append(" start   " + ("*" if plain or not unicode else "★") + " grid minimum")
+    if not plain:
+        lines[0].append("   arrows point to the next cell visited")
     for run, style in zip(runs, run_styles(runs), strict=True):
         line = _swatch(style.letter + arrow, style.colour, color)
         line.append(f" {run.optimizer} path   ")
-        line.append_text(_swatch(style.letter.upper() + " ", style.colour, color))
+        line.append_text(_swatch(style.letter.upper() + blank, style.colour, color))
         line.append(f" {run.optimizer} end")
         lines.append(line)
     return Text("\n").join(lines)
@@ -235,11 +238,11 @@ def stop_notes(runs: Sequence[Run]) -> list[Text]:
 
 
 def under_map(
-    surface: Surface, runs: Sequence[Run], *, color: bool, unicode: bool
+    surface: Surface, runs: Sequence[Run], *, color: bool, unicode: bool, plain: bool = False
 ) -> RenderableType:
     """Everything drawn below the map: the legend, notes on leaving the window, the table."""
     return Group(
-        legend(runs, color=color, unicode=unicode),
+        legend(runs, color=color, unicode=unicode, plain=plain),
         *window_notes(surface, runs),
         Text(),
         run_table(surface, runs, color=color),
