@@ -34,7 +34,10 @@ from losscli.losses import (
 )
 
 if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
     from losscli.data import Dataset
+    from losscli.descent import Optimizer, Run
     from losscli.losses import Loss, Task
     from losscli.sweep import Surface
 
@@ -82,6 +85,20 @@ class LossParamOption(click.Option):
 
 def loss_options(func: F) -> F:
     """--loss (repeatable) and one option per hyper-parameter found in the catalogue."""
+    return click.option(
+        "--loss",
+        "-l",
+        "loss_names",
+        multiple=True,
+        metavar="NAME",
+        shell_complete=_complete_loss,
+        help="Loss to show; repeat for several panels. Default: the lesson's "
+        f"{', '.join(LESSON_LOSSES)}. See `losscli losses`.",
+    )(loss_param_options(func))
+
+
+def loss_param_options(func: F) -> F:
+    """One option per hyper-parameter found in the catalogue (--delta, ...)."""
     for param in reversed(all_params().values()):
         users = ", ".join(loss.name for loss in CATALOGUE.values() if param in loss.params)
         func = click.option(
@@ -93,16 +110,7 @@ def loss_options(func: F) -> F:
             show_default=True,
             help=f"{param.help} ({users}; {param.range_text})",
         )(func)
-    return click.option(
-        "--loss",
-        "-l",
-        "loss_names",
-        multiple=True,
-        metavar="NAME",
-        shell_complete=_complete_loss,
-        help="Loss to show; repeat for several panels. Default: the lesson's "
-        f"{', '.join(LESSON_LOSSES)}. See `losscli losses`.",
-    )(func)
+    return func
 
 
 def dataset_option(func: F) -> F:
@@ -179,7 +187,13 @@ def data_options(func: F) -> F:
     return func
 
 
-def grid_options(func: F) -> F:
+def make_grid_options(steps_option: str) -> Callable[[F], F]:
+    """The grid's options; `steps_option` names the points-per-axis option (--steps, or
+    --grid-steps where --steps means something else)."""
+    return lambda func: _grid_options(func, steps_option)
+
+
+def _grid_options(func: F, steps_option: str) -> F:
     options = [
         click.option(
             "--w1-range",
@@ -198,7 +212,7 @@ def grid_options(func: F) -> F:
             help="Range of the intercept w2 (vertical axis).",
         ),
         click.option(
-            "--steps",
+            steps_option,
             type=click.IntRange(min=2),
             default=21,
             show_default=True,
@@ -207,17 +221,20 @@ def grid_options(func: F) -> F:
         click.option(
             "--w1-steps",
             type=click.IntRange(min=2),
-            help="Grid points along w1 (overrides --steps).",
+            help=f"Grid points along w1 (overrides {steps_option}).",
         ),
         click.option(
             "--w2-steps",
             type=click.IntRange(min=2),
-            help="Grid points along w2 (overrides --steps).",
+            help=f"Grid points along w2 (overrides {steps_option}).",
         ),
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+grid_options = make_grid_options("--steps")
 
 
 def view_options(func: F) -> F:
@@ -330,9 +347,14 @@ def _datasets(
     data_path: str | None,
     dataset_name: str | None,
     synthetic: dict[str, Any],
+    also_used: Sequence[str] = (),
 ) -> Callable[[Loss], Dataset]:
     """A function giving each loss its dataset: the user's file, or the built-in set (by default
-    the lesson's synthetic data) for its task."""
+    the lesson's synthetic data) for its task.
+
+    Synthetic options are refused with --data, except those in `also_used` (options that
+    mean something besides the data, such as descend's --seed for its mini-batches).
+    """
     from losscli import data, datasets
 
     typed = [name for name in SYNTHETIC_OPTIONS if _given(ctx, name)]
@@ -341,8 +363,8 @@ def _datasets(
             raise OptionError(
                 "--dataset", "cannot be used with --data: choose one source of points"
             )
-        if typed:
-            option = "--" + typed[0].replace("_", "-")
+        if misplaced := [name for name in typed if name not in also_used]:
+            option = "--" + misplaced[0].replace("_", "-")
             raise OptionError(option, "sets up synthetic data and cannot be used with --data")
         stdin = sys.stdin.buffer
         loaded = data.read_source(data_path, stdin)
@@ -364,6 +386,14 @@ def _datasets(
 @data_options
 @grid_options
 @view_options
+@click.option(
+    "--path",
+    "path_files",
+    metavar="FILE",
+    multiple=True,
+    type=click.Path(),
+    help="Overlay the descent paths saved by `losscli descend --format json` (repeatable).",
+)
 @output_options(["text", "json", "csv"])
 @click.option(
     "--method",
@@ -380,6 +410,7 @@ def surface(
     /,
     loss_names: tuple[str, ...],
     data_path: str | None,
+    path_files: tuple[str, ...],
     w1_range: tuple[float, float],
     w2_range: tuple[float, float],
     steps: int,
@@ -400,15 +431,21 @@ def surface(
 
     Each panel marks the grid's minimum with a star. With no --loss it shows the lesson's four
     losses, each on the synthetic dataset its task needs. `values[i][j]` in the JSON is the
-    mean loss at w2 = w2[i], w1 = w1[j].
+    mean loss at w2 = w2[i], w1 = w1[j]. --path draws saved descent paths over every panel.
     """
     from losscli.datasets import get_dataset
+    from losscli.descent import load_runs
     from losscli.render.progress import sweep_progress
     from losscli.sweep import Axis, sweep
 
     synthetic = {name: rest.pop(name) for name in SYNTHETIC_OPTIONS}
     dataset_name = rest.pop("dataset_name")
     with reported_errors():
+        if path_files and output_format != "text":
+            raise OptionError(
+                "--path", f"draws on the map; it cannot be used with --format {output_format}"
+            )
+        runs = [run for path in path_files for run in load_runs(path)]
         chosen = _chosen_losses(ctx, loss_names, rest)
         dataset_for = _datasets(ctx, data_path, dataset_name, synthetic)
         if data_path is not None and not loss_names:  # hinge only where y holds labels
@@ -416,8 +453,7 @@ def surface(
             chosen = [(loss, p) for loss, p in chosen if loss.task == "regression" or labelled]
         if dataset_name is not None:  # the dataset's own window, and the defaults of its task
             builtin = get_dataset(dataset_name)
-            w1_range = w1_range if _given(ctx, "w1_range") else builtin.window[0]
-            w2_range = w2_range if _given(ctx, "w2_range") else builtin.window[1]
+            w1_range, w2_range = _window(ctx, dataset_name, w1_range, w2_range)
             if not loss_names:
                 chosen = [(loss, p) for loss, p in chosen if loss.task in builtin.tasks]
         w1 = Axis("w1", *w1_range, w1_steps or steps)
@@ -444,6 +480,7 @@ def surface(
             color=color,
             output_format=output_format,
             output=output,
+            runs=runs,
         )
 
 
@@ -457,6 +494,7 @@ def _show(
     color: str,
     output_format: str,
     output: str | None,
+    runs: Sequence[Run] = (),
 ) -> None:
     if output_format == "json":
         from losscli.render.export import to_json
@@ -470,12 +508,58 @@ def _show(
         from losscli.render.plain import render_plain
 
         unicode = output is not None or _stdout_has_unicode()
+        marks = None
+        if runs:
+            from losscli.render.paths import path_marks, plain_marks
+
+            marks = plain_marks(path_marks(surfaces[0], runs, origin=origin, unicode=unicode))
         text = render_plain(
-            surfaces, levels=levels or 4, scale=scale, origin=origin, unicode=unicode
+            surfaces, levels=levels or 4, scale=scale, origin=origin, unicode=unicode, marks=marks
         )
+        if runs:
+            under = _under_map(surfaces, runs, color=False, unicode=unicode, plain=True)
+            text += _plain_text(under)
         return emit(text, output)
-    _print_maps(surfaces, levels=levels, scale=scale, origin=origin, color=color, output=output)
+    _print_maps(
+        surfaces, levels=levels, scale=scale, origin=origin, color=color, output=output, runs=runs
+    )
     return None
+
+
+def _under_map(
+    surfaces: Sequence[Surface],
+    runs: Sequence[Run],
+    *,
+    color: bool,
+    unicode: bool,
+    plain: bool = False,
+) -> RenderableType:
+    """The paths' legend, window notes and table, measured against the first panel."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from losscli.render.paths import under_map
+
+    parts: list[RenderableType] = [
+        under_map(surfaces[0], runs, color=color, unicode=unicode, plain=plain)
+    ]
+    walked = sorted({run.loss for run in runs} - {surfaces[0].loss.name})
+    if walked:
+        parts.append(Text(f"(loss: as saved, walked on {', '.join(walked)})", "dim"))
+    if len(surfaces) > 1:
+        parts.append(Text(f"(to min: the {surfaces[0].title} panel's grid minimum)", "dim"))
+    return Group(*parts)
+
+
+def _plain_text(renderable: RenderableType) -> str:
+    """A renderable as text without colour, for the lesson-style figure."""
+    import io
+
+    from losscli.render.colormap import make_console
+
+    buffer = io.StringIO()
+    make_console(color="never", file=buffer, width=100).print(renderable)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
 def _stdout_has_unicode() -> bool:
@@ -495,8 +579,17 @@ def _print_maps(
     origin: str,
     color: str,
     output: str | None,
+    runs: Sequence[Run] = (),
+    animate_fps: float | None = None,
 ) -> None:
+    """Print the maps (with any descent paths over them) to stdout or `-o PATH`.
+
+    With `animate_fps` on a terminal the paths grow step by step under Rich Live, ending on
+    the full picture; elsewhere only the full picture is printed.
+    """
     import io
+
+    from rich.console import Group
 
     from losscli.render.colormap import (
         console_has_color,
@@ -508,17 +601,264 @@ def _print_maps(
     buffer = io.StringIO() if output else None
     console = make_console(color=color, file=buffer if output else sys.stdout)
     colored = console_has_color(console)
-    maps = render_maps(
-        surfaces,
-        levels=levels or (8 if colored else 4),
-        scale=scale,
-        origin=origin,
-        color=colored,
-        unicode=console_has_unicode(console),
-    )
-    console.print(maps)
+    unicode = console_has_unicode(console)
+
+    def picture(shown: Sequence[Run], under: bool = True) -> RenderableType:
+        marks = None
+        if shown:
+            from losscli.render.paths import path_marks
+
+            marks = path_marks(surfaces[0], shown, origin=origin, unicode=unicode)
+        maps = render_maps(
+            surfaces,
+            levels=levels or (8 if colored else 4),
+            scale=scale,
+            origin=origin,
+            color=colored,
+            unicode=unicode,
+            marks=marks,
+        )
+        if not (shown and under):
+            return maps
+        return Group(maps, _under_map(surfaces, shown, color=colored, unicode=unicode))
+
+    if animate_fps is not None and runs and console.is_terminal:
+        _animate(console, picture, surfaces[0], runs, animate_fps)
+    else:
+        console.print(picture(runs))
     if buffer is not None and output:
         emit(buffer.getvalue(), output)
+
+
+def _animate(
+    console: Console,
+    picture: Callable[..., RenderableType],
+    surface: Surface,
+    runs: Sequence[Run],
+    fps: float,
+) -> None:
+    """Redraw the map step by step with every run's path up to that step, then the full
+    picture. Steps that leave every path in the cells it was in draw nothing new: skipped."""
+    import time
+
+    from rich.console import Group
+    from rich.live import Live
+    from rich.text import Text
+
+    from losscli.descent import head
+    from losscli.render.paths import redraw_steps
+
+    last = max(run.steps for run in runs)
+    with Live(console=console, auto_refresh=False) as live:
+        for step in redraw_steps(surface, runs):
+            frame = picture([head(run, step) for run in runs], under=False)
+            live.update(Group(Text(f"step {step} of {last}"), frame), refresh=True)
+            time.sleep(1.0 / fps)
+        live.update(picture(runs), refresh=True)
+
+
+def _descent_dataset(
+    ctx: click.Context,
+    loss: Loss,
+    data_path: str | None,
+    dataset_name: str | None,
+    synthetic: dict[str, Any],
+) -> Dataset:
+    """The points to walk on: --data, or a built-in set (the lesson's for the loss's task).
+
+    With --data, --seed still seeds the mini-batches of --batch-size, and nothing else.
+    """
+    if data_path is not None and _given(ctx, "seed") and not _given(ctx, "batch_size"):
+        raise OptionError("--seed", "with --data it seeds only --batch-size, which is not given")
+    return _datasets(ctx, data_path, dataset_name, synthetic, also_used=("seed",))(loss)
+
+
+def _window(
+    ctx: click.Context,
+    dataset_name: str,
+    w1_range: tuple[float, float],
+    w2_range: tuple[float, float],
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The grid's ranges: those typed, else the built-in dataset's own window."""
+    from losscli.datasets import get_dataset
+
+    window = get_dataset(dataset_name).window
+    return (
+        w1_range if _given(ctx, "w1_range") else window[0],
+        w2_range if _given(ctx, "w2_range") else window[1],
+    )
+
+
+def _optimizers() -> dict[str, Optimizer]:
+    """The update rules (losscli.descent loads numpy only when a walk runs)."""
+    from losscli.descent import OPTIMIZERS
+
+    return OPTIMIZERS
+
+
+@cli.command()
+@click.option(
+    "--loss",
+    "-l",
+    "loss_name",
+    default="mse",
+    show_default=True,
+    metavar="NAME",
+    shell_complete=_complete_loss,
+    help="The loss to walk down. See `losscli losses`.",
+)
+@loss_param_options
+@data_options
+@make_grid_options("--grid-steps")
+@view_options
+@click.option(
+    "--start",
+    type=(float, float),
+    metavar="W1 W2",
+    help="Where the walk starts. Default: the grid corner farthest from the grid minimum.",
+)
+@click.option(
+    "--optimizer",
+    "optimizers",
+    multiple=True,
+    type=click.Choice(list(_optimizers())),
+    help="Update rule; repeat to draw several paths. Default: gd. "
+    + "; ".join(f"{o.name}: {o.summary}" for o in _optimizers().values()),
+)
+@click.option("--lr", type=float, default=0.1, show_default=True, help="Learning rate.")
+@click.option("--steps", type=int, default=500, show_default=True, help="Maximum number of steps.")
+@click.option(
+    "--tol",
+    type=float,
+    default=1e-8,
+    show_default=True,
+    help="Converged when the step's length and the change in loss are both below this.",
+)
+@click.option(
+    "--momentum",
+    type=float,
+    default=0.9,
+    show_default=True,
+    help="Momentum coefficient of momentum and nesterov, in [0, 1).",
+)
+@click.option(
+    "--batch-size",
+    type=int,
+    help="Points per step, drawn afresh each step (stochastic gradient descent), seeded by "
+    "--seed. Default: all points (full batch).",
+)
+@click.option("--animate", is_flag=True, help="Redraw the map step by step on a terminal.")
+@click.option(
+    "--fps",
+    type=click.FloatRange(min=0, min_open=True, max=1000),
+    default=20.0,
+    show_default=True,
+    help="Steps per second of --animate (steps that move no path to a new cell are skipped).",
+)
+@output_options(["text", "json"])
+@click.pass_context
+def descend(
+    ctx: click.Context,
+    /,
+    loss_name: str,
+    data_path: str | None,
+    dataset_name: str | None,
+    w1_range: tuple[float, float],
+    w2_range: tuple[float, float],
+    grid_steps: int,
+    w1_steps: int | None,
+    w2_steps: int | None,
+    style: str,
+    levels: int | None,
+    scale: str,
+    origin: str,
+    color: str,
+    start: tuple[float, float] | None,
+    optimizers: tuple[str, ...],
+    lr: float,
+    steps: int,
+    tol: float,
+    momentum: float,
+    batch_size: int | None,
+    animate: bool,
+    fps: float,
+    output_format: str,
+    output: str | None,
+    **rest: Any,
+) -> None:
+    """Walk downhill on one loss's surface from --start and draw the path over the map.
+
+    Each run stops for one reason: converged (step and loss change below --tol),
+    max_steps, zero_gradient (the gradient is exactly zero: hinge's plateau) or diverged
+    (the loss is not finite or grew past 1e6 times its start). Leaving the drawn window is not
+    a stop. --format json writes every step; `losscli surface --path FILE` draws it again.
+
+    \b
+      losscli descend --loss mse --start -1.5 3.5 --lr 0.3 --steps 60
+      losscli descend --loss mae --optimizer gd --optimizer adam
+      losscli descend --loss hinge --dataset separable --start 3 0
+    """
+    from losscli import __version__
+    from losscli.descent import Settings, default_start, runs_document
+    from losscli.descent import descend as walk
+    from losscli.sweep import Axis, sweep
+
+    synthetic = {name: rest.pop(name) for name in SYNTHETIC_OPTIONS}
+    with reported_errors():
+        if animate and output_format != "text":
+            raise OptionError(
+                "--animate", f"draws the map; it cannot be used with --format {output_format}"
+            )
+        if len(set(optimizers)) < len(optimizers):
+            raise OptionError("--optimizer", "each optimizer can be given once")
+        [(loss, params)] = _chosen_losses(ctx, [loss_name], rest)
+        settings = Settings(
+            lr=lr,
+            steps=steps,
+            tol=tol,
+            momentum=momentum,
+            batch_size=batch_size,
+            seed=synthetic["seed"],
+        )
+        points = _descent_dataset(ctx, loss, data_path, dataset_name, synthetic)
+        if dataset_name is not None:  # the dataset's own window unless one is given
+            w1_range, w2_range = _window(ctx, dataset_name, w1_range, w2_range)
+        w1 = Axis("w1", *w1_range, w1_steps or grid_steps)
+        w2 = Axis("w2", *w2_range, w2_steps or grid_steps)
+        surface = sweep(loss, params, points, w1, w2)
+        origin_point = start if start is not None else default_start(surface)
+        runs = [
+            walk(loss, params, points, origin_point, name, settings)
+            for name in optimizers or ("gd",)
+        ]
+        if output_format == "json":
+            import json
+
+            document = runs_document(loss, params, runs, __version__)
+            return emit(json.dumps(document, allow_nan=False) + "\n", output)
+        if style == "plain":
+            return _show(
+                [surface],
+                style=style,
+                levels=levels,
+                scale=scale,
+                origin=origin,
+                color=color,
+                output_format="text",
+                output=output,
+                runs=runs,
+            )
+        _print_maps(
+            [surface],
+            levels=levels,
+            scale=scale,
+            origin=origin,
+            color=color,
+            output=output,
+            runs=runs,
+            animate_fps=fps if animate else None,
+        )
+    return None
 
 
 @cli.command(

@@ -212,6 +212,39 @@ def synthetic(task: Task, **options: Any) -> Dataset:
     return synthetic_classification(**options)
 
 
+SEPARABLE_GAP = 1.0
+"""Width of the empty band around x = 0 in the `separable` set."""
+
+
+def separable(*, n: int = 40, seed: int = 11) -> Dataset:
+    """Two classes split by a gap in x: label −1 for x in [−1, −0.5], +1 for x in [0.5, 1].
+
+    The gap gives hinge loss its plateau of exactly zero: every point is on its side with
+    margin at least 1 wherever w1·0.5 − |w2| ≥ 1 (e.g. at w1 = 3, w2 = 0), a wedge inside the
+    default grid. On the lesson's own data the classes touch and hinge never reaches zero.
+    x is uniform within each class's interval, drawn from `numpy.random.default_rng(seed)`;
+    the points come sorted by x, the first n // 2 negative.
+    """
+    _check_synthetic(n, 0.0, seed, 0.0, "--flip")
+    if n < 2:
+        raise OptionError("--n", f"must be at least 2 for two classes, got {n}")
+    half = SEPARABLE_GAP / 2.0
+    negatives = n // 2
+    distance = np.random.default_rng(seed).uniform(half, 1.0, n)
+    sign = np.where(np.arange(n) < negatives, -1.0, 1.0)
+    order = np.argsort(sign * distance)
+    x = (sign * distance)[order]
+    y = sign[order]
+    origin = {
+        "kind": "builtin",
+        "name": "separable",
+        "task": "classification",
+        "n": n,
+        "seed": seed,
+    }
+    return Dataset(x, y, "separable classification data", origin)
+
+
 # ---------------------------------------------------------------------------------------------
 # Small fixed datasets, built by formula rather than drawn at random.
 
@@ -416,9 +449,14 @@ def read_source(path: str, stdin: io.BufferedIOBase | Any) -> Dataset:
     """Read `--data PATH` ('-' for standard input); errors name the file."""
     if path == "-":
         return read_points(stdin.read(), "<stdin>")
+    return read_points(read_file(path), path)
+
+
+def read_file(path: str) -> bytes:
+    """A file's bytes; a failure is a DataError naming the file and the reason."""
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            return handle.read()
     except IsADirectoryError:
         raise DataError(f"{path}: is a directory, not a data file") from None
     except FileNotFoundError:
@@ -427,4 +465,3 @@ def read_source(path: str, stdin: io.BufferedIOBase | Any) -> Dataset:
         raise DataError(f"{path}: permission denied") from None
     except OSError as error:
         raise DataError(f"{path}: cannot be read ({error.strerror})") from None
-    return read_points(raw, path)

@@ -5,8 +5,9 @@ numpy nor `losscli.data` until a dataset is loaded.
 
 Each dataset serves one task, except `lesson`, which is the lesson's pair: its synthetic
 regression set for regression losses and its classification set for classification losses
-(both shaped by the synthetic options --n, --seed, ...). A loss of the other task on a
-single-task dataset is a usage error that names the datasets of its task.
+(both shaped by the synthetic options --n, --seed, ...; `separable` takes --n and --seed). A
+loss of the other task on a single-task dataset is a usage error that names the datasets of its
+task.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ class BuiltinDataset:
     description: str
     build: Callable[..., Dataset]
     window: Window = LESSON_WINDOW
-    synthetic: bool = False
-    """Whether the synthetic options (--n, --seed, ...) shape it."""
+    shaped_by: tuple[str, ...] = ()
+    """The synthetic options (n, seed, ...) that shape it; the others are refused with it."""
 
 
 OUTLIER_SHARE = 0.2
@@ -61,6 +62,12 @@ def _outliers(task: Task) -> Dataset:
     return replace(dataset, name="outliers", origin={**dataset.origin, "dataset": "outliers"})
 
 
+def _separable(task: Task, **shaping: int) -> Dataset:
+    from losscli import data
+
+    return data.separable(**shaping)
+
+
 def _imbalanced(task: Task) -> Dataset:
     from losscli import data
 
@@ -76,7 +83,7 @@ DATASETS: dict[str, BuiltinDataset] = {
             "The lesson's synthetic data: 40 noisy points on y = 1.5·x + 0.5, and 40 labelled "
             "by its sign (shaped by --n, --seed, --noise, ...).",
             _lesson,
-            synthetic=True,
+            shaped_by=("n", "true_w1", "true_w2", "noise", "seed", "outliers", "flip"),
         ),
         BuiltinDataset(
             "celsius",
@@ -101,6 +108,14 @@ DATASETS: dict[str, BuiltinDataset] = {
             _imbalanced,
             window=((-2.0, 8.0), (-6.0, 2.0)),
         ),
+        BuiltinDataset(
+            "separable",
+            ("classification",),
+            "Two classes with a gap in x (-1 on [-1, -0.5], +1 on [0.5, 1]): hinge reaches "
+            "exactly zero on a plateau and gradient descent stops there (shaped by --n, --seed).",
+            _separable,
+            shaped_by=("n", "seed"),
+        ),
     )
 }
 
@@ -124,7 +139,7 @@ def load(
     """Dataset `name` for a loss of `task`; a loss of the wrong task is a usage error.
 
     `synthetic` holds the synthetic options' values, `typed` the names of those the user
-    typed: only a synthetic dataset (the lesson) takes them.
+    typed: a dataset takes only the options that shape it.
     """
     entry = get_dataset(name)
     if task not in entry.tasks:
@@ -134,9 +149,8 @@ def load(
             f"{entry.name} is a {entry.tasks[0]} dataset but {loss_name} is a {task} loss "
             f"({task} datasets: {others})",
         )
-    if entry.synthetic:
-        return entry.build(task, **synthetic)
-    if typed:
-        option = "--" + typed[0].replace("_", "-")
+    if misplaced := [name for name in typed if name not in entry.shaped_by]:
+        option = "--" + misplaced[0].replace("_", "-")
         raise OptionError(option, f"shapes the lesson's synthetic data, not --dataset {entry.name}")
-    return entry.build(task)
+    shaping = {name: synthetic[name] for name in entry.shaped_by if name in synthetic}
+    return entry.build(task, **shaping)

@@ -25,6 +25,7 @@ def test_the_built_in_datasets_and_their_tasks():
         "celsius": ("regression",),
         "outliers": ("regression",),
         "imbalanced": ("classification",),
+        "separable": ("classification",),
     }
 
 
@@ -86,7 +87,7 @@ def test_a_loss_of_the_other_task_is_a_usage_error(invoke):
         invoke("surface", "--dataset", "celsius", "--loss", "hinge"),
         "--dataset",
         "celsius is a regression dataset but hinge is a classification loss "
-        "(classification datasets: lesson, imbalanced)",
+        "(classification datasets: lesson, imbalanced, separable)",
     )
     usage_error(
         invoke("eval", "--dataset", "imbalanced", "--loss", "mae", "--w1", "1", "--w2", "0"),
@@ -103,7 +104,7 @@ def test_an_unknown_dataset_lists_the_known_ones():
         load("Nope", "regression", "mse", {})
     assert (
         error.value.message
-        == "unknown dataset 'Nope'; known: lesson, celsius, outliers, imbalanced"
+        == "unknown dataset 'Nope'; known: lesson, celsius, outliers, imbalanced, separable"
     )
     assert load("CELSIUS", "regression", "mse", {}).origin["dataset"] == "celsius"
 

@@ -11,7 +11,7 @@ shading glyphs instead, and a terminal that cannot print the block characters ge
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,6 +56,24 @@ UNICODE = Glyphs(UNICODE_SHADES, "★", "!", "│", "┤", "└", "─", "┬", 
 ASCII = Glyphs(ASCII_SHADES, "*", "!", "|", "+", "+", "-", "+", "-")
 
 
+@dataclass(frozen=True)
+class Mark:
+    """Something drawn over one cell (a path's step, say): two characters and their colour.
+
+    `text` replaces the cell's two characters; in colour it is drawn bold on `background`
+    with `foreground` letters. On the grid's minimum the second character gives way to the
+    star, so the minimum stays marked whatever is drawn over it.
+    """
+
+    text: str
+    background: str
+    foreground: str = "#000000"
+
+
+Marks = Mapping[tuple[int, int], Mark]
+"""Marks keyed by (row, col): row i is w2[i], column j is w1[j], as in `Surface.values`."""
+
+
 def palette(levels: int) -> list[str]:
     """`levels + 1` colours evenly spread along viridis, as hex strings."""
     anchors = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in VIRIDIS], float)
@@ -77,15 +95,22 @@ def render_maps(
     origin: str,
     color: bool,
     unicode: bool,
+    marks: Marks | None = None,
 ) -> RenderableType:
-    """All panels, wrapping to the console's width."""
+    """All panels, wrapping to the console's width; `marks` are drawn over every panel."""
     glyphs = UNICODE if unicode else ASCII
-    panels = [_panel(s, levels, scale, origin, color, glyphs) for s in surfaces]
+    panels = [_panel(s, levels, scale, origin, color, glyphs, marks or {}) for s in surfaces]
     return Columns(panels, padding=(1, 3))
 
 
 def _panel(
-    surface: Surface, levels: int, scale: str, origin: str, color: bool, glyphs: Glyphs
+    surface: Surface,
+    levels: int,
+    scale: str,
+    origin: str,
+    color: bool,
+    glyphs: Glyphs,
+    marks: Marks,
 ) -> RenderableType:
     bands = classify(surface.values, levels, scale)
     colours = palette(levels)
@@ -106,10 +131,17 @@ def _panel(
     lines = [Text(surface.title, style="bold"), Text("w2".rjust(margin - 1), DIM)]
     minimum = surface.minimum
     for r in order:
-        line = Text(labels.get(r, "").rjust(margin - 1) + " ", DIM)
+        line = Text()  # a base style here would dim every cell; only the axis is dim
+        line.append(labels.get(r, "").rjust(margin - 1) + " ", DIM)
         line.append(glyphs.tick_left if r in labels else glyphs.vertical, DIM)
         for c in range(cols):
-            if minimum is not None and (r, c) == (minimum.row, minimum.col):
+            at_minimum = minimum is not None and (r, c) == (minimum.row, minimum.col)
+            mark = marks.get((r, c))
+            if mark is not None:
+                text = mark.text[0] + glyphs.star if at_minimum else mark.text
+                style = Style(color=mark.foreground, bgcolor=mark.background, bold=True)
+                line.append(text, style if color else None)
+            elif at_minimum:
                 background = Style(bgcolor=colours[int(bands.index[r, c])])
                 style = STAR_STYLE + background if color else STAR_STYLE
                 line.append(glyphs.star + " ", style)

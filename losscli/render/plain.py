@@ -7,7 +7,7 @@ lesson's data, `--origin upper` and the defaults this reproduces its figure exac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,9 +31,12 @@ def render_plain(
     scale: str = "linear",
     origin: str = "lower",
     unicode: bool = True,
+    marks: Mapping[tuple[int, int], str] | None = None,
 ) -> str:
+    """The figure; `marks` maps (row, col) to one character drawn over that cell of every
+    panel (a path), except on the minimum, which keeps its star."""
     glyphs = ramp(UNICODE_SHADES if unicode else ASCII_SHADES, levels)
-    panels = [_panel(surface, glyphs, levels, scale, origin) for surface in surfaces]
+    panels = [_panel(surface, glyphs, levels, scale, origin, marks or {}) for surface in surfaces]
     width = len(surfaces[0].w1)
     titles = GAP.join(s.loss.title(s.params, defaults=False).ljust(width) for s in surfaces)
     lines = [titles.rstrip()]
@@ -41,9 +44,18 @@ def render_plain(
     return "\n".join(lines) + "\n"
 
 
-def _panel(surface: Surface, glyphs: list[str], levels: int, scale: str, origin: str) -> list[str]:
+def _panel(
+    surface: Surface,
+    glyphs: list[str],
+    levels: int,
+    scale: str,
+    origin: str,
+    marks: Mapping[tuple[int, int], str],
+) -> list[str]:
     bands = classify(surface.values, levels, scale).index
     cells = np.array([*glyphs, NOT_FINITE])[bands]  # band −1 picks NOT_FINITE, the last
+    for (row, col), mark in marks.items():
+        cells[row, col] = mark
     if surface.minimum is not None:
         cells[surface.minimum.row, surface.minimum.col] = STAR
     rows = ["".join(row) for row in cells.tolist()]
