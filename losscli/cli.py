@@ -22,8 +22,12 @@ from losscli.errors import DataError, OptionError
 from losscli.losses import CATALOGUE, LESSON_LOSSES, TASKS, all_params, get_loss, loss_names
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from losscli.data import Dataset
+    from losscli.grid import Grid
     from losscli.losses import Loss
+    from losscli.render.pictures import Look, View
     from losscli.sweep import Surface
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -226,29 +230,55 @@ def view_options(func: F) -> F:
             show_default=True,
             help="auto: colour on a terminal, none when piped or NO_COLOR is set.",
         ),
+        click.option(
+            "--width",
+            type=click.IntRange(min=20),
+            metavar="COLUMNS",
+            help="Fit the view to this many columns (default: $COLUMNS or the terminal's). "
+            "Grids too large for it are thinned to fit, the minimum's cell kept; panels wrap.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def output_options(formats: Sequence[str]) -> Callable[[F], F]:
+def picture_options(func: F) -> F:
+    """--save-svg and --save-html: the view as a picture, in colour (see `show_view`)."""
+    func = click.option(
+        "--save-html",
+        metavar="PATH",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Also write the view, in colour, as an HTML page.",
+    )(func)
+    return click.option(
+        "--save-svg",
+        metavar="PATH",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Also write the view, in colour, as an SVG picture (for slides).",
+    )(func)
+
+
+def output_path_option(func: F) -> F:
+    return click.option(
+        "-o",
+        "--output",
+        metavar="PATH",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Write to this file instead of standard output (replaced whole, never half-written).",
+    )(func)
+
+
+def output_options(formats: Sequence[str], help: str = "Output format.") -> Callable[[F], F]:
     def decorate(func: F) -> F:
-        func = click.option(
-            "-o",
-            "--output",
-            metavar="PATH",
-            type=click.Path(dir_okay=False, writable=True),
-            help="Write to this file instead of standard output (replaced whole, never half-written).",
-        )(func)
         return click.option(
             "--format",
             "output_format",
             type=click.Choice(list(formats)),
             default=formats[0],
             show_default=True,
-            help="Output format.",
-        )(func)
+            help=help,
+        )(output_path_option(func))
 
     return decorate
 
@@ -323,7 +353,12 @@ def _datasets(
 @data_options
 @grid_options
 @view_options
-@output_options(["text", "json", "csv"])
+@picture_options
+@output_options(
+    ["text", "json", "ndjson", "csv", "npz"],
+    help="text: the view; json: one document; ndjson: one surface a line; csv: one cell a row; "
+    "npz: numpy's arrays (needs -o). Data keeps the grid's full resolution.",
+)
 @click.pass_context
 def surface(
     ctx: click.Context,
@@ -339,6 +374,9 @@ def surface(
     scale: str,
     origin: str,
     color: str,
+    width: int | None,
+    save_svg: str | None,
+    save_html: str | None,
     output_format: str,
     output: str | None,
     **rest: Any,
@@ -347,12 +385,13 @@ def surface(
 
     Each panel marks the grid's minimum with a star. With no --loss it shows the lesson's four
     losses, each on the synthetic dataset its task needs. `values[i][j]` in the JSON is the
-    mean loss at w2 = w2[i], w1 = w1[j].
+    mean loss at w2 = w2[i], w1 = w1[j]; `losscli render` draws it again.
     """
     from losscli.sweep import Axis, sweep
 
     synthetic = {name: rest.pop(name) for name in SYNTHETIC_OPTIONS}
     with reported_errors():
+        _check_output(output_format, output, save_svg, save_html)
         chosen = _chosen_losses(ctx, loss_names, rest)
         dataset_for = _datasets(ctx, data_path, synthetic)
         if data_path is not None and not loss_names:  # hinge only where y holds labels
@@ -361,6 +400,8 @@ def surface(
         w1 = Axis("w1", *w1_range, w1_steps or steps)
         w2 = Axis("w2", *w2_range, w2_steps or steps)
         surfaces = [sweep(loss, params, dataset_for(loss), w1, w2) for loss, params in chosen]
+        if output_format != "text":
+            return _export(surfaces, output_format, output)
         _show(
             surfaces,
             style=style,
@@ -368,83 +409,221 @@ def surface(
             scale=scale,
             origin=origin,
             color=color,
-            output_format=output_format,
+            width=width,
             output=output,
+            save_svg=save_svg,
+            save_html=save_html,
+            title="losscli surface",
         )
+    return None
+
+
+def _check_output(
+    output_format: str, output: str | None, save_svg: str | None, save_html: str | None
+) -> None:
+    """Refuse, before any work, the combinations that have nothing sensible to write."""
+    if output_format == "npz" and output is None:
+        raise OptionError("--format", "npz is binary: give -o PATH to write it to a file")
+    for option, path in (("--save-svg", save_svg), ("--save-html", save_html)):
+        if path is not None and output_format != "text":
+            raise OptionError(
+                option, f"pictures the view, so it needs --format text, not {output_format}"
+            )
+
+
+def _export(surfaces: list[Surface], output_format: str, output: str | None) -> None:
+    """The data at the grid's full resolution, in one of the formats for other tools."""
+    from losscli.render import export
+
+    if output_format == "npz" and output is not None:
+        from losscli.output import write_atomically
+
+        return write_atomically(output, export.to_npz(surfaces))
+    writers = {"json": export.to_json, "ndjson": export.to_ndjson, "csv": export.to_csv}
+    return emit(writers[output_format](surfaces), output)
 
 
 def _show(
-    surfaces: list[Surface],
+    grids: Sequence[Grid],
     *,
     style: str,
     levels: int | None,
     scale: str,
     origin: str,
     color: str,
-    output_format: str,
+    width: int | None,
     output: str | None,
+    save_svg: str | None,
+    save_html: str | None,
+    title: str,
 ) -> None:
-    if output_format == "json":
-        from losscli.render.export import to_json
-
-        return emit(to_json(surfaces), output)
-    if output_format == "csv":
-        from losscli.render.export import to_csv
-
-        return emit(to_csv(surfaces), output)
+    """Draw grids in the chosen style to standard output or -o PATH, and as pictures."""
     if style == "plain":
-        from losscli.render.plain import render_plain
-
-        unicode = output is not None or _stdout_has_unicode()
-        text = render_plain(
-            surfaces, levels=levels or 4, scale=scale, origin=origin, unicode=unicode
+        return _show_plain(
+            grids,
+            levels=levels or 4,
+            scale=scale,
+            origin=origin,
+            width=width,
+            output=output,
+            save_svg=save_svg,
+            save_html=save_html,
+            title=title,
         )
-        return emit(text, output)
-    _print_maps(surfaces, levels=levels, scale=scale, origin=origin, color=color, output=output)
+    from losscli.render.colormap import render_maps
+
+    def maps(look: Look) -> RenderableType:
+        return render_maps(
+            grids,
+            levels=levels or (8 if look.color else 4),
+            scale=scale,
+            origin=origin,
+            color=look.color,
+            unicode=look.unicode,
+            width=look.width,
+        )
+
+    return show_view(
+        maps,
+        color=color,
+        width=width,
+        output=output,
+        save_svg=save_svg,
+        save_html=save_html,
+        title=title,
+    )
+
+
+def _show_plain(
+    grids: Sequence[Grid],
+    *,
+    levels: int,
+    scale: str,
+    origin: str,
+    width: int | None,
+    output: str | None,
+    save_svg: str | None,
+    save_html: str | None,
+    title: str,
+) -> None:
+    """The lesson's figure as text; it fits a width only when one is known (see --width)."""
+    from losscli.render.plain import render_plain
+
+    unicode = output is not None or _stdout_has_unicode()
+    known_width = width or (None if output else _terminal_width())
+    text = render_plain(
+        grids, levels=levels, scale=scale, origin=origin, unicode=unicode, width=known_width
+    )
+    emit(text, output)
+    if save_svg or save_html:
+        from rich.text import Text
+
+        from losscli.render.pictures import save_pictures
+
+        drawn = max(len(line) for line in text.splitlines())
+        figure = Text(text.rstrip("\n"), no_wrap=True)
+        save_pictures(lambda look: figure, drawn, svg=save_svg, html=save_html, title=title)
     return None
 
 
+def show_view(
+    view: View,
+    *,
+    color: str,
+    width: int | None,
+    output: str | None,
+    save_svg: str | None,
+    save_html: str | None,
+    title: str,
+) -> None:
+    """Print a Rich view to standard output or -o PATH; save it as SVG/HTML when asked.
+
+    Every command that draws (surface, render, descend) shows its view through here, so
+    --color, --width, --save-svg and --save-html behave the same everywhere.
+    """
+    import io
+
+    from losscli.render.colormap import make_console
+    from losscli.render.pictures import show
+
+    buffer = io.StringIO() if output else None
+    stream = buffer if buffer is not None else click.get_text_stream("stdout")
+    console = make_console(color=color, file=stream, width=width)
+    unicode = output is not None or _stdout_has_unicode()
+    show(view, console, unicode=unicode, svg=save_svg, html=save_html, title=title)
+    if buffer is not None and output:
+        emit(buffer.getvalue(), output)
+
+
 def _stdout_has_unicode() -> bool:
-    encoding = getattr(click.get_text_stream("stdout"), "encoding", None) or "utf-8"
+    """Whether standard output can print the block characters.
+
+    This asks the real stream: Click replaces an ASCII stdout by a UTF-8 one, which would
+    send the terminal bytes it cannot show.
+    """
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     try:
-        "░▒▓█".encode(encoding)
+        "░▒▓█★┤└┬–".encode(encoding)
     except (UnicodeEncodeError, LookupError):
         return False
     return True
 
 
-def _print_maps(
-    surfaces: list[Surface],
-    *,
+def _terminal_width() -> int | None:
+    """$COLUMNS, else the width of the terminal standard output is; None in a pipe."""
+    import os
+    import shutil
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if click.get_text_stream("stdout").isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+@cli.command("render")
+@click.argument("source", metavar="FILE|-", type=click.Path(dir_okay=False, allow_dash=True))
+@view_options
+@picture_options
+@output_path_option
+def render_command(
+    source: str,
+    style: str,
     levels: int | None,
     scale: str,
     origin: str,
     color: str,
+    width: int | None,
+    save_svg: str | None,
+    save_html: str | None,
     output: str | None,
 ) -> None:
-    import io
+    """Draw grids from JSON ('-' reads standard input), with the view options of surface.
 
-    from losscli.render.colormap import (
-        console_has_color,
-        console_has_unicode,
-        make_console,
-        render_maps,
-    )
+    Reads what `surface --format json` or `--format ndjson` wrote, also after jq has
+    filtered or changed it, and any tool's {"w1": [...], "w2": [...], "values": [[...]]}
+    where values[i][j] is the value at w2[i], w1[j] (null for a missing value; other keys
+    are ignored; "title" or "loss" names the panel). The minimum is found from the values.
+    """
+    from losscli.data import read_bytes
+    from losscli.grid import read_grids
 
-    buffer = io.StringIO() if output else None
-    console = make_console(color=color, file=buffer if output else click.get_text_stream("stdout"))
-    colored = console_has_color(console)
-    maps = render_maps(
-        surfaces,
-        levels=levels or (8 if colored else 4),
-        scale=scale,
-        origin=origin,
-        color=colored,
-        unicode=console_has_unicode(console),
-    )
-    console.print(maps)
-    if buffer is not None and output:
-        emit(buffer.getvalue(), output)
+    with reported_errors():
+        grids = read_grids(*read_bytes(source, click.get_binary_stream("stdin")))
+        _show(
+            grids,
+            style=style,
+            levels=levels,
+            scale=scale,
+            origin=origin,
+            color=color,
+            width=width,
+            output=output,
+            save_svg=save_svg,
+            save_html=save_html,
+            title="losscli render",
+        )
 
 
 @cli.command("data")
@@ -540,6 +719,36 @@ def losses_command(output_format: str) -> None:
         params = ", ".join(f"--{p.name} {p.default:g}" for p in loss.params) or "–"
         table.add_row(name, loss.task, loss.formula, params)
     make_console(file=click.get_text_stream("stdout")).print(table)
+
+
+COMPLETE_VAR = "_LOSSCLI_COMPLETE"
+"""The environment variable Click's completion protocol talks through."""
+SHELLS = ("bash", "zsh", "fish")
+
+
+@cli.command("completion")
+@click.argument("shell", type=click.Choice(SHELLS))
+def completion_command(shell: str) -> None:
+    """Print the tab-completion script for SHELL: bash, zsh or fish.
+
+    It completes commands, options, loss names, choices and file paths. Install it with:
+
+    \b
+      bash:  echo 'eval "$(losscli completion bash)"' >> ~/.bashrc
+      zsh:   echo 'eval "$(losscli completion zsh)"' >> ~/.zshrc
+      fish:  losscli completion fish > ~/.config/fish/completions/losscli.fish
+    """
+    click.echo(completion_script(shell))
+
+
+def completion_script(shell: str) -> str:
+    """The script Click generates from this app: what `_LOSSCLI_COMPLETE=bash_source` prints."""
+    from click.shell_completion import get_completion_class
+
+    complete = get_completion_class(shell)
+    if complete is None:  # pragma: no cover - Click ships all three
+        raise click.BadParameter(f"no completion for {shell}")
+    return complete(cli, {}, "losscli", COMPLETE_VAR).source()
 
 
 def main() -> None:

@@ -379,13 +379,13 @@ def to_json(data: Dataset) -> str:
     return json.dumps({"x": data.x.tolist(), "y": data.y.tolist()}) + "\n"
 
 
-def read_source(path: str, stdin: io.BufferedIOBase | Any) -> Dataset:
-    """Read `--data PATH` ('-' for standard input); errors name the file."""
+def read_bytes(path: str, stdin: io.BufferedIOBase | Any) -> tuple[bytes, str]:
+    """The bytes of `path` ('-' for standard input) and the name its errors should give."""
     if path == "-":
-        return read_points(stdin.read(), "<stdin>")
+        return stdin.read(), "<stdin>"
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            return handle.read(), path
     except IsADirectoryError:
         raise DataError(f"{path}: is a directory, not a data file") from None
     except FileNotFoundError:
@@ -394,4 +394,8 @@ def read_source(path: str, stdin: io.BufferedIOBase | Any) -> Dataset:
         raise DataError(f"{path}: permission denied") from None
     except OSError as error:
         raise DataError(f"{path}: cannot be read ({error.strerror})") from None
-    return read_points(raw, path)
+
+
+def read_source(path: str, stdin: io.BufferedIOBase | Any) -> Dataset:
+    """Read `--data PATH` ('-' for standard input); errors name the file."""
+    return read_points(*read_bytes(path, stdin))

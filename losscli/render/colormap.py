@@ -21,11 +21,12 @@ from rich.console import Console, Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 
+from losscli.grid import thin
 from losscli.render.bands import Bands, classify, ramp
 from losscli.render.plain import ASCII_SHADES, UNICODE_SHADES
 
 if TYPE_CHECKING:
-    from losscli.sweep import Surface
+    from losscli.grid import Grid
 
 VIRIDIS = (
     "#440154", "#482878", "#3e4a89", "#31688e", "#26828e",
@@ -70,22 +71,37 @@ def fmt(value: float, digits: int = 3) -> str:
 
 
 def render_maps(
-    surfaces: Sequence[Surface],
+    surfaces: Sequence[Grid],
     *,
     levels: int,
     scale: str,
     origin: str,
     color: bool,
     unicode: bool,
+    width: int | None = None,
 ) -> RenderableType:
-    """All panels, wrapping to the console's width."""
+    """All panels, wrapping to the console's width; each thinned to fit `width` if given."""
     glyphs = UNICODE if unicode else ASCII
-    panels = [_panel(s, levels, scale, origin, color, glyphs) for s in surfaces]
+    shown = surfaces if width is None else [fit_to_width(s, width) for s in surfaces]
+    panels = [_panel(s, levels, scale, origin, color, glyphs) for s in shown]
     return Columns(panels, padding=(1, 3))
 
 
+def fit_to_width(surface: Grid, width: int) -> Grid:
+    """The grid thinned so its panel (w2 labels, axis, two columns a cell) fits in `width`.
+
+    Each axis keeps at most as many cells as fit across, so a square grid stays square; on
+    long axes a count of 4k + 1 cells, so the quarter ticks fall on kept grid lines.
+    """
+    margin = max(len(fmt(value)) for value in surface.w2.tolist()) + 1
+    cells = max(2, (width - margin - 1) // 2)
+    if cells >= 17:
+        cells -= (cells - 1) % 4
+    return thin(surface, cells, cells)
+
+
 def _panel(
-    surface: Surface, levels: int, scale: str, origin: str, color: bool, glyphs: Glyphs
+    surface: Grid, levels: int, scale: str, origin: str, color: bool, glyphs: Glyphs
 ) -> RenderableType:
     bands = classify(surface.values, levels, scale)
     colours = palette(levels)
@@ -128,7 +144,7 @@ def _ticks(count: int) -> list[int]:
     return sorted({round(k * (count - 1) / parts) for k in range(parts + 1)})
 
 
-def _w1_axis(surface: Surface, margin: int, glyphs: Glyphs) -> list[Text]:
+def _w1_axis(surface: Grid, margin: int, glyphs: Glyphs) -> list[Text]:
     """The rule under the map with a tick under each labelled column, and the labels."""
     cols = len(surface.w1)
     rule = [glyphs.horizontal] * (2 * cols)
@@ -148,7 +164,7 @@ def _w1_axis(surface: Surface, margin: int, glyphs: Glyphs) -> list[Text]:
     return [axis, labels]
 
 
-def _minimum_line(surface: Surface) -> Text:
+def _minimum_line(surface: Grid) -> Text:
     minimum = surface.minimum
     if minimum is None:
         return Text("no finite value on this grid", style="bold red")
