@@ -599,9 +599,9 @@ def render_command(
     save_html: str | None,
     output: str | None,
 ) -> None:
-    """Draw grids from JSON ('-' reads standard input), with the view options of surface.
+    """Draw the grids in a JSON FILE ('-' reads standard input), as surface draws its own.
 
-    Reads what `surface --format json` or `--format ndjson` wrote, also after jq has
+    All the view options of surface apply. Reads what `surface --format json` or `--format ndjson` wrote, also after jq has
     filtered or changed it, and any tool's {"w1": [...], "w2": [...], "values": [[...]]}
     where values[i][j] is the value at w2[i], w1[j] (null for a missing value; other keys
     are ignored; "title" or "loss" names the panel). The minimum is found from the values.

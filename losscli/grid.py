@@ -189,20 +189,17 @@ def _values(values: object, rows: int, cols: int, label: str) -> Array:
             raise DataError(f"{label}: values[{i}] is not a list")
         if len(row) != cols:
             raise DataError(f"{label}: values[{i}] has {len(row)} numbers but w1 has {cols}")
-    try:
-        array = np.asarray(values)
-    except ValueError:  # cells that are lists of different lengths
-        array = np.empty(0, dtype=object)
-    if array.ndim == 2 and array.dtype.kind in "iuf":
-        return array.astype(np.float64)
-    flat = chain.from_iterable(values)
-    cells = np.fromiter(flat, dtype=object, count=rows * cols).reshape(rows, cols)
-    good = np.frompyfunc(lambda v: v is None or _is_number(v), 1, 1)(cells).astype(bool)
-    if not good.all():
-        i, j = (int(k) for k in np.argwhere(~good)[0])
+    cells = np.fromiter(chain.from_iterable(values), dtype=object, count=rows * cols)
+    kinds = set(map(type, cells))
+    if not kinds <= {int, float, type(None)}:  # bool, str, list, dict: find the first
+        good = np.frompyfunc(lambda v: v is None or _is_number(v), 1, 1)(cells).astype(bool)
+        i, j = divmod(int(np.argmin(good)), cols)
         shown = json.dumps(values[i][j])[:40]
         raise DataError(f"{label}: values[{i}][{j}] is not a number or null: {shown}")
-    return np.where(cells == None, np.nan, cells).astype(np.float64)  # noqa: E711
+    try:
+        return np.where(cells == None, np.nan, cells).astype(np.float64).reshape(rows, cols)  # noqa: E711
+    except OverflowError:
+        raise DataError(f"{label}: values holds an integer too large for a float") from None
 
 
 def _titles(record: dict[str, Any], label: str) -> tuple[str, str]:

@@ -204,13 +204,15 @@ def make_console(
     """The one place a Console is built: colour decided per stream, with an explicit override.
 
     `auto` leaves the choice to Rich, which honours NO_COLOR, FORCE_COLOR, TERM=dumb and
-    whether the stream is a terminal; `always` forces colour, `never` turns it off.
+    whether the stream is a terminal; `always` forces colour (a command-line flag overrides
+    NO_COLOR, as no-color.org asks), `never` turns it off.
     """
     options: dict[str, object] = {"stderr": stderr, "width": width, "highlight": False}
     if file is not None:
         options["file"] = file
     if color == "always":
         options["force_terminal"] = True
+        options["no_color"] = False
     elif color == "never":
         options["color_system"] = None
     return Console(**options)  # type: ignore[arg-type]
