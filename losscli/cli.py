@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -38,7 +39,9 @@ if TYPE_CHECKING:
 
     from losscli.data import Dataset
     from losscli.descent import Optimizer, Run
+    from losscli.grid import Grid
     from losscli.losses import Loss, Task
+    from losscli.render.pictures import Animation, Look, View
     from losscli.sweep import Surface
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -273,30 +276,55 @@ def view_options(func: F) -> F:
             show_default=True,
             help="auto: colour on a terminal, none when piped or NO_COLOR is set.",
         ),
+        click.option(
+            "--width",
+            type=click.IntRange(min=20),
+            metavar="COLUMNS",
+            help="Fit the view to this many columns (default: $COLUMNS or the terminal's). "
+            "Grids too large for it are thinned to fit, the minimum's cell kept; panels wrap.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def output_options(formats: Sequence[str]) -> Callable[[F], F]:
+def picture_options(func: F) -> F:
+    """--save-svg and --save-html: the view as a picture, in colour (see `show_view`)."""
+    func = click.option(
+        "--save-html",
+        metavar="PATH",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Also write the view, in colour, as an HTML page.",
+    )(func)
+    return click.option(
+        "--save-svg",
+        metavar="PATH",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Also write the view, in colour, as an SVG picture (for slides).",
+    )(func)
+
+
+def output_path_option(func: F) -> F:
+    return click.option(
+        "-o",
+        "--output",
+        metavar="PATH",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Write to this file instead of standard output (replaced whole, never half-written).",
+    )(func)
+
+
+def output_options(formats: Sequence[str], help: str = "Output format.") -> Callable[[F], F]:
     def decorate(func: F) -> F:
-        func = click.option(
-            "-o",
-            "--output",
-            metavar="PATH",
-            type=click.Path(dir_okay=False, writable=True),
-            help="Write to this file instead of standard output "
-            "(replaced whole, never half-written).",
-        )(func)
         return click.option(
             "--format",
             "output_format",
             type=click.Choice(list(formats)),
             default=formats[0],
             show_default=True,
-            help="Output format.",
-        )(func)
+            help=help,
+        )(output_path_option(func))
 
     return decorate
 
@@ -394,7 +422,12 @@ def _datasets(
     type=click.Path(),
     help="Overlay the descent paths saved by `losscli descend --format json` (repeatable).",
 )
-@output_options(["text", "json", "csv"])
+@picture_options
+@output_options(
+    ["text", "json", "ndjson", "csv", "npz"],
+    help="text: the view; json: one document; ndjson: one surface a line; csv: one cell a row; "
+    "npz: numpy's arrays (needs -o). Data keeps the grid's full resolution.",
+)
 @click.option(
     "--method",
     type=click.Choice(["auto", "quadratic", "piecewise", "direct"]),
@@ -421,6 +454,9 @@ def surface(
     scale: str,
     origin: str,
     color: str,
+    width: int | None,
+    save_svg: str | None,
+    save_html: str | None,
     output_format: str,
     output: str | None,
     method: str,
@@ -431,7 +467,8 @@ def surface(
 
     Each panel marks the grid's minimum with a star. With no --loss it shows the lesson's four
     losses, each on the synthetic dataset its task needs. `values[i][j]` in the JSON is the
-    mean loss at w2 = w2[i], w1 = w1[j]. --path draws saved descent paths over every panel.
+    mean loss at w2 = w2[i], w1 = w1[j]; `losscli render` draws it again. --path draws saved
+    descent paths over every panel.
     """
     from losscli.datasets import get_dataset
     from losscli.descent import load_runs
@@ -441,6 +478,7 @@ def surface(
     synthetic = {name: rest.pop(name) for name in SYNTHETIC_OPTIONS}
     dataset_name = rest.pop("dataset_name")
     with reported_errors():
+        _check_output(output_format, output, save_svg, save_html)
         if path_files and output_format != "text":
             raise OptionError(
                 "--path", f"draws on the map; it cannot be used with --format {output_format}"
@@ -471,6 +509,8 @@ def surface(
                 )
                 for loss, params in chosen
             ]
+        if output_format != "text":
+            return _export(surfaces, output_format, output)
         _show(
             surfaces,
             style=style,
@@ -478,61 +518,144 @@ def surface(
             scale=scale,
             origin=origin,
             color=color,
-            output_format=output_format,
+            width=width,
             output=output,
-            runs=runs,
+            save_svg=save_svg,
+            save_html=save_html,
+            title="losscli surface",
+            paths=_paths(surfaces, runs) if runs else None,
         )
+    return None
+
+
+def _check_output(
+    output_format: str, output: str | None, save_svg: str | None, save_html: str | None
+) -> None:
+    """Refuse, before any work, the combinations that have nothing sensible to write."""
+    if output_format == "npz" and output is None:
+        raise OptionError("--format", "npz is binary: give -o PATH to write it to a file")
+    for option, path in (("--save-svg", save_svg), ("--save-html", save_html)):
+        if path is not None and output_format != "text":
+            raise OptionError(
+                option, f"pictures the view, so it needs --format text, not {output_format}"
+            )
+
+
+def _export(surfaces: list[Surface], output_format: str, output: str | None) -> None:
+    """The data at the grid's full resolution, in one of the formats for other tools."""
+    from losscli.render import export
+
+    if output_format == "npz" and output is not None:
+        from losscli.output import write_atomically
+
+        return write_atomically(output, export.to_npz(surfaces))
+    writers = {"json": export.to_json, "ndjson": export.to_ndjson, "csv": export.to_csv}
+    return emit(writers[output_format](surfaces), output)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Descent runs to draw over the maps, with notes on how they relate to the panels."""
+
+    runs: Sequence[Run]
+    notes: tuple[str, ...] = ()
+    animate_fps: float | None = None
+
+
+def _paths(
+    surfaces: Sequence[Surface], runs: Sequence[Run], animate_fps: float | None = None
+) -> Paths:
+    """The runs, noting when they were walked on another loss or measured on the first panel."""
+    notes = []
+    walked = sorted({run.loss for run in runs} - {surfaces[0].loss.name})
+    if walked:
+        notes.append(f"(loss: as saved, walked on {', '.join(walked)})")
+    if len(surfaces) > 1:
+        notes.append(f"(to min: the {surfaces[0].title} panel's grid minimum)")
+    return Paths(runs, tuple(notes), animate_fps)
 
 
 def _show(
-    surfaces: list[Surface],
+    grids: Sequence[Grid],
     *,
     style: str,
     levels: int | None,
     scale: str,
     origin: str,
     color: str,
-    output_format: str,
+    width: int | None,
     output: str | None,
-    runs: Sequence[Run] = (),
+    save_svg: str | None,
+    save_html: str | None,
+    title: str,
+    paths: Paths | None = None,
 ) -> None:
-    if output_format == "json":
-        from losscli.render.export import to_json
-
-        return emit(to_json(surfaces), output)
-    if output_format == "csv":
-        from losscli.render.export import to_csv
-
-        return emit(to_csv(surfaces), output)
+    """Draw grids in the chosen style to standard output or -o PATH, and as pictures; descent
+    paths, if any, over every panel (marked on the cells as drawn, after any thinning)."""
     if style == "plain":
-        from losscli.render.plain import render_plain
-
-        unicode = output is not None or _stdout_has_unicode()
-        marks = None
-        if runs:
-            from losscli.render.paths import path_marks, plain_marks
-
-            marks = plain_marks(path_marks(surfaces[0], runs, origin=origin, unicode=unicode))
-        text = render_plain(
-            surfaces, levels=levels or 4, scale=scale, origin=origin, unicode=unicode, marks=marks
+        return _show_plain(
+            grids,
+            levels=levels or 4,
+            scale=scale,
+            origin=origin,
+            width=width,
+            output=output,
+            save_svg=save_svg,
+            save_html=save_html,
+            title=title,
+            paths=paths,
         )
-        if runs:
-            under = _under_map(surfaces, runs, color=False, unicode=unicode, plain=True)
-            text += _plain_text(under)
-        return emit(text, output)
-    _print_maps(
-        surfaces, levels=levels, scale=scale, origin=origin, color=color, output=output, runs=runs
+    from rich.console import Group
+
+    from losscli.render.colormap import Marks, render_maps
+
+    runs = paths.runs if paths else ()
+
+    def picture(look: Look, shown: Sequence[Run], under: bool = True) -> RenderableType:
+        def overlay(grid: Grid) -> Marks:
+            from losscli.render.paths import path_marks
+
+            return path_marks(grid, shown, origin=origin, unicode=look.unicode)
+
+        maps = render_maps(
+            grids,
+            levels=levels or (8 if look.color else 4),
+            scale=scale,
+            origin=origin,
+            color=look.color,
+            unicode=look.unicode,
+            width=look.width,
+            overlay=overlay if shown else None,
+        )
+        if paths is None or not under:
+            return maps
+        return Group(maps, _under_map(grids[0], paths, color=look.color, unicode=look.unicode))
+
+    def animation(console: Console, look: Look) -> None:
+        assert paths is not None and paths.animate_fps is not None
+        _animate(
+            console,
+            lambda shown: picture(look, shown, under=False),
+            picture(look, runs),
+            grids[0],
+            runs,
+            paths.animate_fps,
+        )
+
+    return show_view(
+        lambda look: picture(look, runs),
+        color=color,
+        width=width,
+        output=output,
+        save_svg=save_svg,
+        save_html=save_html,
+        title=title,
+        animation=animation if paths and paths.animate_fps else None,
     )
-    return None
 
 
 def _under_map(
-    surfaces: Sequence[Surface],
-    runs: Sequence[Run],
-    *,
-    color: bool,
-    unicode: bool,
-    plain: bool = False,
+    grid: Grid, paths: Paths, *, color: bool, unicode: bool, plain: bool = False
 ) -> RenderableType:
     """The paths' legend, window notes and table, measured against the first panel."""
     from rich.console import Group
@@ -540,15 +663,58 @@ def _under_map(
 
     from losscli.render.paths import under_map
 
-    parts: list[RenderableType] = [
-        under_map(surfaces[0], runs, color=color, unicode=unicode, plain=plain)
-    ]
-    walked = sorted({run.loss for run in runs} - {surfaces[0].loss.name})
-    if walked:
-        parts.append(Text(f"(loss: as saved, walked on {', '.join(walked)})", "dim"))
-    if len(surfaces) > 1:
-        parts.append(Text(f"(to min: the {surfaces[0].title} panel's grid minimum)", "dim"))
-    return Group(*parts)
+    table = under_map(grid, paths.runs, color=color, unicode=unicode, plain=plain)
+    return Group(table, *(Text(note, "dim") for note in paths.notes))
+
+
+def _show_plain(
+    grids: Sequence[Grid],
+    *,
+    levels: int,
+    scale: str,
+    origin: str,
+    width: int | None,
+    output: str | None,
+    save_svg: str | None,
+    save_html: str | None,
+    title: str,
+    paths: Paths | None,
+) -> None:
+    """The lesson's figure as text; it fits a width only when one is known (see --width)."""
+    from losscli.render.plain import render_plain
+
+    unicode = output is not None or _stdout_has_unicode()
+    known_width = width or (None if output else _terminal_width())
+
+    def overlay(grid: Grid) -> Mapping[tuple[int, int], str]:
+        from losscli.render.paths import path_marks, plain_marks
+
+        assert paths is not None
+        return plain_marks(path_marks(grid, paths.runs, origin=origin, unicode=unicode))
+
+    text = render_plain(
+        grids,
+        levels=levels,
+        scale=scale,
+        origin=origin,
+        unicode=unicode,
+        width=known_width,
+        overlay=overlay if paths else None,
+    )
+    if paths:
+        text += "\n" + _plain_text(
+            _under_map(grids[0], paths, color=False, unicode=unicode, plain=True)
+        )
+    emit(text, output)
+    if save_svg or save_html:
+        from rich.text import Text
+
+        from losscli.render.pictures import save_pictures
+
+        drawn = max(len(line) for line in text.splitlines())
+        figure = Text(text.rstrip("\n"), no_wrap=True)
+        save_pictures(lambda look: figure, drawn, svg=save_svg, html=save_html, title=title)
+    return None
 
 
 def _plain_text(renderable: RenderableType) -> str:
@@ -562,82 +728,125 @@ def _plain_text(renderable: RenderableType) -> str:
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
+def show_view(
+    view: View,
+    *,
+    color: str,
+    width: int | None,
+    output: str | None,
+    save_svg: str | None,
+    save_html: str | None,
+    title: str,
+    animation: Animation | None = None,
+) -> None:
+    """Print a Rich view to standard output or -o PATH; save it as SVG/HTML when asked.
+
+    Every command that draws (surface, render, descend) shows its view through here, so
+    --color, --width, --save-svg and --save-html behave the same everywhere. `animation`, on a
+    terminal, plays before the view stays on screen.
+    """
+    import io
+
+    from losscli.render.colormap import make_console
+    from losscli.render.pictures import show
+
+    buffer = io.StringIO() if output else None
+    console = make_console(color=color, file=buffer or sys.stdout, width=width)
+    unicode = output is not None or _stdout_has_unicode()
+    show(
+        view,
+        console,
+        unicode=unicode,
+        svg=save_svg,
+        html=save_html,
+        title=title,
+        animation=animation,
+    )
+    if buffer is not None and output:
+        emit(buffer.getvalue(), output)
+
+
 def _stdout_has_unicode() -> bool:
+    """Whether standard output can print the block characters.
+
+    This asks the real stream: Click replaces an ASCII stdout by a UTF-8 one, which would
+    send the terminal bytes it cannot show.
+    """
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     try:
-        "░▒▓█".encode(encoding)
+        "░▒▓█★┤└┬–".encode(encoding)
     except (UnicodeEncodeError, LookupError):
         return False
     return True
 
 
-def _print_maps(
-    surfaces: list[Surface],
-    *,
+def _terminal_width() -> int | None:
+    """$COLUMNS, else the width of the terminal standard output is; None in a pipe."""
+    import os
+    import shutil
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+@cli.command("render")
+@click.argument("source", metavar="FILE|-", type=click.Path(dir_okay=False, allow_dash=True))
+@view_options
+@picture_options
+@output_path_option
+def render_command(
+    source: str,
+    style: str,
     levels: int | None,
     scale: str,
     origin: str,
     color: str,
+    width: int | None,
+    save_svg: str | None,
+    save_html: str | None,
     output: str | None,
-    runs: Sequence[Run] = (),
-    animate_fps: float | None = None,
 ) -> None:
-    """Print the maps (with any descent paths over them) to stdout or `-o PATH`.
+    """Draw the grids in a JSON FILE ('-' reads standard input), as surface draws its own.
 
-    With `animate_fps` on a terminal the paths grow step by step under Rich Live, ending on
-    the full picture; elsewhere only the full picture is printed.
+    All the view options of surface apply. Reads what `surface --format json` or `--format
+    ndjson` wrote, also after jq has filtered or changed it, and any tool's {"w1": [...],
+    "w2": [...], "values": [[...]]} where values[i][j] is the value at w2[i], w1[j] (null for
+    a missing value; other keys are ignored; "title" or "loss" names the panel). The minimum
+    is found from the values.
     """
-    import io
+    from losscli.data import read_bytes
+    from losscli.grid import read_grids
 
-    from rich.console import Group
-
-    from losscli.render.colormap import (
-        console_has_color,
-        console_has_unicode,
-        make_console,
-        render_maps,
-    )
-
-    buffer = io.StringIO() if output else None
-    console = make_console(color=color, file=buffer if output else sys.stdout)
-    colored = console_has_color(console)
-    unicode = console_has_unicode(console)
-
-    def picture(shown: Sequence[Run], under: bool = True) -> RenderableType:
-        marks = None
-        if shown:
-            from losscli.render.paths import path_marks
-
-            marks = path_marks(surfaces[0], shown, origin=origin, unicode=unicode)
-        maps = render_maps(
-            surfaces,
-            levels=levels or (8 if colored else 4),
+    with reported_errors():
+        grids = read_grids(*read_bytes(source, sys.stdin.buffer))
+        _show(
+            grids,
+            style=style,
+            levels=levels,
             scale=scale,
             origin=origin,
-            color=colored,
-            unicode=unicode,
-            marks=marks,
+            color=color,
+            width=width,
+            output=output,
+            save_svg=save_svg,
+            save_html=save_html,
+            title="losscli render",
         )
-        if not (shown and under):
-            return maps
-        return Group(maps, _under_map(surfaces, shown, color=colored, unicode=unicode))
-
-    if animate_fps is not None and runs and console.is_terminal:
-        _animate(console, picture, surfaces[0], runs, animate_fps)
-    else:
-        console.print(picture(runs))
-    if buffer is not None and output:
-        emit(buffer.getvalue(), output)
 
 
 def _animate(
     console: Console,
-    picture: Callable[..., RenderableType],
-    surface: Surface,
+    frame: Callable[[Sequence[Run]], RenderableType],
+    final: RenderableType,
+    grid: Grid,
     runs: Sequence[Run],
     fps: float,
 ) -> None:
-    """Redraw the map step by step with every run's path up to that step, then the full
+    """Redraw the map step by step with every run's path up to that step, then the final
     picture. Steps that leave every path in the cells it was in draw nothing new: skipped."""
     import time
 
@@ -650,11 +859,11 @@ def _animate(
 
     last = max(run.steps for run in runs)
     with Live(console=console, auto_refresh=False) as live:
-        for step in redraw_steps(surface, runs):
-            frame = picture([head(run, step) for run in runs], under=False)
-            live.update(Group(Text(f"step {step} of {last}"), frame), refresh=True)
+        for step in redraw_steps(grid, runs):
+            shown = frame([head(run, step) for run in runs])
+            live.update(Group(Text(f"step {step} of {last}"), shown), refresh=True)
             time.sleep(1.0 / fps)
-        live.update(picture(runs), refresh=True)
+        live.update(final, refresh=True)
 
 
 def _descent_dataset(
@@ -747,6 +956,7 @@ def _optimizers() -> dict[str, Optimizer]:
     help="Points per step, drawn afresh each step (stochastic gradient descent), seeded by "
     "--seed. Default: all points (full batch).",
 )
+@picture_options
 @click.option("--animate", is_flag=True, help="Redraw the map step by step on a terminal.")
 @click.option(
     "--fps",
@@ -773,6 +983,7 @@ def descend(
     scale: str,
     origin: str,
     color: str,
+    width: int | None,
     start: tuple[float, float] | None,
     optimizers: tuple[str, ...],
     lr: float,
@@ -780,6 +991,8 @@ def descend(
     tol: float,
     momentum: float,
     batch_size: int | None,
+    save_svg: str | None,
+    save_html: str | None,
     animate: bool,
     fps: float,
     output_format: str,
@@ -836,27 +1049,19 @@ def descend(
 
             document = runs_document(loss, params, runs, __version__)
             return emit(json.dumps(document, allow_nan=False) + "\n", output)
-        if style == "plain":
-            return _show(
-                [surface],
-                style=style,
-                levels=levels,
-                scale=scale,
-                origin=origin,
-                color=color,
-                output_format="text",
-                output=output,
-                runs=runs,
-            )
-        _print_maps(
+        _show(
             [surface],
+            style=style,
             levels=levels,
             scale=scale,
             origin=origin,
             color=color,
+            width=width,
             output=output,
-            runs=runs,
-            animate_fps=fps if animate else None,
+            save_svg=save_svg,
+            save_html=save_html,
+            title="losscli descend",
+            paths=_paths([surface], runs, fps if animate else None),
         )
     return None
 
@@ -1076,6 +1281,36 @@ def _withdraw_shadowing_plugins() -> None:
 
 
 _withdraw_shadowing_plugins()
+
+
+COMPLETE_VAR = "_LOSSCLI_COMPLETE"
+"""The environment variable Click's completion protocol talks through."""
+SHELLS = ("bash", "zsh", "fish")
+
+
+@cli.command("completion")
+@click.argument("shell", type=click.Choice(SHELLS))
+def completion_command(shell: str) -> None:
+    """Print the tab-completion script for SHELL: bash, zsh or fish.
+
+    It completes commands, options, loss names, choices and file paths. Install it with:
+
+    \b
+      bash:  echo 'eval "$(losscli completion bash)"' >> ~/.bashrc
+      zsh:   echo 'eval "$(losscli completion zsh)"' >> ~/.zshrc
+      fish:  losscli completion fish > ~/.config/fish/completions/losscli.fish
+    """
+    click.echo(completion_script(shell))
+
+
+def completion_script(shell: str) -> str:
+    """The script Click generates from this app: what `_LOSSCLI_COMPLETE=bash_source` prints."""
+    from click.shell_completion import get_completion_class
+
+    complete = get_completion_class(shell)
+    if complete is None:  # pragma: no cover - Click ships all three
+        raise click.BadParameter(f"no completion for {shell}")
+    return complete(cli, {}, "losscli", COMPLETE_VAR).source()
 
 
 def main() -> None:

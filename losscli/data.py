@@ -445,11 +445,11 @@ def to_json(data: Dataset) -> str:
     return json.dumps({"x": data.x.tolist(), "y": data.y.tolist()}) + "\n"
 
 
-def read_source(path: str, stdin: io.BufferedIOBase | Any) -> Dataset:
-    """Read `--data PATH` ('-' for standard input); errors name the file."""
+def read_bytes(path: str, stdin: io.BufferedIOBase | Any) -> tuple[bytes, str]:
+    """The bytes of `path` ('-' for standard input) and the name its errors should give."""
     if path == "-":
-        return read_points(stdin.read(), "<stdin>")
-    return read_points(read_file(path), path)
+        return stdin.read(), "<stdin>"
+    return read_file(path), path
 
 
 def read_file(path: str) -> bytes:
@@ -465,3 +465,8 @@ def read_file(path: str) -> bytes:
         raise DataError(f"{path}: permission denied") from None
     except OSError as error:
         raise DataError(f"{path}: cannot be read ({error.strerror})") from None
+
+
+def read_source(path: str, stdin: io.BufferedIOBase | Any) -> Dataset:
+    """Read `--data PATH` ('-' for standard input); errors name the file."""
+    return read_points(*read_bytes(path, stdin))

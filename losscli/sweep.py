@@ -80,16 +80,24 @@ class Surface:
     def title(self) -> str:
         return self.loss.title(self.params)
 
+    @property
+    def short_title(self) -> str:
+        """The title without hyper-parameters at their defaults, as the lesson's figure has it."""
+        return self.loss.title(self.params, defaults=False)
+
     @cached_property
     def minimum(self) -> Minimum | None:
-        """The first smallest finite value in row-major order; None if no value is finite."""
-        finite = np.isfinite(self.values)
-        if not finite.any():
-            return None
-        flat = np.where(finite, self.values, np.inf).ravel()
-        row, col = divmod(int(np.argmin(flat)), self.values.shape[1])
-        value = float(self.values[row, col])
-        return Minimum(row, col, float(self.w1[col]), float(self.w2[row]), value)
+        return find_minimum(self.w1, self.w2, self.values)
+
+
+def find_minimum(w1: Array, w2: Array, values: Array) -> Minimum | None:
+    """The first smallest finite value in row-major order; None if no value is finite."""
+    finite = np.isfinite(values)
+    if not finite.any():
+        return None
+    flat = np.where(finite, values, np.inf).ravel()
+    row, col = divmod(int(np.argmin(flat)), values.shape[1])
+    return Minimum(row, col, float(w1[col]), float(w2[row]), float(values[row, col]))
 
 
 def sweep(

@@ -16,9 +16,10 @@ from rich.console import Console
 from losscli import __version__
 from losscli.data import synthetic
 from losscli.descent import Run, Settings, descend
+from losscli.grid import GridView
 from losscli.losses import CATALOGUE, get_loss
 from losscli.render.colormap import render_maps
-from losscli.render.paths import path_marks, redraw_steps
+from losscli.render.paths import cells, path_marks, redraw_steps
 from losscli.sweep import Axis, sweep
 
 ISSUE_MSE = ("descend", "--loss", "mse", "--start", "-1.5", "3.5", "--lr", "0.3")
@@ -235,7 +236,7 @@ def test_marks_follow_the_path_in_order_with_arrows_and_keep_the_star():
     assert upper[(1, 1)].text == "g^"
     console = Console(width=60, color_system=None, record=True, file=io.StringIO())
     console.print(render_maps([surface], levels=4, scale="linear", origin="lower", color=False,
-                              unicode=True, marks=unicode))  # fmt: skip
+                              unicode=True, overlay=lambda grid: unicode))  # fmt: skip
     rows = [row.rstrip() for row in console.export_text().splitlines()]
     assert rows[2:5] == ["2 ┤██▒▒▒▒", "1 ┤g→g↓", "0 ┤S↑G★"]
 
@@ -408,7 +409,13 @@ def test_in_colour_marks_are_painted_in_their_runs_colour():
     run = Run("mse", "momentum", {}, "max_steps", w, np.zeros(3), np.zeros((3, 2)))
     marks = path_marks(surface, [run], origin="lower", unicode=True)
     maps = render_maps(
-        [surface], levels=4, scale="linear", origin="lower", color=True, unicode=True, marks=marks
+        [surface],
+        levels=4,
+        scale="linear",
+        origin="lower",
+        color=True,
+        unicode=True,
+        overlay=lambda grid: marks,
     )
     console = Console(width=60, color_system="truecolor", file=io.StringIO())
     painted = {
@@ -434,3 +441,28 @@ def test_animation_frames_are_the_steps_that_move_a_path_to_another_cell():
     short = Run("mse", "adam", {}, "max_steps", w[:2], np.zeros(2), np.zeros((2, 2)))
     assert redraw_steps(surface, [run]) == [0, 2, 4, 5]  # 1 and 3 stay put; 5 is the last
     assert redraw_steps(surface, [short, run]) == [0, 2, 4, 5]
+
+
+def test_steps_land_on_the_nearest_node_of_uneven_thinned_axes():
+    grid = GridView(
+        "t", "t", np.array([0.0, 1.0, 3.0, 4.0]), np.array([0.0, 2.0, 4.0]), np.zeros((3, 4))
+    )
+    w = np.array([[2.9, 1.1], [2.0, 3.0], [-0.4, 0.0], [-0.6, 0.0], [4.6, 5.1], [np.nan, 0.0]])
+    found = cells(grid, w)
+    # (row, col): 2.9 is nearest 3 (col 2), 1.1 nearest 2 (row 1); 2.0 and 3.0 are ties: lower node;
+    # −0.4 is within half an edge cell (0.5) of 0, −0.6 is not; 4.6 (past 4 + 0.5) and 5.1
+    # (past 4 + 1) are off the far ends.
+    assert found[:5].tolist() == [[1, 2], [1, 1], [0, 0], [0, -1], [3, 4]]
+    assert np.isnan(found[5, 1])
+
+
+def test_a_thinned_view_keeps_the_path_and_its_ends(invoke):
+    result = invoke(
+        "descend", "--loss", "mse", "--start", "-1.5", "3.5", "--lr", "0.3", "--grid-steps", "201",
+        "--width", "60", "--color", "never",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if "│" in line or "┤" in line]
+    assert len(rows) <= 30  # thinned from 201 rows to fit 60 columns
+    picture = "\n".join(rows)
+    assert "S" in picture and "G" in picture and "g" in picture and "★" in picture

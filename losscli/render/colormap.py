@@ -11,7 +11,7 @@ shading glyphs instead, and a terminal that cannot print the block characters ge
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,11 +21,12 @@ from rich.console import Console, Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 
+from losscli.grid import thin
 from losscli.render.bands import Bands, classify, ramp
 from losscli.render.plain import ASCII_SHADES, UNICODE_SHADES
 
 if TYPE_CHECKING:
-    from losscli.sweep import Surface
+    from losscli.grid import Grid
 
 VIRIDIS = (
     "#440154", "#482878", "#3e4a89", "#31688e", "#26828e",
@@ -72,6 +73,8 @@ class Mark:
 
 Marks = Mapping[tuple[int, int], Mark]
 """Marks keyed by (row, col): row i is w2[i], column j is w1[j], as in `Surface.values`."""
+Overlay = Callable[["Grid"], Marks]
+"""Marks for the grid as drawn: called after thinning, so (row, col) index the cells shown."""
 
 
 def palette(levels: int) -> list[str]:
@@ -88,23 +91,42 @@ def fmt(value: float, digits: int = 3) -> str:
 
 
 def render_maps(
-    surfaces: Sequence[Surface],
+    surfaces: Sequence[Grid],
     *,
     levels: int,
     scale: str,
     origin: str,
     color: bool,
     unicode: bool,
-    marks: Marks | None = None,
+    overlay: Overlay | None = None,
+    width: int | None = None,
 ) -> RenderableType:
-    """All panels, wrapping to the console's width; `marks` are drawn over every panel."""
+    """All panels, wrapping to the console's width; each thinned to fit `width` if given, and
+    `overlay` drawn over each on the cells it is shown with."""
     glyphs = UNICODE if unicode else ASCII
-    panels = [_panel(s, levels, scale, origin, color, glyphs, marks or {}) for s in surfaces]
+    shown = surfaces if width is None else [fit_to_width(s, width) for s in surfaces]
+    panels = [
+        _panel(s, levels, scale, origin, color, glyphs, overlay(s) if overlay else {})
+        for s in shown
+    ]
     return Columns(panels, padding=(1, 3))
 
 
+def fit_to_width(surface: Grid, width: int) -> Grid:
+    """The grid thinned so its panel (w2 labels, axis, two columns a cell) fits in `width`.
+
+    Each axis keeps at most as many cells as fit across, so a square grid stays square; on
+    long axes a count of 4k + 1 cells, so the quarter ticks fall on kept grid lines.
+    """
+    margin = max(len(fmt(value)) for value in surface.w2.tolist()) + 1
+    cells = max(2, (width - margin - 1) // 2)
+    if cells >= 17:
+        cells -= (cells - 1) % 4
+    return thin(surface, cells, cells)
+
+
 def _panel(
-    surface: Surface,
+    surface: Grid,
     levels: int,
     scale: str,
     origin: str,
@@ -160,7 +182,7 @@ def _ticks(count: int) -> list[int]:
     return sorted({round(k * (count - 1) / parts) for k in range(parts + 1)})
 
 
-def _w1_axis(surface: Surface, margin: int, glyphs: Glyphs) -> list[Text]:
+def _w1_axis(surface: Grid, margin: int, glyphs: Glyphs) -> list[Text]:
     """The rule under the map with a tick under each labelled column, and the labels."""
     cols = len(surface.w1)
     rule = [glyphs.horizontal] * (2 * cols)
@@ -180,7 +202,7 @@ def _w1_axis(surface: Surface, margin: int, glyphs: Glyphs) -> list[Text]:
     return [axis, labels]
 
 
-def _minimum_line(surface: Surface) -> Text:
+def _minimum_line(surface: Grid) -> Text:
     minimum = surface.minimum
     if minimum is None:
         return Text("no finite value on this grid", style="bold red")
@@ -220,13 +242,15 @@ def make_console(
     """The one place a Console is built: colour decided per stream, with an explicit override.
 
     `auto` leaves the choice to Rich, which honours NO_COLOR, FORCE_COLOR, TERM=dumb and
-    whether the stream is a terminal; `always` forces colour, `never` turns it off.
+    whether the stream is a terminal; `always` forces colour (a command-line flag overrides
+    NO_COLOR, as no-color.org asks), `never` turns it off.
     """
     options: dict[str, object] = {"stderr": stderr, "width": width, "highlight": False}
     if file is not None:
         options["file"] = file
     if color == "always":
         options["force_terminal"] = True
+        options["no_color"] = False
     elif color == "never":
         options["color_system"] = None
     return Console(**options)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""Surfaces for other tools: one strict-JSON document, or long-form CSV.
+"""Surfaces for other tools: one strict-JSON document, ndjson, long-form CSV, or numpy's npz.
 
 JSON floats are written with Python's repr, so they read back to the same float64. Non-finite
 values (an overflowing loss) are written as null, never as the NaN/Infinity tokens that strict
@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from losscli.sweep import Surface
+
+
+GRID_KEYS = ("w1", "w2", "values")
 
 
 def _nullable(values: NDArray[np.float64]) -> Any:
@@ -57,6 +60,35 @@ def surface_record(surface: Surface) -> dict[str, Any]:
 def to_json(surfaces: Sequence[Surface]) -> str:
     document = {"version": __version__, "surfaces": [surface_record(s) for s in surfaces]}
     return json.dumps(document, allow_nan=False) + "\n"
+
+
+def to_ndjson(surfaces: Sequence[Surface]) -> str:
+    """One surface record a line (the objects of the JSON document's "surfaces"), for streams."""
+    return "".join(json.dumps(surface_record(s), allow_nan=False) + "\n" for s in surfaces)
+
+
+def to_npz(surfaces: Sequence[Surface]) -> bytes:
+    """numpy's .npz: the run's shared axes `w1`, `w2`, `values[k]` of surface k, `loss` names.
+
+    `meta` holds the rest of each surface's JSON record (parameters, minimum, data) as a JSON
+    string. Values are stored as float64 as they are, non-finite ones included.
+    """
+    import io
+
+    buffer = io.BytesIO()
+    meta = [
+        {key: value for key, value in surface_record(s).items() if key not in GRID_KEYS}
+        for s in surfaces
+    ]
+    np.savez_compressed(
+        buffer,
+        w1=surfaces[0].w1,
+        w2=surfaces[0].w2,
+        values=np.stack([s.values for s in surfaces]),
+        loss=np.array([s.loss.name for s in surfaces]),
+        meta=np.array(json.dumps(meta, allow_nan=False)),
+    )
+    return buffer.getvalue()
 
 
 def to_csv(surfaces: Sequence[Surface]) -> str:

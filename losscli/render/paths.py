@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from losscli.descent import Run
-    from losscli.sweep import Surface
+    from losscli.grid import Grid
 
 START = Mark("S ", "#ffffff")
 RUN_COLOURS = ("#ff4040", "#ff9f1a", "#ff4fd8", "#00e5ff", "#c8c8c8", "#ff8080", "#ffd0a0")
@@ -82,24 +82,36 @@ def run_styles(runs: Sequence[Run]) -> list[RunStyle]:
     return styles
 
 
-def cells(surface: Surface, w: NDArray[np.float64]) -> NDArray[np.float64]:
-    """(row, col) of the grid node nearest each point, as floats: may lie off the grid, or be
-    NaN for a point that is not finite."""
-    with np.errstate(all="ignore"):
-        col = (w[:, 0] - surface.w1[0]) / (surface.w1[-1] - surface.w1[0]) * (len(surface.w1) - 1)
-        row = (w[:, 1] - surface.w2[0]) / (surface.w2[-1] - surface.w2[0]) * (len(surface.w2) - 1)
-        found: NDArray[np.float64] = np.rint(np.stack([row, col], axis=1))
+def cells(surface: Grid, w: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(row, col) of the grid node nearest each point, as floats: −1 or the axis length for a
+    point more than half an edge cell off the grid, NaN for a point that is not finite.
+
+    Nodes are found by value, so a thinned grid's uneven axes place a path as exactly as the
+    full grid's even ones.
+    """
+    return np.stack([_nearest(surface.w2, w[:, 1]), _nearest(surface.w1, w[:, 0])], axis=1)
+
+
+def _nearest(axis: NDArray[np.float64], values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Index of the nearest node of an increasing axis (ties to the lower node), see `cells`."""
+    right = np.clip(np.searchsorted(axis, values), 1, len(axis) - 1)
+    with np.errstate(invalid="ignore"):
+        index = np.where(values - axis[right - 1] <= axis[right] - values, right - 1, right)
+        below = values < axis[0] - (axis[1] - axis[0]) / 2
+        above = values > axis[-1] + (axis[-1] - axis[-2]) / 2
+    found = np.where(below, -1, np.where(above, len(axis), index)).astype(np.float64)
+    found[~np.isfinite(values)] = np.nan
     return found
 
 
-def _inside(surface: Surface, cell: NDArray[np.float64]) -> NDArray[np.bool_]:
+def _inside(surface: Grid, cell: NDArray[np.float64]) -> NDArray[np.bool_]:
     rows, cols = len(surface.w2), len(surface.w1)
     with np.errstate(invalid="ignore"):
         return (cell[:, 0] >= 0) & (cell[:, 0] < rows) & (cell[:, 1] >= 0) & (cell[:, 1] < cols)
 
 
 def path_marks(
-    surface: Surface, runs: Sequence[Run], *, origin: str, unicode: bool
+    surface: Grid, runs: Sequence[Run], *, origin: str, unicode: bool
 ) -> dict[tuple[int, int], Mark]:
     """The marks of every run's path on this surface's grid (see the module docstring)."""
     arrows = UNICODE_ARROWS if unicode else ASCII_ARROWS
@@ -134,7 +146,7 @@ def path_marks(
     return marks
 
 
-def redraw_steps(surface: Surface, runs: Sequence[Run]) -> list[int]:
+def redraw_steps(surface: Grid, runs: Sequence[Run]) -> list[int]:
     """The steps at which some run moves to another cell (and the first and last): the only
     steps at which the picture changes, so the only frames an animation needs."""
     steps = {0, max(run.steps for run in runs)}
@@ -173,7 +185,7 @@ def legend(runs: Sequence[Run], *, color: bool, unicode: bool, plain: bool = Fal
     return Text("\n").join(lines)
 
 
-def window_notes(surface: Surface, runs: Sequence[Run]) -> list[Text]:
+def window_notes(surface: Grid, runs: Sequence[Run]) -> list[Text]:
     """A line for each run that leaves the drawn grid: where it first left, where it ends."""
     notes = []
     for run in runs:
@@ -205,7 +217,7 @@ def _pair(w: NDArray[np.float64]) -> str:
     return f"{fmt(float(w[0]), 3)}, {fmt(float(w[1]), 3)}"
 
 
-def run_table(surface: Surface, runs: Sequence[Run], *, color: bool) -> Table:
+def run_table(surface: Grid, runs: Sequence[Run], *, color: bool) -> Table:
     """A row per run: start, end, final loss, steps, stop reason, distance to the grid minimum."""
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("run", "start w1, w2", "end w1, w2", "loss", "steps", "stop", "to min"):
@@ -238,7 +250,7 @@ def stop_notes(runs: Sequence[Run]) -> list[Text]:
 
 
 def under_map(
-    surface: Surface, runs: Sequence[Run], *, color: bool, unicode: bool, plain: bool = False
+    surface: Grid, runs: Sequence[Run], *, color: bool, unicode: bool, plain: bool = False
 ) -> RenderableType:
     """Everything drawn below the map: the legend, notes on leaving the window, the table."""
     return Group(

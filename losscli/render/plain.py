@@ -2,20 +2,23 @@
 
 Each panel is `steps` characters wide, panels are three spaces apart, titles are left-aligned
 over their panels, '*' marks the minimum, and lines carry no trailing spaces. With the
-lesson's data, `--origin upper` and the defaults this reproduces its figure exactly.
+lesson's data, `--origin upper` and the defaults this reproduces its figure exactly. Given a
+width, panels too wide for it are thinned, and panels that do not fit beside each other wrap
+onto further rows, a blank line apart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from losscli.grid import thin
 from losscli.render.bands import classify, ramp
 
 if TYPE_CHECKING:
-    from losscli.sweep import Surface
+    from losscli.grid import Grid
 
 UNICODE_SHADES = " ░▒▓█"
 ASCII_SHADES = " .:-=+#%@"
@@ -25,27 +28,62 @@ GAP = "   "
 
 
 def render_plain(
-    surfaces: Sequence[Surface],
+    surfaces: Sequence[Grid],
     *,
     levels: int = 4,
     scale: str = "linear",
     origin: str = "lower",
     unicode: bool = True,
-    marks: Mapping[tuple[int, int], str] | None = None,
+    overlay: Callable[[Grid], Mapping[tuple[int, int], str]] | None = None,
+    width: int | None = None,
 ) -> str:
-    """The figure; `marks` maps (row, col) to one character drawn over that cell of every
-    panel (a path), except on the minimum, which keeps its star."""
+    """The figure; with `width`, panels are thinned to fit it and wrap onto further rows.
+
+    `overlay` gives, for a grid as drawn, characters to put over cells (a path) keyed by
+    (row, col); the minimum keeps its star.
+    """
     glyphs = ramp(UNICODE_SHADES if unicode else ASCII_SHADES, levels)
-    panels = [_panel(surface, glyphs, levels, scale, origin, marks or {}) for surface in surfaces]
-    width = len(surfaces[0].w1)
-    titles = GAP.join(s.loss.title(s.params, defaults=False).ljust(width) for s in surfaces)
-    lines = [titles.rstrip()]
-    lines += [GAP.join(row).rstrip() for row in zip(*panels, strict=True)]
-    return "\n".join(lines) + "\n"
+    shown = surfaces if width is None else [thin(s, width, width) for s in surfaces]
+    rows = _wrap(shown, width)
+    return "\n".join(_row_of_panels(row, glyphs, levels, scale, origin, overlay) for row in rows)
+
+
+def _wrap(grids: Sequence[Grid], width: int | None) -> list[list[Grid]]:
+    """Panels in rows no wider than `width` (one row when no width is given)."""
+    rows: list[list[Grid]] = [[]]
+    used = -len(GAP)
+    for grid in grids:
+        used += len(GAP) + len(grid.w1)
+        if rows[-1] and width is not None and used > width:
+            rows.append([])
+            used = len(grid.w1)
+        rows[-1].append(grid)
+    return rows if rows[0] else []
+
+
+def _row_of_panels(
+    grids: Sequence[Grid],
+    glyphs: list[str],
+    levels: int,
+    scale: str,
+    origin: str,
+    overlay: Callable[[Grid], Mapping[tuple[int, int], str]] | None,
+) -> str:
+    panels = [
+        _panel(grid, glyphs, levels, scale, origin, overlay(grid) if overlay else {})
+        for grid in grids
+    ]
+    height = max(len(panel) for panel in panels)
+    panels = [
+        [line.ljust(len(g.w1)) for line in [g.short_title, *p]]
+        + [" " * len(g.w1)] * (height - len(p))
+        for g, p in zip(grids, panels, strict=True)
+    ]
+    return "".join(GAP.join(line).rstrip() + "\n" for line in zip(*panels, strict=True))
 
 
 def _panel(
-    surface: Surface,
+    surface: Grid,
     glyphs: list[str],
     levels: int,
     scale: str,

@@ -1,0 +1,222 @@
+"""Grids to draw: what a renderer needs of a surface, read back from JSON or thinned to fit.
+
+A renderer needs only a title, the axes w1 and w2, the values (`values[i][j]` at w2 = w2[i],
+w1 = w1[j]) and the minimum. A swept `Surface` has them; so has a `GridView`, which is what
+`losscli render` reads from JSON (losscli's own output, after jq too, or another tool's
+`{"w1": [...], "w2": [...], "values": [[...], ...]}`) and what a view thinned to the
+terminal's width is. The minimum is always recomputed from the values, so a grid edited by
+jq is starred where its values say, never where a stale "minimum" field says.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import chain
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from losscli.errors import DataError, OptionError
+from losscli.losses import get_loss
+from losscli.sweep import Minimum, find_minimum
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    Array = NDArray[np.float64]
+
+
+class Grid(Protocol):
+    """What the renderers draw."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def short_title(self) -> str: ...
+
+    @property
+    def w1(self) -> Array: ...
+
+    @property
+    def w2(self) -> Array: ...
+
+    @property
+    def values(self) -> Array: ...
+
+    @property
+    def minimum(self) -> Minimum | None: ...
+
+
+@dataclass(frozen=True)
+class GridView:
+    """A grid with no sweep behind it: read from a file, or a thinned view of a surface."""
+
+    title: str
+    short_title: str
+    w1: Array
+    w2: Array
+    values: Array
+
+    @cached_property
+    def minimum(self) -> Minimum | None:
+        return find_minimum(self.w1, self.w2, self.values)
+
+
+# ---------------------------------------------------------------------------------------------
+# Thinning a grid to the cells that fit on screen.
+
+
+def thin(grid: Grid, max_cols: int, max_rows: int) -> Grid:
+    """Rows and columns evenly spread so the grid fits, ends included, the minimum's cell kept.
+
+    The cells kept are true grid values at true (w1, w2), nothing is averaged. The pick
+    nearest the minimum's row (column) is moved onto it, so the view's minimum is the grid's.
+    """
+    rows, cols = grid.values.shape
+    if rows <= max_rows and cols <= max_cols:
+        return grid
+    minimum = grid.minimum
+    keep_rows = _keep(rows, max_rows, None if minimum is None else minimum.row)
+    keep_cols = _keep(cols, max_cols, None if minimum is None else minimum.col)
+    return GridView(
+        grid.title,
+        grid.short_title,
+        grid.w1[keep_cols],
+        grid.w2[keep_rows],
+        grid.values[np.ix_(keep_rows, keep_cols)],
+    )
+
+
+def _keep(count: int, limit: int, must: int | None) -> NDArray[np.int64]:
+    """`min(count, limit)` indices evenly spread over `range(count)` (ends kept), with `must`."""
+    if count <= limit:
+        return np.arange(count)
+    picks = np.rint(np.linspace(0, count - 1, max(limit, 2))).astype(np.int64)
+    if must is not None:  # the nearest pick is nearer to `must` than its neighbours: order holds
+        picks[int(np.argmin(np.abs(picks - must)))] = must
+    return picks
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading grids from JSON.
+
+
+def read_grids(raw: bytes, name: str) -> list[GridView]:
+    """The grids in JSON bytes; `name` ("grid.json", "<stdin>") starts every error message.
+
+    Accepted: losscli's document (`{"surfaces": [...]}`), one grid object, a list of them,
+    or several documents one after another (ndjson, or jq's stream of pretty objects).
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DataError(f"{name}: not UTF-8 text (byte {error.start})") from None
+    records: list[Any] = []
+    for document in _documents(text, name):
+        if isinstance(document, dict) and "surfaces" in document:
+            document = document["surfaces"]
+        records += document if isinstance(document, list) else [document]
+    if not records:
+        raise DataError(f"{name}: holds no grid")
+    single = len(records) == 1
+    return [
+        _grid(record, name if single else f"{name} grid {k}")
+        for k, record in enumerate(records, start=1)
+    ]
+
+
+def _documents(text: str, name: str) -> list[Any]:
+    """Every JSON document in the text, in order."""
+    decoder = json.JSONDecoder()
+    documents: list[Any] = []
+    at = 0
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at == len(text):
+            return documents
+        try:
+            document, at = decoder.raw_decode(text, at)
+        except RecursionError:
+            raise DataError(f"{name}: JSON nested too deeply") from None
+        except json.JSONDecodeError as error:
+            raise DataError(
+                f"{name} line {error.lineno}: not valid JSON ({error.msg.lower()})"
+            ) from None
+        documents.append(document)
+
+
+def _grid(record: object, label: str) -> GridView:
+    if not isinstance(record, dict):
+        raise DataError(f'{label}: expected an object with "w1", "w2" and "values"')
+    missing = [key for key in ("w1", "w2", "values") if key not in record]
+    if missing:
+        raise DataError(f"{label}: no {', '.join(repr(key) for key in missing)} field")
+    w1 = _axis(record["w1"], f"{label}: w1")
+    w2 = _axis(record["w2"], f"{label}: w2")
+    values = _values(record["values"], len(w2), len(w1), label)
+    title, short_title = _titles(record, label)
+    return GridView(title, short_title, w1, w2, values)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _axis(values: object, where: str) -> Array:
+    if not isinstance(values, list) or not values:
+        raise DataError(f"{where} is not a non-empty list of numbers")
+    bad = next((i for i, value in enumerate(values) if not _is_number(value)), None)
+    if bad is not None:
+        raise DataError(f"{where}[{bad}] is not a number: {json.dumps(values[bad])[:40]}")
+    axis = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(axis).all():
+        raise DataError(f"{where}[{int(np.argmin(np.isfinite(axis)))}] is not finite")
+    return axis
+
+
+def _values(values: object, rows: int, cols: int, label: str) -> Array:
+    """A rows × cols float array; JSON null (and NaN, Infinity) become non-finite cells."""
+    if not isinstance(values, list):
+        raise DataError(f"{label}: values is not a list of rows")
+    if len(values) != rows:
+        raise DataError(f"{label}: values has {len(values)} rows but w2 has {rows} values")
+    for i, row in enumerate(values):
+        if not isinstance(row, list):
+            raise DataError(f"{label}: values[{i}] is not a list")
+        if len(row) != cols:
+            raise DataError(f"{label}: values[{i}] has {len(row)} numbers but w1 has {cols}")
+    cells = np.fromiter(chain.from_iterable(values), dtype=object, count=rows * cols)
+    kinds = set(map(type, cells))
+    if not kinds <= {int, float, type(None)}:  # bool, str, list, dict: find the first
+        good = np.frompyfunc(lambda v: v is None or _is_number(v), 1, 1)(cells).astype(bool)
+        i, j = divmod(int(np.argmin(good)), cols)
+        shown = json.dumps(values[i][j])[:40]
+        raise DataError(f"{label}: values[{i}][{j}] is not a number or null: {shown}")
+    try:
+        return np.where(cells == None, np.nan, cells).astype(np.float64).reshape(rows, cols)  # noqa: E711
+    except OverflowError:
+        raise DataError(f"{label}: values holds an integer too large for a float") from None
+
+
+def _titles(record: dict[str, Any], label: str) -> tuple[str, str]:
+    """The panel titles: "title" if given, else the loss and its parameters, else the label."""
+    if isinstance(record.get("title"), str):
+        return record["title"], record["title"]
+    name = record.get("loss")
+    if not isinstance(name, str):
+        return label, label
+    given = record.get("params")
+    params = (
+        {key: float(value) for key, value in given.items() if _is_number(value)}
+        if isinstance(given, dict)
+        else {}
+    )
+    try:
+        loss = get_loss(name)
+    except OptionError:  # a loss losscli does not know: its name is still the best title
+        return name, name
+    return loss.title(params), loss.title(params, defaults=False)

@@ -1,0 +1,81 @@
+"""Showing a view on the terminal and saving the same view as SVG or HTML, for slides and pages.
+
+A command describes its view as a function of a `Look` (colour or not, Unicode or ASCII, the
+width in columns), so the terminal and the pictures draw it from one description: the
+terminal with the look its stream allows, the pictures always in colour and Unicode, at the
+terminal's width, cropped to what was drawn. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.console import Console, RenderableType
+
+from losscli.output import write_atomically
+from losscli.render.colormap import console_has_color, console_has_unicode
+
+
+@dataclass(frozen=True)
+class Look:
+    """How a view may be drawn."""
+
+    color: bool
+    unicode: bool
+    width: int
+
+
+View = Callable[[Look], RenderableType]
+Animation = Callable[[Console, Look], None]
+"""Frames played on a terminal console; the last one stays on screen."""
+
+
+def show(
+    view: View,
+    console: Console,
+    *,
+    unicode: bool = True,
+    svg: str | None = None,
+    html: str | None = None,
+    title: str = "losscli",
+    animation: Animation | None = None,
+) -> None:
+    """Print the view on the console (played by `animation` on a terminal, if given); save it
+    to `svg` and `html` too when given.
+
+    `unicode=False` forces ASCII where the console's own encoding check cannot see that the
+    real stream lacks the block characters.
+    """
+    look = Look(console_has_color(console), unicode and console_has_unicode(console), console.width)
+    if animation is not None and console.is_terminal:
+        animation(console, look)
+    else:
+        console.print(view(look))
+    save_pictures(view, look.width, svg=svg, html=html, title=title)
+
+
+def save_pictures(
+    view: View, width: int, *, svg: str | None, html: str | None, title: str = "losscli"
+) -> None:
+    """Draw the view in colour at `width` and write it as SVG and/or HTML."""
+    if not (svg or html):
+        return
+    recorder = Console(
+        file=io.StringIO(),
+        width=width,
+        record=True,
+        color_system="truecolor",
+        force_terminal=True,
+        no_color=False,
+        legacy_windows=False,
+        highlight=False,
+    )
+    recorder.print(view(Look(color=True, unicode=True, width=width)))
+    drawn = recorder.export_text(clear=False).splitlines()
+    recorder.width = max(1, max((len(line.rstrip()) for line in drawn), default=0))  # crop margin
+    if svg:
+        write_atomically(svg, recorder.export_svg(title=title, clear=False))
+    if html:
+        write_atomically(html, recorder.export_html(clear=False))
