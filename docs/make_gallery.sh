@@ -22,3 +22,6 @@ values = (1 - w1[None, :]) ** 2 + 100 * (w2[:, None] - w1[None, :] ** 2) ** 2
 print(json.dumps({"title": "Rosenbrock (numpy)", "w1": w1.tolist(), "w2": w2.tolist(),
                   "values": values.tolist()}))
 ' | losscli render - --scale log --width 99 --save-svg docs/gallery/rosenbrock.svg
+# The hiker: gd and adam walking down MAE's ravine from the same start.
+losscli descend --loss mae --start -1.5 3.5 --lr 0.3 --optimizer gd --optimizer adam --width 99 \
+  --save-svg docs/gallery/descend.svg

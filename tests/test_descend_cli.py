@@ -19,7 +19,7 @@ from losscli.descent import Run, Settings, descend
 from losscli.grid import GridView
 from losscli.losses import CATALOGUE, get_loss
 from losscli.render.colormap import render_maps
-from losscli.render.paths import cells, path_marks, redraw_steps
+from losscli.render.paths import cells, legend, path_marks, redraw_steps
 from losscli.sweep import Axis, sweep
 
 ISSUE_MSE = ("descend", "--loss", "mse", "--start", "-1.5", "3.5", "--lr", "0.3")
@@ -466,3 +466,12 @@ def test_a_thinned_view_keeps_the_path_and_its_ends(invoke):
     assert len(rows) <= 30  # thinned from 201 rows to fit 60 columns
     picture = "\n".join(rows)
     assert "S" in picture and "G" in picture and "g" in picture and "★" in picture
+
+
+def test_in_colour_only_the_legend_swatches_are_painted():
+    run = Run("mse", "gd", {}, "max_steps", np.array([[0.0, 0.0], [1.0, 1.0]]), np.zeros(2),
+              np.zeros((2, 2)))  # fmt: skip
+    text = legend([run], color=True, unicode=True)
+    painted = {text.plain[span.start : span.end] for span in text.spans}
+    assert painted == {"S ", "g→", "G "}  # the words beside them keep the terminal's colours
+    assert text.style == ""

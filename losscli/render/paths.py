@@ -164,7 +164,11 @@ def plain_marks(marks: dict[tuple[int, int], Mark]) -> dict[tuple[int, int], str
 
 
 def _swatch(text: str, colour: str, color: bool) -> Text:
-    return Text(text, Style(color="#000000", bgcolor=colour, bold=True) if color else "")
+    """The mark as drawn on the map; what is appended after it stays unstyled (a style given
+    to `Text(...)` itself would paint the whole line)."""
+    swatch = Text()
+    swatch.append(text, Style(color="#000000", bgcolor=colour, bold=True) if color else None)
+    return swatch
 
 
 def legend(runs: Sequence[Run], *, color: bool, unicode: bool, plain: bool = False) -> Text:
