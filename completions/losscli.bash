@@ -26,4 +26,3 @@ _losscli_completion_setup() {
 }
 
 _losscli_completion_setup;
-

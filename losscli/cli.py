@@ -1300,7 +1300,8 @@ def completion_command(shell: str) -> None:
       zsh:   echo 'eval "$(losscli completion zsh)"' >> ~/.zshrc
       fish:  losscli completion fish > ~/.config/fish/completions/losscli.fish
     """
-    click.echo(completion_script(shell))
+    script = completion_script(shell)
+    click.echo(script, nl=not script.endswith("\n"))  # as Click's own protocol prints it
 
 
 def completion_script(shell: str) -> str:
