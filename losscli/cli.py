@@ -1156,8 +1156,10 @@ def _loss_record(loss: Loss) -> dict[str, Any]:
     }
 
 
-def _loss_details(loss: Loss) -> str:
-    """One loss in full, as `losses NAME` prints it."""
+def _loss_details(loss: Loss, width: int) -> str:
+    """One loss in full, as `losses NAME` prints it, long values wrapped under themselves."""
+    import textwrap
+
     rows = [
         ("task", loss.task),
         ("formula", loss.formula),
@@ -1171,8 +1173,12 @@ def _loss_details(loss: Loss) -> str:
         for i, p in enumerate(loss.params)
     ] or [("params", "–")]
     rows.append(("advice", loss.advice))
-    lines = [f"{loss.name} — {loss.label}", f"  {loss.summary}", ""]
-    lines += [f"  {key:<10} {value}" for key, value in rows]
+    lines = [f"{loss.name} — {loss.label}"]
+    lines += textwrap.wrap(loss.summary, width, initial_indent="  ", subsequent_indent="  ")
+    lines.append("")
+    for key, value in rows:
+        head = f"  {key:<10} "
+        lines += textwrap.wrap(value, width, initial_indent=head, subsequent_indent=" " * len(head))
     return "\n".join(lines) + "\n"
 
 
@@ -1202,7 +1208,8 @@ def losses_command(name: str | None, output_format: str) -> None:
         if output_format == "json":
             click.echo(json.dumps(_loss_record(loss), indent=2))
         else:
-            click.echo(_loss_details(loss), nl=False)
+            columns = min(_terminal_width() or 100, 100)
+            click.echo(_loss_details(loss, max(columns, 40)), nl=False)
         return
     if output_format == "json":
         click.echo(json.dumps([_loss_record(loss) for loss in CATALOGUE.values()], indent=2))
@@ -1212,11 +1219,13 @@ def losses_command(name: str | None, output_format: str) -> None:
     from losscli.render.colormap import make_console
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("loss", "task", "per-point formula", "parameters"):
-        table.add_column(column)
+    table.add_column("loss", max_width=17)  # aliases wrap under the name, leaving the formula room
+    table.add_column("task", no_wrap=True)
+    table.add_column("per-point formula")
+    table.add_column("parameters")
     for loss in CATALOGUE.values():
         label = loss.name + (f" ({', '.join(loss.aliases)})" if loss.aliases else "")
-        params = ", ".join(f"--{p.name} {p.default:g}" for p in loss.params) or "–"
+        params = "\n".join(f"{p.option} {p.default:g}" for p in loss.params) or "–"
         table.add_row(label, loss.task, loss.formula, params)
     make_console(file=sys.stdout).print(table)
 

@@ -309,7 +309,10 @@ def test_a_plugin_registered_through_the_entry_point_seam_works_in_the_cli(
         "twice": "ValueError: loss name 'cauchy' is taken, not lower case, or reserved",
     }
     listing = invoke("losses")
-    assert "cauchy (lorentzian)" in listing.stdout
+    rows = [line.split() for line in listing.stdout.splitlines()]
+    cauchy = next(i for i, row in enumerate(rows) if row[:1] == ["cauchy"])
+    assert rows[cauchy][-2:] == ["--cauchy-scale", "1"]  # the option, as typed
+    assert rows[cauchy + 1] == ["(lorentzian)"]  # the alias, wrapped under the name
     assert "Warning: plugin loss 'gone' was not loaded: ModuleNotFoundError" in listing.stderr
     usage_error(
         invoke("eval", "--loss", "gone", "--w1", "0", "--w2", "0"),
