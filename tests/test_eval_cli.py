@@ -364,3 +364,16 @@ def test_a_plugin_parameter_that_would_shadow_an_own_option_withdraws_its_loss(
         f"plugin loss 'shadow' failed to load ({reason})",
     )
     assert invoke("surface", "--seed", "3", "--steps", "3", "--format", "json").exit_code == 0
+
+
+def test_plugin_discovery_runs_only_where_metadata_names_the_group(tmp_path):
+    """The pre-scan that spares start-ups importlib.metadata: yes only for the group's header."""
+    site = tmp_path / "site"
+    (site / "other-1.0.dist-info").mkdir(parents=True)
+    (site / "other-1.0.dist-info" / "entry_points.txt").write_text("[console_scripts]\nx = y:z\n")
+    (site / "bare-1.0.dist-info").mkdir()  # no entry points at all
+    assert not losses._may_have_plugins([str(site), str(tmp_path / "missing")])
+    egg = site / "cauchy-1.0.egg-info"
+    egg.mkdir()
+    (egg / "entry_points.txt").write_text("[losscli.losses]\ncauchy = losscli_cauchy:CAUCHY\n")
+    assert losses._may_have_plugins([str(site)])
