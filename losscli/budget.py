@@ -105,8 +105,8 @@ def check_sweeps(
 
 def _above(seconds: float) -> int:
     """A limit just above an estimate, in two significant digits, for the message to suggest."""
-    unit = 10 ** max(0, int(math.log10(seconds)) - 1)
-    return int(math.floor(seconds / unit) + 1) * unit
+    unit: int = 10 ** max(0, int(math.log10(seconds)) - 1)
+    return (math.floor(seconds / unit) + 1) * unit
 
 
 def duration(seconds: float) -> str:
