@@ -237,7 +237,7 @@ def _legend(
         item.append(" " + (fmt(low) + everywhere if bands.constant else span), DIM)
         items.append(item)
     if bands.not_finite is not None:
-        item = Text(glyphs.not_finite * 2, NOT_FINITE_STYLE)
+        item = Text().append(glyphs.not_finite * 2, NOT_FINITE_STYLE)
         items.append(item.append(" " + bands.not_finite, DIM))
     lines, line = [], Text()
     for item in items:
