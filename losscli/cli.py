@@ -20,6 +20,7 @@ from click.core import ParameterSource
 from click.shell_completion import CompletionItem
 
 from losscli import __version__
+from losscli.budget import MAX_SECONDS
 from losscli.datasets import DATASETS
 from losscli.errors import DataError, OptionError
 from losscli.losses import (
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from losscli.grid import Grid
     from losscli.losses import Loss, Task
     from losscli.render.pictures import Animation, Look, View
-    from losscli.sweep import Surface
+    from losscli.sweep import Axis, Surface
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -305,6 +306,19 @@ def picture_options(func: F) -> F:
     )(func)
 
 
+def max_seconds_option(func: F) -> F:
+    """--max-seconds: sweeps expected to take longer are refused before they start."""
+    return click.option(
+        "--max-seconds",
+        type=click.FloatRange(min=0, min_open=True),
+        default=MAX_SECONDS,
+        show_default=True,
+        metavar="SECONDS",
+        help="Refuse, before starting, sweeps the engine expects to take longer than this "
+        "(an estimate: raise it to run a long sweep anyway).",
+    )(func)
+
+
 def output_path_option(func: F) -> F:
     return click.option(
         "-o",
@@ -396,7 +410,7 @@ def _datasets(
             raise OptionError(option, "sets up synthetic data and cannot be used with --data")
         stdin = sys.stdin.buffer
         loaded = data.read_source(data_path, stdin)
-        return lambda loss: loaded
+        return _warning_single_class(lambda loss: loaded)
     cache: dict[str, Dataset] = {}
 
     def for_task(loss: Loss) -> Dataset:
@@ -406,7 +420,45 @@ def _datasets(
             )
         return cache[loss.task]
 
-    return for_task
+    return _warning_single_class(for_task)
+
+
+def _warning_single_class(dataset_for: Callable[[Loss], Dataset]) -> Callable[[Loss], Dataset]:
+    """`dataset_for` that warns, once a dataset, when a classification loss gets one class only:
+    the surface is still drawn, but it cannot show a boundary between classes."""
+    warned: set[int] = set()
+
+    def checked(loss: Loss) -> Dataset:
+        dataset = dataset_for(loss)
+        if loss.task == "classification" and id(dataset) not in warned:
+            warned.add(id(dataset))
+            label = dataset.single_label()
+            if label is not None:
+                click.echo(
+                    f"Warning: {dataset.name}: every label is {label:g}, a single class; "
+                    "the surface is drawn all the same",
+                    err=True,
+                )
+        return dataset
+
+    return checked
+
+
+def _check_budget(
+    chosen: Sequence[tuple[Loss, dict[str, float]]],
+    dataset_for: Callable[[Loss], Dataset],
+    w1: Axis,
+    w2: Axis,
+    method: str,
+    max_seconds: float,
+    steps_option: str,
+) -> None:
+    """Refuse, before any sweep starts, a grid too large for memory or sweeps too long."""
+    from losscli import budget
+
+    budget.check_grid(w1.steps, w2.steps, len(chosen), steps_option)
+    points = [(loss, params, len(dataset_for(loss))) for loss, params in chosen]
+    budget.check_sweeps(points, w1, w2, method, max_seconds)
 
 
 @cli.command()
@@ -436,6 +488,7 @@ def _datasets(
     help="Sweep algorithm: auto picks the fastest exact one the loss allows; direct evaluates "
     "every cell and point (to cross-check). The JSON records the one used.",
 )
+@max_seconds_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar on stderr for long sweeps.")
 @click.pass_context
 def surface(
@@ -460,6 +513,7 @@ def surface(
     output_format: str,
     output: str | None,
     method: str,
+    max_seconds: float,
     quiet: bool,
     **rest: Any,
 ) -> None:
@@ -496,6 +550,7 @@ def surface(
                 chosen = [(loss, p) for loss, p in chosen if loss.task in builtin.tasks]
         w1 = Axis("w1", *w1_range, w1_steps or steps)
         w2 = Axis("w2", *w2_range, w2_steps or steps)
+        _check_budget(chosen, dataset_for, w1, w2, method, max_seconds, "--steps")
         with sweep_progress(quiet=quiet) as track:
             surfaces = [
                 sweep(
@@ -965,6 +1020,7 @@ def _optimizers() -> dict[str, Optimizer]:
     show_default=True,
     help="Steps per second of --animate (steps that move no path to a new cell are skipped).",
 )
+@max_seconds_option
 @output_options(["text", "json"])
 @click.pass_context
 def descend(
@@ -995,6 +1051,7 @@ def descend(
     save_html: str | None,
     animate: bool,
     fps: float,
+    max_seconds: float,
     output_format: str,
     output: str | None,
     **rest: Any,
@@ -1038,6 +1095,8 @@ def descend(
             w1_range, w2_range = _window(ctx, dataset_name, w1_range, w2_range)
         w1 = Axis("w1", *w1_range, w1_steps or grid_steps)
         w2 = Axis("w2", *w2_range, w2_steps or grid_steps)
+        chosen = [(loss, params)]
+        _check_budget(chosen, lambda loss: points, w1, w2, "auto", max_seconds, "--grid-steps")
         surface = sweep(loss, params, points, w1, w2)
         origin_point = start if start is not None else default_start(surface)
         runs = [

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from losscli import budget
 from losscli.errors import DataError, OptionError
 
 if TYPE_CHECKING:
@@ -76,6 +77,11 @@ class Dataset:
             )
         return np.where(self.y == allowed[0], -1.0, 1.0) if zero_one else self.y
 
+    def single_label(self) -> float | None:
+        """The label every point has, when the points are labelled and all of one class."""
+        first = float(self.y[0])
+        return first if self.is_labelled() and bool(np.all(self.y == first)) else None
+
     def is_labelled(self) -> bool:
         """True when y is a set of binary labels, ±1 or 0/1."""
         return bool(
@@ -110,6 +116,7 @@ def _regression_draws(n: int) -> int:
 def _check_synthetic(n: int, noise: float, seed: int, fraction: float, fraction_opt: str) -> None:
     if n < 1:
         raise OptionError("--n", f"must be at least 1, got {n}")
+    budget.check_points(n)
     if not (math.isfinite(noise) and noise >= 0):
         raise OptionError("--noise", f"must be >= 0, got {noise:g}")
     if seed < 0:

@@ -54,7 +54,17 @@ def sweep_sums_in_two(
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     work = pickle.dumps((list(groups), w1[half:], grid), protocol=pickle.HIGHEST_PROTOCOL)
     command = [sys.executable, *CHILD]
-    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env) as child:
+    try:
+        child = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # its failures (Ctrl-C reaches it too) are not the user's
+            env=env,
+        )
+    except OSError:  # no second process to be had: one does it all
+        return histogram.sweep_sums(groups, w1, grid, progress)
+    with child:
         feeder = threading.Thread(target=_feed, args=(child, work), daemon=True)
         feeder.start()
         try:
@@ -65,11 +75,19 @@ def sweep_sums_in_two(
             child.kill()
             raise
         feeder.join()
-    status = child.returncode
-    right = pickle.loads(answer) if status == 0 and answer else None
+    right = _answer(answer, (grid.steps, len(w1) - half)) if child.returncode == 0 else None
     if right is None:  # the child failed: do its half here
         right = histogram.sweep_sums(groups, w1[half:], grid)
     return np.concatenate([left, right], axis=1)
+
+
+def _answer(answer: bytes, shape: tuple[int, int]) -> Array | None:
+    """The child's sums, or None unless they are an array of the expected shape."""
+    try:
+        sums = pickle.loads(answer)
+    except Exception:  # a truncated or garbled answer: pickle raises many kinds
+        return None
+    return sums if isinstance(sums, np.ndarray) and sums.shape == shape else None
 
 
 def _feed(child: subprocess.Popen[bytes], work: bytes) -> None:
@@ -81,13 +99,24 @@ def _feed(child: subprocess.Popen[bytes], work: bytes) -> None:
         pass
 
 
-def _serve() -> None:
-    """The child's side: one sweep from stdin, its sums to stdout."""
-    groups, w1, grid = pickle.load(sys.stdin.buffer)
-    sums = histogram.sweep_sums(groups, w1, grid)
+def _serve() -> int:
+    """The child's side: one sweep from stdin, its sums to stdout; exit status 0 if done.
+
+    Anything else on stdin (this module run by hand, say) is one line on stderr and status 1.
+    """
+    try:
+        groups, w1, grid = pickle.load(sys.stdin.buffer)
+        with np.errstate(all="ignore"):  # as in the parent: overflow is an honest inf
+            sums = histogram.sweep_sums(groups, w1, grid)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; the parent reports it
+        return 130
+    except Exception:  # garbage on stdin: unpickling and unpacking it raise many kinds
+        sys.stderr.write("losscli.parallel: expected a sweep from losscli on stdin\n")
+        return 1
     sys.stdout.buffer.write(pickle.dumps(sums, protocol=pickle.HIGHEST_PROTOCOL))
     sys.stdout.buffer.flush()
+    return 0
 
 
 if __name__ == "__main__":
-    _serve()
+    sys.exit(_serve())

@@ -121,22 +121,42 @@ def sweep(
     description = loss.description(params)
     grid = histogram.Grid.of(w2_values)
     chosen = choose_method(description, len(data), w1.steps, grid, method)
-    if chosen == "quadratic":
-        assert isinstance(description, Piecewise)
-        values = moments.sweep_means(description.pieces[0], data.x, targets, w1_values, w2_values)
-    elif chosen == "piecewise":
-        assert description is not None
-        groups = histogram.groups_for(description, data.x, targets)
-        if estimate_seconds("piecewise", len(data), w1.steps, w2.steps) > PARALLEL_SECONDS and (
-            parallel.cores() > 1
-        ):
-            sums = parallel.sweep_sums_in_two(groups, w1_values, grid, progress)
+    with np.errstate(all="ignore"):  # an overflowing loss is an honest inf (or nan), drawn so
+        if chosen == "quadratic":
+            assert isinstance(description, Piecewise)
+            pieces = description.pieces[0]
+            values = moments.sweep_means(pieces, data.x, targets, w1_values, w2_values)
+        elif chosen == "piecewise":
+            assert description is not None
+            groups = histogram.groups_for(description, data.x, targets)
+            if _in_two("piecewise", len(data), w1.steps, w2.steps):
+                sums = parallel.sweep_sums_in_two(groups, w1_values, grid, progress)
+            else:
+                sums = histogram.sweep_sums(groups, w1_values, grid, progress)
+            values = sums / len(data)
         else:
-            sums = histogram.sweep_sums(groups, w1_values, grid, progress)
-        values = sums / len(data)
-    else:
-        values = _direct(loss, params, data.x, targets, w1_values, w2_values, progress)
+            values = _direct(loss, params, data.x, targets, w1_values, w2_values, progress)
     return Surface(loss, dict(params), data, w1_values, w2_values, values, chosen)
+
+
+def expect(
+    loss: Loss, params: Mapping[str, float], points: int, w1: Axis, w2: Axis, method: str = "auto"
+) -> tuple[str, float]:
+    """The method `sweep` would use, and about how many seconds it would take (with a second
+    process where it would start one): what a sweep costs, known before it runs."""
+    grid = histogram.Grid.of(w2.values)
+    chosen = choose_method(loss.description(params), points, w1.steps, grid, method)
+    seconds = estimate_seconds(chosen, points, w1.steps, w2.steps)
+    return chosen, seconds / 2 if _in_two(chosen, points, w1.steps, w2.steps) else seconds
+
+
+def _in_two(method: str, points: int, w1_steps: int, w2_steps: int) -> bool:
+    """Whether a sweep is long enough to be worth a second process, and one can run."""
+    return (
+        method == "piecewise"
+        and estimate_seconds(method, points, w1_steps, w2_steps) > PARALLEL_SECONDS
+        and parallel.cores() > 1
+    )
 
 
 METHODS = ("quadratic", "piecewise", "direct")

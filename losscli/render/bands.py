@@ -10,13 +10,15 @@ band = int((v − low) / (high − low) · levels), and band 0 everywhere when a
   the detail close to the minimum that linear bands hide shows up.
 * quantile: t is the share of cells below v, so every band covers about as many cells.
 
-Non-finite cells (an overflowing loss) get band −1.
+Non-finite cells get band −1, which the legends name: "overflow" when some cell is ±inf (a
+loss too large for float64, exponential's at large margins), "no value" when they are all nan
+(undefined, or null in a JSON grid). A surface equal everywhere has one band and one edge.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,13 +37,25 @@ class Bands:
     index: NDArray[np.int64]
     edges: NDArray[np.float64]
     levels: int
+    not_finite: str | None = None
+    """What band −1 holds, for the legend: "overflow", "no value", or None if no cell is in it."""
+
+    @property
+    def constant(self) -> bool:
+        """True when every finite cell has the same value."""
+        return bool(self.edges[0] == self.edges[-1])
 
 
 def classify(values: NDArray[np.float64], levels: int, scale: str = "linear") -> Bands:
     finite = np.isfinite(values)
+    not_finite = None if finite.all() else "overflow" if np.isinf(values).any() else "no value"
     if not finite.any():
-        return Bands(np.full(values.shape, -1, dtype=np.int64), np.zeros(levels + 1), levels)
+        no_band = np.full(values.shape, -1, dtype=np.int64)
+        return Bands(no_band, np.zeros(levels + 1), levels, not_finite)
     low, high = float(values[finite].min()), float(values[finite].max())
+    if math.isinf(high - low):  # wider than float64's range: classify the halves (exactly)
+        halves = classify(values / 2.0, levels, scale)
+        return replace(halves, edges=halves.edges * 2.0)
     span = high - low if high > low else 1.0
     fractions = np.arange(levels + 1) / levels
     if scale == "linear":
@@ -50,7 +64,7 @@ def classify(values: NDArray[np.float64], levels: int, scale: str = "linear") ->
     elif scale == "log":
         stretch = 10.0**LOG_DECADES - 1.0
         t = np.log1p((values - low) / span * stretch) / math.log1p(stretch)
-        edges = low + span * np.expm1(fractions * math.log1p(stretch)) / stretch
+        edges = low + span * (np.expm1(fractions * math.log1p(stretch)) / stretch)
     elif scale == "quantile":
         ordered = np.sort(values[finite])
         t = np.searchsorted(ordered, values, side="left") / max(1, ordered.size - 1)
@@ -59,8 +73,9 @@ def classify(values: NDArray[np.float64], levels: int, scale: str = "linear") ->
         raise ValueError(f"unknown scale {scale!r}")
     t = np.where(values == high, 1.0, t) if high > low else np.zeros_like(values)
     band = np.minimum(np.floor(np.where(finite, t, 0.0) * levels), levels).astype(np.int64)
+    edges = edges if high > low else np.full(levels + 1, low)
     edges[0], edges[-1] = low, high
-    return Bands(np.where(finite, band, -1), edges, levels)
+    return Bands(np.where(finite, band, -1), edges, levels, not_finite)
 
 
 def ramp(shades: str, levels: int) -> list[str]:

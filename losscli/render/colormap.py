@@ -183,12 +183,16 @@ def _ticks(count: int) -> list[int]:
 
 
 def _w1_axis(surface: Grid, margin: int, glyphs: Glyphs) -> list[Text]:
-    """The rule under the map with a tick under each labelled column, and the labels."""
+    """The rule under the map with a tick under each labelled column, and the labels; a label
+    that would run into another (long numbers on a narrow grid) is left out, the ends first kept.
+    """
     cols = len(surface.w1)
     rule = [glyphs.horizontal] * (2 * cols)
     numbers = [" "] * (2 * cols + 8)
-    for c in _ticks(cols):
+    ticks = _ticks(cols)
+    for c in ticks:
         rule[2 * c] = glyphs.tick_below
+    for c in sorted(ticks, key=lambda c: c not in (0, cols - 1)):
         label = fmt(surface.w1[c])
         if c == 0:
             start = 0
@@ -196,6 +200,8 @@ def _w1_axis(surface: Grid, margin: int, glyphs: Glyphs) -> list[Text]:
             start = max(0, 2 * c + 1 - len(label))
         else:
             start = 2 * c - len(label) // 2
+        if "".join(numbers[max(0, start - 1) : start + len(label) + 1]).strip():
+            continue
         numbers[start : start + len(label)] = label
     axis = Text(" " * margin + glyphs.corner + "".join(rule), DIM)
     labels = Text("w1".rjust(margin - 1) + "  " + "".join(numbers).rstrip(), DIM)
@@ -215,9 +221,12 @@ def _minimum_line(surface: Grid) -> Text:
 def _legend(
     bands: Bands, colours: list[str], shades: list[str], color: bool, glyphs: Glyphs, width: int
 ) -> Text:
-    """Each band's swatch and range of values, wrapped to the panel's width."""
-    lines, line = [], Text()
-    for band in range(bands.levels + 1):
+    """Each band's swatch and range of values, wrapped to the panel's width: one band on a
+    surface equal everywhere, and the swatch of the non-finite cells when there are any."""
+    items = []
+    shown = 0 if (bands.index < 0).all() else 1 if bands.constant else bands.levels + 1
+    everywhere = " everywhere" if bands.not_finite is None else " elsewhere"
+    for band in range(shown):
         low, high = bands.edges[band], bands.edges[min(band + 1, bands.levels)]
         span = fmt(low) if band == bands.levels else f"{fmt(low)}{glyphs.dash}{fmt(high)}"
         item = Text()
@@ -225,7 +234,13 @@ def _legend(
             item.append("  ", Style(bgcolor=colours[band]))
         else:  # a blank glyph needs brackets to be seen
             item.append(shades[band] * 2 if shades[band] != " " else "[]")
-        item.append(" " + span, DIM)
+        item.append(" " + (fmt(low) + everywhere if bands.constant else span), DIM)
+        items.append(item)
+    if bands.not_finite is not None:
+        item = Text().append(glyphs.not_finite * 2, NOT_FINITE_STYLE)
+        items.append(item.append(" " + bands.not_finite, DIM))
+    lines, line = [], Text()
+    for item in items:
         if line and line.cell_len + 2 + item.cell_len > width:
             lines.append(line)
             line = Text()

@@ -2,7 +2,8 @@
 
 JSON floats are written with Python's repr, so they read back to the same float64. Non-finite
 values (an overflowing loss) are written as null, never as the NaN/Infinity tokens that strict
-JSON parsers such as jq's reject.
+JSON parsers such as jq's reject; a surface record counts them in "nulls" and, when there are
+any, says in "note" why they are null.
 """
 
 from __future__ import annotations
@@ -34,8 +35,17 @@ def _nullable(values: NDArray[np.float64]) -> Any:
     return boxed.tolist()
 
 
+def null_note(values: NDArray[np.float64]) -> str | None:
+    """Why some values are null: how many overflow float64 (±inf), how many are undefined (nan)."""
+    overflow, undefined = int(np.isinf(values).sum()), int(np.isnan(values).sum())
+    parts = [f"{overflow} of {values.size} values overflow float64 (inf)"] if overflow else []
+    parts += [f"{undefined} of {values.size} values are undefined (nan)"] if undefined else []
+    return "null: " + "; ".join(parts) if parts else None
+
+
 def surface_record(surface: Surface) -> dict[str, Any]:
     minimum = surface.minimum
+    note = null_note(surface.values)
     return {
         "loss": surface.loss.name,
         "params": dict(surface.params),
@@ -44,6 +54,8 @@ def surface_record(surface: Surface) -> dict[str, Any]:
         "w1": surface.w1.tolist(),
         "w2": surface.w2.tolist(),
         "values": _nullable(surface.values),
+        "nulls": int(np.count_nonzero(~np.isfinite(surface.values))),
+        **({"note": note} if note else {}),
         "minimum": None
         if minimum is None
         else {

@@ -1,0 +1,321 @@
+"""Hostile sizes and values: refused up front with the estimate, drawn honestly, never a trace.
+
+Sizes: work the engine expects to take longer than --max-seconds, and arrays past half the
+machine's memory, are usage errors before anything is allocated. Values: overflow is its own
+band in the legend and null (with a note) in JSON; a constant surface still draws; a
+classification set of one class is a warning. The second process fails without a word.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+import tracemalloc
+
+import numpy as np
+import pytest
+from click.testing import CliRunner, Result
+
+from losscli import budget, histogram, parallel, shapes
+from losscli.cli import cli
+from losscli.data import synthetic_regression
+from losscli.losses import CATALOGUE, get_loss
+from losscli.sweep import Axis, expect, sweep
+
+CLEAN_ENV = {"COLUMNS": None, "NO_COLOR": None, "FORCE_COLOR": None}
+GIB = 1 << 30
+
+
+def run(*args: str, input: str | bytes | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input, env=CLEAN_ENV)
+
+
+def error_line(result: Result) -> str:
+    """The one `Error:` line of a usage error (Click puts the usage and a hint above it)."""
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    return line
+
+
+@pytest.fixture
+def sixteen_gib(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine with 16 GiB of memory, whatever this one has: exact messages."""
+    monkeypatch.setattr(budget, "physical_memory", lambda: 16 * GIB)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sizes.
+
+
+def test_a_sweep_expected_to_take_hours_is_refused_with_the_estimate():
+    result = run("surface", "--loss", "logistic", "--steps", "1001", "--n", "1000000")
+    assert result.exit_code == 2 and result.stdout == ""
+    # direct cost model: 2e-5 s + 6e-9 s · 1e6 points · 1001² cells = 6012 s = 1.7 h;
+    # the suggestion is the estimate rounded up in two digits.
+    assert error_line(result) == (
+        "Error: Invalid value for '--max-seconds': the sweep would take about 1.7 h "
+        "(logistic by the direct method: 1001 × 1001 cells × 1000000 points), more than 60 s; "
+        "give --max-seconds 6100 to run it anyway, or use fewer steps or points"
+    )
+
+
+def test_the_same_size_runs_when_the_engine_has_a_fast_method():
+    """MSE's quadratic sweep at 1001 × 1001 cells and a million points: about 0.01 s."""
+    assert expect(get_loss("mse"), {}, 10**6, Axis("w1", -2, 4, 1001), Axis("w2", -2, 4, 1001)) == (
+        "quadratic",
+        pytest.approx(2e-5 + 5e-9 * (10**6 + 1001**2)),
+    )
+    result = run("surface", "--loss", "mse", "--steps", "1001", "--n", "1000000", "--width", "40")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+
+
+def test_several_panels_add_up_and_a_raised_limit_lets_them_run():
+    args = ["surface", "--steps", "301", "--n", "20000"]  # the lesson's four losses
+    refused = run(*args, "--max-seconds", "0.1")  # each histogram sweep: about 0.09 s
+    assert refused.exit_code == 2
+    assert "4 panels in all" in error_line(refused)
+    assert "give --max-seconds" in error_line(refused)
+    w1, w2 = Axis("w1", -2, 4, 301), Axis("w2", -2, 4, 301)
+    chosen = [(get_loss(name), {}, 20000) for name in ("mse", "mae", "huber", "hinge")]
+    budget.check_sweeps(chosen, w1, w2, "auto", max_seconds=60.0)  # no error under 60 s
+
+
+def test_descend_checks_its_map_too():
+    result = run(
+        "descend", "--loss", "logistic", "--grid-steps", "1001", "--n", "1000000", "--steps", "1"
+    )
+    assert result.exit_code == 2
+    assert error_line(result).startswith(
+        "Error: Invalid value for '--max-seconds': the sweep would take about 1.7 h (logistic"
+    )
+
+
+def test_a_piecewise_sweep_long_enough_for_two_processes_counts_half(monkeypatch):
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    w1, w2 = Axis("w1", -2, 4, 1001), Axis("w2", -2, 4, 1001)
+    one = 5e-4 + 1001 * (13e-9 * 10**6 + 100e-9 * 1001)  # the piecewise cost model, one core
+    assert expect(get_loss("mae"), {}, 10**6, w1, w2) == ("piecewise", pytest.approx(one / 2))
+
+
+def test_a_grid_that_would_not_fit_in_memory_is_refused(sixteen_gib):
+    result = run("surface", "--loss", "mse", "--steps", "100000")
+    assert result.exit_code == 2
+    # 1e10 cells · 100 bytes = 1e12 bytes = 931 GiB, over half of 16 GiB
+    assert error_line(result) == (
+        "Error: Invalid value for '--steps': 100000 × 100000 cells would need about 931 GiB of "
+        "memory, more than half of this machine's 16 GiB; use fewer steps"
+    )
+    result = run("descend", "--w1-steps", "30000", "--w2-steps", "30000")
+    assert result.exit_code == 2
+    assert error_line(result).startswith("Error: Invalid value for '--grid-steps': 30000 × 30000")
+    result = run("surface", "--steps", "6000")  # 4 panels: 4 · 3.6e7 cells · 100 B = 13.4 GiB
+    assert "6000 × 6000 cells × 4 panels would need about 13.4 GiB" in error_line(result)
+
+
+def test_huge_synthetic_data_is_refused_before_it_is_drawn(sixteen_gib):
+    result = run("data", "--n", "10000000000")
+    assert result.exit_code == 2 and result.stdout == ""
+    # 1e10 points · 250 bytes = 2.5e12 bytes = 2.27 TiB; 8 GiB / 250 B = 34359738 points
+    assert error_line(result) == (
+        "Error: Invalid value for '--n': 10000000000 points would need about 2.27 TiB of memory, "
+        "more than half of this machine's 16 GiB; ask for at most 34359738"
+    )
+    assert run("surface", "--n", "10000000000").exit_code == 2
+    assert run("data", "--dataset", "separable", "--n", "10000000000").exit_code == 2
+
+
+def test_physical_memory_is_known_here():
+    assert budget.physical_memory() > 256 << 20
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [(0.5, "0.5 s"), (60, "60 s"), (600, "10 min"), (6012, "1.7 h"), (4e5, "4.6 days")],
+)
+def test_durations_read_as_people_say_them(seconds, said):
+    assert budget.duration(seconds) == said
+
+
+@pytest.mark.parametrize(
+    "method", ["direct", "piecewise", "quadratic"], ids=["direct", "piecewise", "quadratic"]
+)
+def test_below_the_limits_memory_stays_bounded_by_the_blocks(method):
+    """20000 points on 40 × 40 cells: all predictions at once would be 256 MB; the engine
+    holds blocks of them (2 MiB for direct, cache-sized bins for piecewise)."""
+    data = synthetic_regression(n=20000)
+    loss = get_loss("huber" if method == "piecewise" else "mse")
+    axes = Axis("w1", -2, 4, 40), Axis("w2", -2, 4, 40)
+    tracemalloc.start()
+    try:
+        sweep(loss, loss.resolve_params({}), data, *axes, method=method)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20
+
+
+# ---------------------------------------------------------------------------------------------
+# Values.
+
+EXTREMES = [("-1e300", "1e300"), ("-2000", "2000")]
+
+
+@pytest.mark.parametrize("loss", sorted(CATALOGUE))
+def test_extreme_windows_draw_without_a_warning_for_every_loss(loss):
+    """The suite turns warnings into errors: numpy's overflow warnings would fail this."""
+    for low, high in EXTREMES:
+        window = ["--w1-range", low, high, "--w2-range", low, high]
+        result = run("surface", "--loss", loss, *window, "--steps", "5", "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        assert result.stderr == ""
+        json.loads(result.stdout)  # strict: no NaN or Infinity tokens
+
+
+def test_overflow_is_its_own_band_in_the_legend():
+    args = ["surface", "--loss", "exponential", "--w1-range", "-2000", "2000", "--steps", "7"]
+    plain = run(*args, "--color", "never").stdout.splitlines()
+    assert plain[-1].rstrip() == "!! overflow"
+    assert plain[5].startswith(" 1 ┤!!!!")  # w1 = -2000 and -1333: e^(2000·x) overflows
+    coloured = run(*args, "--color", "always").stdout
+    assert coloured.splitlines()[-1].startswith("\x1b[1;97;41m!!\x1b[0m\x1b[2m overflow\x1b[0m")
+
+
+def test_overflow_is_null_in_json_with_a_note():
+    args = ["surface", "--loss", "exponential", "--w1-range", "-2000", "2000", "--steps", "5"]
+    record = json.loads(run(*args, "--format", "json").stdout)["surfaces"][0]
+    # w1 = -2000 and -1000 overflow at every w2: 2 columns of 5
+    assert [row[:2] for row in record["values"]] == [[None, None]] * 5
+    assert record["nulls"] == 10
+    assert record["note"] == "null: 10 of 25 values overflow float64 (inf)"
+    assert record["minimum"]["w1"] == 0.0  # the finite cells still have their minimum
+    ndjson = json.loads(run(*args, "--format", "ndjson").stdout)
+    assert ndjson["note"] == record["note"]
+
+
+def test_undefined_values_are_null_with_their_own_note():
+    result = run("surface", "--loss", "expr:log(p - y)", "--steps", "3", "--format", "json")
+    record = json.loads(result.stdout)["surfaces"][0]
+    assert record["note"] == f"null: {record['nulls']} of 9 values are undefined (nan)"
+    clean = json.loads(run("surface", "--loss", "mse", "--steps", "3", "--format", "json").stdout)
+    assert clean["surfaces"][0]["nulls"] == 0 and "note" not in clean["surfaces"][0]
+
+
+def test_a_grid_of_nulls_through_render_says_no_value():
+    grid = {"w1": [0, 1], "w2": [0, 1], "values": [[None, None], [None, None]]}
+    lines = run("render", "-", "--color", "never", input=json.dumps(grid)).stdout.splitlines()
+    assert [line.rstrip() for line in lines[-2:]] == ["no finite value on this grid", "!! no value"]
+
+
+CONSTANT = {"w1": [0, 1, 2], "w2": [0, 1], "values": [[2.5, 2.5, 2.5], [2.5, 2.5, 2.5]]}
+
+
+@pytest.mark.parametrize("scale", ["linear", "log", "quantile"])
+def test_a_constant_surface_renders_with_one_band(scale):
+    shown = run("render", "-", "--color", "never", "--scale", scale, input=json.dumps(CONSTANT))
+    assert shown.exit_code == 0
+    lines = [line.rstrip() for line in shown.stdout.splitlines()]
+    assert lines[2:4] == ["1 ┤", "0 ┤★"]  # band 0 (blank) everywhere, the first cell starred
+    assert lines[-2:] == ["min 2.5 at w1 = 0, w2 = 0", "[] 2.5 everywhere"]
+    coloured = run("render", "-", "--color", "always", "--scale", scale, input=json.dumps(CONSTANT))
+    assert "2.5 everywhere" in coloured.stdout and "2.5–" not in coloured.stdout
+    plain = run("render", "-", "--style", "plain", input=json.dumps(CONSTANT)).stdout
+    assert plain == "<stdin>\n\n*\n"
+
+
+def test_zero_one_on_separable_data_in_a_small_window_is_constant():
+    args = ["--dataset", "separable", "--w1-range", "3", "4", "--w2-range", "-0.1", "0.1"]
+    result = run("surface", "--loss", "zero-one", *args, "--steps", "5", "--color", "never")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-1].rstrip() == "[] 0 everywhere"
+
+
+def test_a_constant_surface_with_overflow_says_elsewhere():
+    grid = {"w1": [0, 1], "w2": [0, 1], "values": [[1, 1], [1, 1e309]]}
+    lines = run("render", "-", "--color", "never", input=json.dumps(grid)).stdout.splitlines()
+    assert [line.rstrip() for line in lines[-2:]] == ["[] 1 elsewhere", "!! overflow"]
+
+
+def test_values_wider_than_float64_still_get_true_bands():
+    grid = {"w1": [0, 1], "w2": [0, 1], "values": [[1e308, -1e308], [0, 1]]}
+    for scale in ("linear", "log"):
+        shown = run("render", "-", "--color", "never", "--scale", scale, input=json.dumps(grid))
+        assert shown.stderr == "" and "inf" not in shown.stdout and "nan" not in shown.stdout
+    lines = run("render", "-", "--color", "never", input=json.dumps(grid)).stdout.splitlines()
+    assert lines[-5].rstrip() == "[] -1e+308–-5e+307"  # the range cut in four exact quarters
+
+
+def test_long_tick_labels_do_not_run_together():
+    args = ["--loss", "mse", "--w1-range", "700", "800", "--steps", "5", "--color", "never"]
+    lines = run("surface", *args).stdout.splitlines()
+    assert lines[8].rstrip() == "w1  700   800"  # 750 would touch both: left out
+
+
+# ---------------------------------------------------------------------------------------------
+# Labels of one class.
+
+
+def test_a_single_class_is_a_warning_and_the_surface_is_drawn(tmp_path):
+    points = tmp_path / "one-class.csv"
+    points.write_text("x,y\n1,1\n2,1\n3,1\n")
+    result = run("surface", "--loss", "hinge", "--data", str(points), "--steps", "5")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"Warning: {points}: every label is 1, a single class; the surface is drawn all the same\n"
+    )
+    assert "min 0 at" in result.stdout
+    two = run("surface", "--loss", "hinge", "--loss", "logistic", "--data", str(points))
+    assert two.stderr.count("Warning") == 1  # once a dataset, not once a panel
+    assert run("surface", "--loss", "mse", "--data", str(points)).stderr == ""  # regression
+
+
+def test_a_single_class_in_synthetic_data_names_it():
+    result = run("eval", "--loss", "hinge", "--w1", "0", "--w2", "0", "--true-w2", "5")
+    assert result.exit_code == 0
+    assert result.stderr.startswith("Warning: synthetic classification data: every label is 1,")
+
+
+# ---------------------------------------------------------------------------------------------
+# The second process.
+
+
+def small_sweep() -> tuple[list[histogram.Group], np.ndarray, histogram.Grid]:
+    data = synthetic_regression(n=300)
+    groups = histogram.groups_for(shapes.mae(), data.x, data.y)
+    return groups, Axis("w1", -2, 4, 6).values, histogram.Grid.of(Axis("w2", -2, 4, 5).values)
+
+
+@pytest.mark.parametrize(
+    "child",
+    [
+        "import sys; sys.stdout.write('garbage'); raise ValueError('boom')",
+        "import pickle, sys; sys.stdout.buffer.write(pickle.dumps([1, 2]))",
+        "import pickle, sys, numpy; sys.stdout.buffer.write(pickle.dumps(numpy.zeros((1, 1))))",
+    ],
+    ids=["traceback", "not-an-array", "wrong-shape"],
+)
+def test_a_failing_second_process_is_silent_and_the_first_does_its_half(monkeypatch, capfd, child):
+    groups, w1, grid = small_sweep()
+    monkeypatch.setattr(parallel, "CHILD", ("-c", child))
+    got = parallel.sweep_sums_in_two(groups, w1, grid)
+    assert np.array_equal(got, histogram.sweep_sums(groups, w1, grid))
+    assert capfd.readouterr().err == ""
+
+
+def test_no_second_process_at_all_leaves_it_to_the_first(monkeypatch):
+    groups, w1, grid = small_sweep()
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    got = parallel.sweep_sums_in_two(groups, w1, grid)
+    assert np.array_equal(got, histogram.sweep_sums(groups, w1, grid))
+
+
+@pytest.mark.parametrize(
+    "stdin", [b"", b"garbage\n", pickle.dumps((1, 2, 3)), bytes(range(256))], ids=repr
+)
+def test_the_second_process_run_by_hand_on_garbage_says_one_line(stdin):
+    result = subprocess.run(
+        [sys.executable, "-m", "losscli.parallel"], input=stdin, capture_output=True, timeout=30
+    )
+    assert result.returncode == 1 and result.stdout == b""
+    assert result.stderr == b"losscli.parallel: expected a sweep from losscli on stdin\n"
