@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from losscli import budget
-from losscli.errors import DataError, OptionError
+from losscli.errors import DataError, OptionError, json_errors
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -386,14 +386,8 @@ def _csv_error(body: list[str], offset: int, columns: tuple[int, int], name: str
 
 
 def _parse_json(text: str, name: str) -> tuple[Array, Array, Callable[[int], str]]:
-    try:
+    with json_errors(name):
         document = json.loads(text)
-    except RecursionError:
-        raise DataError(f"{name}: JSON nested too deeply") from None
-    except json.JSONDecodeError as error:
-        raise DataError(
-            f"{name} line {error.lineno}: not valid JSON ({error.msg.lower()})"
-        ) from None
     if isinstance(document, dict) and "x" in document and "y" in document:
         x = _json_numbers(document["x"], f"{name}: x")
         y = _json_numbers(document["y"], f"{name}: y")

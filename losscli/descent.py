@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from losscli.errors import DataError, OptionError
+from losscli.errors import DataError, OptionError, json_errors
 
 if TYPE_CHECKING:
     import numpy as np
@@ -355,15 +355,10 @@ def load_runs(path: str) -> list[Run]:
 def read_runs(raw: bytes, name: str) -> list[Run]:
     """Parse a `descend --format json` document; errors name the file and the field."""
     try:
-        document = json.loads(raw.decode("utf-8-sig"))
+        with json_errors(name):
+            document = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
         raise DataError(f"{name}: not UTF-8 text (byte {error.start})") from None
-    except RecursionError:
-        raise DataError(f"{name}: JSON nested too deeply") from None
-    except json.JSONDecodeError as error:
-        raise DataError(
-            f"{name} line {error.lineno}: not valid JSON ({error.msg.lower()})"
-        ) from None
     runs = document.get("runs") if isinstance(document, dict) else None
     if not isinstance(runs, list) or not runs:
         raise DataError(f'{name}: expected a descend result with a non-empty "runs" list')

@@ -6,6 +6,10 @@ status 1 and `OptionError` to Click's usage error (exit status 2).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class DataError(Exception):
     """The data cannot be used: the message names the source and the row or field."""
@@ -18,3 +22,17 @@ class OptionError(Exception):
         super().__init__(message)
         self.option = option
         self.message = message
+
+
+@contextmanager
+def json_errors(name: str) -> Iterator[None]:
+    """Turn the json module's failures inside the block into one-line `DataError`s naming
+    `name` (the file, or "<stdin>") and the line."""
+    try:
+        yield
+    except RecursionError:
+        raise DataError(f"{name}: JSON nested too deeply") from None
+    except json.JSONDecodeError as error:
+        raise DataError(
+            f"{name} line {error.lineno}: not valid JSON ({error.msg.lower()})"
+        ) from None

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from losscli.errors import DataError, OptionError
+from losscli.errors import DataError, OptionError, json_errors
 from losscli.losses import get_loss
 from losscli.sweep import Minimum, find_minimum
 
@@ -138,14 +138,8 @@ def _documents(text: str, name: str) -> list[Any]:
             at += 1
         if at == len(text):
             return documents
-        try:
+        with json_errors(name):
             document, at = decoder.raw_decode(text, at)
-        except RecursionError:
-            raise DataError(f"{name}: JSON nested too deeply") from None
-        except json.JSONDecodeError as error:
-            raise DataError(
-                f"{name} line {error.lineno}: not valid JSON ({error.msg.lower()})"
-            ) from None
         documents.append(document)
 
 
