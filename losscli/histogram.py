@@ -253,11 +253,12 @@ class _Points:
     clamped point keeps its true, large φ).
 
     Two ways to bin, the same sums: when the points' t_1 over the columns swept spans at most
-    OPEN_SPAN times the kept bins, they are binned without clamping in a frame opened by
-    `opening` bins below (every t ≥ 1, so truncation is ⌊t⌋), and the bins beyond the kept
-    range are folded into its end bins afterwards; otherwise (far outliers) each t_1 is clamped
-    first. Where neither cuts nor squares need φ, the bins sum t itself, and Σφ = Σt − count·⌊t⌋
-    per bin: one pass fewer per point. Bin numbers are int32 (cast four times as fast as int64)
+    OPEN_SPAN times the kept bins, they are binned without clamping, their bin numbers moved
+    up by `opening` bins so none is negative (t itself is not moved, so each column's sums do
+    not depend on the other columns swept with it), and the bins beyond the kept range are
+    folded into its end bins afterwards; otherwise (far outliers) each t_1 is clamped first.
+    Where neither cuts nor squares need φ, the bins sum t itself and Σφ = Σt − count·⌊t⌋ per
+    bin, a pass fewer per point. Bin numbers are int32 (cast three times as fast as int64),
     widened once for bincount.
     """
 
@@ -268,13 +269,13 @@ class _Points:
         self.x = group.x / grid.step
         offset = 0.0 if group.offset is None else group.offset
         base = (offset + (group.shape.breaks[0] - grid.low)) / grid.step - layout.first
-        self.opening = self._opening(base, w1)
+        frame = self._frame(base, w1)
+        self.opening: int | None = None
         ways = layout.ways
-        if self.opening is None:
+        if frame is None:
             self.width = layout.size
         else:
-            base = base + self.opening
-            span = max(self._top + self.opening + 3, self.opening + layout.bins + 1)
+            self.opening, span = frame
             self.width = span * ways
             whole = np.arange(span)
             kept = np.clip(whole - self.opening, 0, layout.bins - 1)
@@ -288,23 +289,20 @@ class _Points:
         self.whole = np.empty(BLOCK_POINTS, dtype=np.intp)
         self.flag = np.empty(BLOCK_POINTS, dtype=np.bool_)
 
-    def _opening(self, base: Array | float, w1: Array) -> int | None:
-        """Bins to open below the kept range so no t_1 of these columns is below 1; or None.
-
-        t_1 is linear in w1, so its extremes over the columns are at the first and last.
-        """
+    def _frame(self, base: Array | float, w1: Array) -> tuple[int, int] | None:
+        """(opening, span): whole bins below the kept range and in all, to bin every t_1 of
+        these columns unclamped; None if they spread too far. t_1 is linear in w1, so its
+        extremes are at the first and last column; one bin each side absorbs rounding."""
         layout = self.layout
         if layout.exact_ties or len(self.x) == 0:
             return None
         ends = [base - w * self.x for w in (w1[0], w1[-1])]
         low = min(float(np.min(end)) for end in ends)
         high = max(float(np.max(end)) for end in ends)
-        if not (math.isfinite(low) and math.isfinite(high)):
+        if not (math.isfinite(low) and math.isfinite(high)) or high - low > OPEN_SPAN * layout.bins:
             return None
-        if high - low > OPEN_SPAN * layout.bins:
-            return None
-        self._top = max(0, math.ceil(high))
-        return max(0, -math.floor(low)) + 2
+        opening = max(0, 1 - math.floor(low))
+        return opening, max(math.floor(high) + opening + 2, opening + layout.bins + 1)
 
     def moments(self, w1: Array) -> list[Array]:
         """Per column and kept sub-bin: the count of points and the sums of φ and φ² (as needed)."""
@@ -349,12 +347,15 @@ class _Points:
             return whole.ravel(), phi
         np.multiply(w, self.x[part], out=t)
         np.subtract(self.base[part], t, out=t)
-        source = np.clip(t, 0.0, layout.bins - 1, out=clipped) if self.opening is None else t
+        if self.opening is None:
+            np.clip(t, 0.0, layout.bins - 1, out=clipped)
+            np.floor(clipped, out=clipped)
+        else:
+            np.floor(t, out=clipped)
         small = self.small[:flat].reshape(shape)
+        np.copyto(small, clipped, casting="unsafe")
         weights = t
         if layout.fractional:
-            np.floor(source, out=clipped)
-            np.copyto(small, clipped, casting="unsafe")
             weights = np.subtract(t, clipped, out=t)
             if layout.ways > 1:
                 small *= layout.ways
@@ -362,10 +363,9 @@ class _Points:
                 for cut in layout.cuts:
                     np.greater_equal(weights, 1.0 - cut, out=flag)
                     small += flag
-        else:
-            np.copyto(small, source, casting="unsafe")  # ≥ 0: truncation is ⌊·⌋
-        if len(w) > 1:
-            small += (np.arange(len(w), dtype=np.int32) * self.width)[:, None]
+        opened = (self.opening or 0) * layout.ways  # on the bin number only: t stays as is
+        if len(w) > 1 or opened:
+            small += (np.arange(len(w), dtype=np.int32) * self.width + opened)[:, None]
         np.copyto(whole, small)
         return whole.ravel(), weights
 
@@ -380,8 +380,7 @@ class _Points:
                 first += self.beyond * count
             sums = [self._fold(s) for s in sums]
         if self.sums_t and len(sums) > 1:
-            floor = np.arange(layout.size) // layout.ways + (self.opening or 0)
-            sums[1] -= sums[0] * floor
+            sums[1] -= sums[0] * (np.arange(layout.size) // layout.ways)
         return sums
 
     def _fold(self, values: Array) -> Array:
