@@ -162,7 +162,7 @@ class _Layout:
         )
         self.fractional = ways > 1 or self.degree >= 2
         j = np.arange(steps)
-        self.upto = [np.searchsorted(b, j, side="right") for b in self.bin]
+        self.last = [_as_slice(np.searchsorted(b, j, side="right") - 1) for b in self.bin]
 
     def _roles(self, shape: Piecewise, h: float) -> list[_Role]:
         breaks, pieces = shape.breaks, shape.pieces
@@ -175,6 +175,15 @@ class _Layout:
             roles.append(_Role(q, minus, False, mask))  # type: ignore[arg-type]
         roles.append(_Role(last, _about(pieces[-1], breaks[-1], h), False, None))
         return roles
+
+
+def _as_slice(index: IntArray) -> slice | IntArray:
+    """The last sub-bin with bin ≤ j, for each j: a slice where they are evenly spaced (a view
+    instead of a gathered copy), else the indices themselves (sub-bin 0 is always at bin 0)."""
+    steps = np.unique(np.diff(index))
+    if len(steps) == 1 and steps[0] > 0:
+        return slice(int(index[0]), int(index[-1]) + 1, int(steps[0]))
+    return index
 
 
 def _about(coefficients: Sequence[float], k: float, h: float) -> tuple[float, float, float]:
@@ -424,24 +433,25 @@ def _combine(layout: _Layout, moments: list[Array], steps: int) -> Array:
     over i ≥ j, which is Σ N_b (j − b) again):
         Σs = L[n] + s1,   Σs² = L[n] + 2·L[L[n]] + 2·L[s1] + s2,
     every term a sum of like-signed parts; n is a whole number, so L[n], L[L[n]] are exact.
+    Sums over b > j are the total less the sums over b ≤ j, which roles of the same break and
+    sub-bins share.
     """
-    count = moments[0]
-    total = np.zeros((count.shape[0], steps))
+    total = np.zeros((moments[0].shape[0], steps))
+    shared: dict[tuple[int, int, int], tuple[Array, Array]] = {}
     for role in layout.roles:
         gamma, alpha, beta = role.coefficients
-        shift = layout.shift[role.brk]
-        arrays = [count if role.mask is None else count * role.mask]
-        if alpha or beta:
-            first = shift * count - moments[1]  # Σ δ_q = Σ (shift − φ) over the sub-bin
-            arrays.append(first if role.mask is None else first * role.mask)
-        if beta:
-            second = moments[2] + shift * (shift * count - 2.0 * moments[1])  # Σ δ_q²
-            arrays.append(second if role.mask is None else second * role.mask)
-        gathered = _gather(np.stack(arrays), layout.upto[role.brk], role.suffix)
+        depth = 3 if beta else 2 if alpha else 1
+        gathered = []
+        for k in range(depth):
+            key = (role.brk, id(role.mask), k)
+            if key not in shared:
+                shared[key] = _sums_upto(layout, moments, role, k)
+            upto, whole = shared[key]
+            gathered.append(whole[:, None] - upto if role.suffix else upto)
         n0 = gathered[0]
         if gamma:
             total += gamma * n0
-        if not (alpha or beta):
+        if depth == 1:
             continue
         s1 = gathered[1]
         lin = _running(n0, role.suffix)
@@ -453,18 +463,19 @@ def _combine(layout: _Layout, moments: list[Array], steps: int) -> Array:
     return total
 
 
-def _gather(values: Array, upto: IntArray, suffix: bool) -> Array:
-    """For each grid index j: the sum of `values` over sub-bins with bin ≤ j (or > j).
-
-    `values` is (arrays, columns, sub-bins); the sums are (arrays, columns, steps).
-    """
-    size = values.shape[-1]
-    running = np.zeros((*values.shape[:-1], size + 1))
-    if suffix:
-        np.cumsum(values[..., ::-1], axis=-1, out=running[..., 1:])
-        return running[..., size - upto]
-    np.cumsum(values, axis=-1, out=running[..., 1:])
-    return running[..., upto]
+def _sums_upto(layout: _Layout, moments: list[Array], role: _Role, k: int) -> tuple[Array, Array]:
+    """Σ1, Σδ or Σδ² (k = 0, 1, 2) of a role's sub-bins: over bins ≤ j for each j, and in all."""
+    count, shift = moments[0], layout.shift[role.brk]
+    if k == 0:
+        values = count
+    elif k == 1:
+        values = shift * count - moments[1]  # Σ δ_q = Σ (shift − φ) over the sub-bin
+    else:
+        values = moments[2] + shift * (shift * count - 2.0 * moments[1])  # Σ δ_q²
+    if role.mask is not None:
+        values = values * role.mask
+    running = np.cumsum(values, axis=1)
+    return running[:, layout.last[role.brk]], running[:, -1]
 
 
 def _running(values: Array, suffix: bool) -> Array:
