@@ -180,8 +180,8 @@ class _Layout:
 def _as_slice(index: IntArray) -> slice | IntArray:
     """The last sub-bin with bin ≤ j, for each j: a slice where they are evenly spaced (a view
     instead of a gathered copy), else the indices themselves (sub-bin 0 is always at bin 0)."""
-    steps = np.unique(np.diff(index))
-    if len(steps) == 1 and steps[0] > 0:
+    steps = np.diff(index)
+    if steps.min() == steps.max() > 0:
         return slice(int(index[0]), int(index[-1]) + 1, int(steps[0]))
     return index
 
@@ -305,9 +305,13 @@ class _Points:
         layout = self.layout
         if layout.exact_ties or len(self.x) == 0:
             return None
-        ends = [base - w * self.x for w in (w1[0], w1[-1])]
-        low = min(float(np.min(end)) for end in ends)
-        high = max(float(np.max(end)) for end in ends)
+        low, high = math.inf, -math.inf
+        bases = np.broadcast_to(base, self.x.shape)
+        for start in range(0, len(self.x), BLOCK_POINTS):  # in chunks: no n-sized temporaries
+            part = slice(start, start + BLOCK_POINTS)
+            for w in (w1[0], w1[-1]):
+                t = bases[part] - w * self.x[part]
+                low, high = min(low, float(np.min(t))), max(high, float(np.max(t)))
         if not (math.isfinite(low) and math.isfinite(high)) or high - low > OPEN_SPAN * layout.bins:
             return None
         opening = max(0, 1 - math.floor(low))

@@ -146,9 +146,11 @@ METHODS = ("quadratic", "piecewise", "direct")
 PARALLEL_SECONDS = 1.0
 """Histogram sweeps expected to take longer than this on one core use two processes."""
 
-THREAD_SECONDS = 0.002
-"""Shorter histogram sweeps (over two cores) use two threads: a thread starts in ~0.1 ms, a
-process in ~0.2 s. The GIL is released in nearly all the work, so they gain 15–30 %."""
+THREAD_SECONDS = 0.01
+"""Shorter histogram sweeps expected to take longer than this (on two cores) use two threads:
+a thread starts in ~0.1 ms, a process in ~0.2 s. numpy releases the GIL in its ufunc loops and
+bincount's counting loop, so they gain 15–30 %; below this the per-column work, much of it
+Python, would gain nothing."""
 
 _COSTS = {"direct": (2e-5, 6e-9), "piecewise": (5e-4, 8e-9, 80e-9), "quadratic": (2e-5, 5e-9)}
 """Rough costs on a current CPU, in seconds: a fixed start, then per cell and point (direct),
