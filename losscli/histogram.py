@@ -25,6 +25,7 @@ own float values, so ties fall exactly as in a direct evaluation of p = w1·x + 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     Array = NDArray[np.float64]
     IntArray = NDArray[np.intp]
 
-BLOCK_POINTS = 1 << 15
+BLOCK_POINTS = 1 << 16
 """Point-column pairs binned at once: the working arrays stay in the CPU cache."""
 
 BLOCK_BINS = 1 << 17
@@ -52,6 +53,9 @@ BLOCK_WORK = 1 << 22
 
 MAX_SPAN = 16
 """A description whose breaks span more than this many grid widths is swept directly."""
+
+OPEN_SPAN = 4
+"""Points spread over at most this many times the kept bins are binned without clamping."""
 
 
 @dataclass(frozen=True)
@@ -147,13 +151,18 @@ class _Layout:
             clipped = np.clip(b, 0, steps)
             self.bin.append(clipped)
             self.shift.append(1.0 + over - fraction + (clipped - b).astype(np.float64))
-        self.roles = self._roles(shape, h)
-        self.degree = max(
-            (1 if role.coefficients[1] else 0) if not role.coefficients[2] else 2
-            for role in self.roles
+        self.roles = [role for role in self._roles(shape, h) if any(role.coefficients)]
+        self.degree = (
+            max(
+                ((1 if role.coefficients[1] else 0) if not role.coefficients[2] else 2)
+                for role in self.roles
+            )
+            if self.roles
+            else 0
         )
+        self.fractional = ways > 1 or self.degree >= 2
         j = np.arange(steps)
-        self.upto = [np.searchsorted(b, j, side="right") for b in self.bin]
+        self.last = [_as_slice(np.searchsorted(b, j, side="right") - 1) for b in self.bin]
 
     def _roles(self, shape: Piecewise, h: float) -> list[_Role]:
         breaks, pieces = shape.breaks, shape.pieces
@@ -168,6 +177,15 @@ class _Layout:
         return roles
 
 
+def _as_slice(index: IntArray) -> slice | IntArray:
+    """The last sub-bin with bin ≤ j, for each j: a slice where they are evenly spaced (a view
+    instead of a gathered copy), else the indices themselves (sub-bin 0 is always at bin 0)."""
+    steps = np.diff(index)
+    if steps.min() == steps.max() > 0:
+        return slice(int(index[0]), int(index[-1]) + 1, int(steps[0]))
+    return index
+
+
 def _about(coefficients: Sequence[float], k: float, h: float) -> tuple[float, float, float]:
     """A polynomial of u rewritten in s, where u = k + h·s."""
     c0, c1, c2 = (*coefficients, 0.0, 0.0)[:3]
@@ -179,20 +197,57 @@ def sweep_sums(
     w1: Array,
     grid: Grid,
     progress: Callable[[float], None] | None = None,
+    threads: int = 1,
 ) -> Array:
-    """Σ_i f(w1·x_i + w2 …) for every w2 (rows) and w1 (columns): the sums, not yet means."""
+    """Σ_i f(w1·x_i + w2 …) for every w2 (rows) and w1 (columns): the sums, not yet means.
+
+    With `threads` = 2 a second thread sweeps the right half of the columns: numpy releases
+    the GIL inside its ufunc loops and bincount's counting loop, which are nearly all the work.
+    Each column's sums are the same whichever thread computes them.
+    """
+    if threads < 2 or len(w1) < 2:
+        return _sweep_columns(groups, w1, grid, progress)
+    half = len(w1) // 2
+    right: list[Array] = []
+    failure: list[BaseException] = []
+
+    def run_right() -> None:
+        try:
+            right.append(_sweep_columns(groups, w1[half:], grid, None))
+        except BaseException as error:  # handed to the caller's thread below
+            failure.append(error)
+
+    worker = threading.Thread(target=run_right, daemon=True)
+    worker.start()
+    left = _sweep_columns(groups, w1[:half], grid, progress)
+    worker.join()
+    if failure:
+        raise failure[0]
+    return np.concatenate([left, right[0]], axis=1)
+
+
+def _sweep_columns(
+    groups: Sequence[Group],
+    w1: Array,
+    grid: Grid,
+    progress: Callable[[float], None] | None,
+) -> Array:
+    """The sums for the columns `w1`, in blocks of columns that bound memory."""
     totals = np.zeros((grid.steps, len(w1)))
     layouts = [_Layout(group.shape, grid) for group in groups]
-    work = sum(len(g.x) + layout.size for g, layout in zip(groups, layouts, strict=True)) * len(w1)
+    points = [
+        _Points(group, layout, grid, w1) for group, layout in zip(groups, layouts, strict=True)
+    ]
+    work = sum(len(p.x) + p.width for p in points) * len(w1)
     done = 0
-    for group, layout in zip(groups, layouts, strict=True):
-        points = _Points(group, layout, grid)
-        per_block = max(1, min(BLOCK_BINS // layout.size, BLOCK_WORK // max(len(group.x), 1)))
+    for layout, group_points in zip(layouts, points, strict=True):
+        count = len(group_points.x)
+        per_block = max(1, min(BLOCK_BINS // group_points.width, BLOCK_WORK // max(count, 1)))
         for start in range(0, len(w1), per_block):
             cols = slice(start, start + per_block)
-            moments = points.moments(w1[cols])
+            moments = group_points.moments(w1[cols])
             totals[:, cols] += _combine(layout, moments, grid.steps).T
-            done += (len(group.x) + layout.size) * len(w1[cols])
+            done += (count + group_points.width) * len(w1[cols])
             if progress is not None:
                 progress(done / work)
     return totals
@@ -205,74 +260,154 @@ class _Points:
     that t_1 counts from the lowest sub-bin kept. Each point goes to sub-bin ⌊t_1⌋ (clamped
     to the kept range) split by the cuts, and adds 1, φ and φ² there, φ = t_1 − ⌊t_1⌋ (a
     clamped point keeps its true, large φ).
+
+    Two ways to bin, the same sums: when the points' t_1 over the columns swept spans at most
+    OPEN_SPAN times the kept bins, they are binned without clamping, their bin numbers moved
+    up by `opening` bins so none is negative (t itself is not moved, so each column's sums do
+    not depend on the other columns swept with it), and the bins beyond the kept range are
+    folded into its end bins afterwards; otherwise (far outliers) each t_1 is clamped first.
+    Where neither cuts nor squares need φ, the bins sum t itself and Σφ = Σt − count·⌊t⌋ per
+    bin, a pass fewer per point. Bin numbers are int32 (cast three times as fast as int64),
+    widened once for bincount.
     """
 
-    def __init__(self, group: Group, layout: _Layout, grid: Grid) -> None:
+    def __init__(self, group: Group, layout: _Layout, grid: Grid, w1: Array) -> None:
         self.layout = layout
         self.grid = grid
         self.raw_x = group.x
         self.x = group.x / grid.step
         offset = 0.0 if group.offset is None else group.offset
         base = (offset + (group.shape.breaks[0] - grid.low)) / grid.step - layout.first
+        frame = self._frame(base, w1)
+        self.opening: int | None = None
+        ways = layout.ways
+        if frame is None:
+            self.width = layout.size
+        else:
+            self.opening, span = frame
+            self.width = span * ways
+            whole = np.arange(span)
+            kept = np.clip(whole - self.opening, 0, layout.bins - 1)
+            self.fold_starts = np.concatenate([[0], self.opening + np.arange(1, layout.bins)])
+            self.beyond = np.repeat((whole - self.opening - kept).astype(np.float64), ways)
         self.base = np.broadcast_to(np.asarray(base, dtype=np.float64), group.x.shape)
+        self.sums_t = not (layout.fractional or layout.exact_ties)
         self.t = np.empty(BLOCK_POINTS)
         self.clipped = np.empty(BLOCK_POINTS)
+        self.small = np.empty(BLOCK_POINTS, dtype=np.int32)
         self.whole = np.empty(BLOCK_POINTS, dtype=np.intp)
+        self.flag = np.empty(BLOCK_POINTS, dtype=np.bool_)
+
+    def _frame(self, base: Array | float, w1: Array) -> tuple[int, int] | None:
+        """(opening, span): whole bins below the kept range and in all, to bin every t_1 of
+        these columns unclamped; None if they spread too far. t_1 is linear in w1, so its
+        extremes are at the first and last column; one bin each side absorbs rounding."""
+        layout = self.layout
+        if layout.exact_ties or len(self.x) == 0:
+            return None
+        low, high = math.inf, -math.inf
+        bases = np.broadcast_to(base, self.x.shape)
+        for start in range(0, len(self.x), BLOCK_POINTS):  # in chunks: no n-sized temporaries
+            part = slice(start, start + BLOCK_POINTS)
+            for w in (w1[0], w1[-1]):
+                t = bases[part] - w * self.x[part]
+                low, high = min(low, float(np.min(t))), max(high, float(np.max(t)))
+        if not (math.isfinite(low) and math.isfinite(high)) or high - low > OPEN_SPAN * layout.bins:
+            return None
+        opening = max(0, 1 - math.floor(low))
+        return opening, max(math.floor(high) + opening + 2, opening + layout.bins + 1)
 
     def moments(self, w1: Array) -> list[Array]:
-        """Per column and sub-bin: the count of points and the sums of φ and φ² (as needed)."""
+        """Per column and kept sub-bin: the count of points and the sums of φ and φ² (as needed)."""
         layout = self.layout
-        cols, size, points = len(w1), layout.size, len(self.x)
-        sums = [np.zeros(cols * size) for _ in range(layout.degree + 1)]
+        cols, width, points = len(w1), self.width, len(self.x)
+        sums = [np.zeros((cols, width)) for _ in range(layout.degree + 1)]
         across = max(1, min(cols, BLOCK_POINTS // max(points, 1)))
         chunk = min(points, BLOCK_POINTS // across)
         for first_col in range(0, cols, across):
             w = w1[first_col : first_col + across, None]
-            place = (np.arange(len(w)) * size)[:, None]
-            where = slice(first_col * size, (first_col + len(w)) * size)
+            rows = slice(first_col, first_col + len(w))
             for start in range(0, points, chunk):
                 part = slice(start, start + chunk)
-                shape = (len(w), len(self.x[part]))
-                flat = shape[0] * shape[1]
-                t = self.t[:flat].reshape(shape)
-                whole = self.whole[:flat].reshape(shape)
-                self._positions(w, part, t)
-                clipped = self.clipped[:flat].reshape(shape)
-                np.clip(t, 0.0, layout.bins - 1, out=clipped)
-                np.floor(clipped, out=clipped)
-                np.copyto(whole, clipped, casting="unsafe")
-                if layout.exact_ties:
-                    _settle_ties(whole, w, self.raw_x[part], self.grid, layout.first)
-                    phi = np.subtract(t, whole, out=t)
-                else:  # float minus float: faster than subtracting the integers
-                    phi = np.subtract(t, clipped, out=t)
-                if layout.ways > 1:
-                    whole *= layout.ways
-                    for cut in layout.cuts:
-                        whole += phi >= 1.0 - cut
-                if len(w) > 1:
-                    whole += place
-                index = whole.ravel()
-                length = len(w) * size
-                sums[0][where] += np.bincount(index, minlength=length)
+                index, weights = self._bin(w, part)
+                length = len(w) * width
+                sums[0][rows] += np.bincount(index, minlength=length).reshape(len(w), width)
                 if layout.degree >= 1:
-                    values = phi.ravel()
-                    sums[1][where] += np.bincount(index, values, minlength=length)
+                    values = weights.ravel()
+                    first = np.bincount(index, values, minlength=length)
+                    sums[1][rows] += first.reshape(len(w), width)
                     if layout.degree >= 2:
                         np.multiply(values, values, out=values)
-                        sums[2][where] += np.bincount(index, values, minlength=length)
-        return [s.reshape(cols, size) for s in sums]
+                        second = np.bincount(index, values, minlength=length)
+                        sums[2][rows] += second.reshape(len(w), width)
+        return self._kept(sums)
 
-    def _positions(self, w: Array, part: slice, out: Array) -> None:
-        """t_1 of each point in `part` for each w1 in `w` (a column), written into `out`."""
-        if self.layout.exact_ties:  # classification, k_1 = 0: from c = −fl(w1·x) exactly
-            np.multiply(w, self.raw_x[part], out=out)
-            np.add(out, self.grid.low, out=out)
-            np.divide(out, -self.grid.step, out=out)
-            out -= self.layout.first
-            return
-        np.multiply(w, self.x[part], out=out)
-        np.subtract(self.base[part], out, out=out)
+    def _bin(self, w: Array, part: slice) -> tuple[IntArray, Array]:
+        """Each point's sub-bin (flat over the columns in `w`) and its weight: φ, or t if summed."""
+        layout = self.layout
+        shape = (len(w), len(self.x[part]))
+        flat = shape[0] * shape[1]
+        t = self.t[:flat].reshape(shape)
+        clipped = self.clipped[:flat].reshape(shape)
+        whole = self.whole[:flat].reshape(shape)
+        if layout.exact_ties:
+            self._tie_positions(w, part, t)
+            np.clip(t, 0.0, layout.bins - 1, out=clipped)
+            np.copyto(whole, clipped, casting="unsafe")  # ≥ 0: truncation is ⌊·⌋
+            _settle_ties(whole, w, self.raw_x[part], self.grid, layout.first)
+            phi = np.subtract(t, whole, out=t)
+            whole += (np.arange(len(w)) * self.width)[:, None]
+            return whole.ravel(), phi
+        np.multiply(w, self.x[part], out=t)
+        np.subtract(self.base[part], t, out=t)
+        if self.opening is None:
+            np.clip(t, 0.0, layout.bins - 1, out=clipped)
+            np.floor(clipped, out=clipped)
+        else:
+            np.floor(t, out=clipped)
+        small = self.small[:flat].reshape(shape)
+        np.copyto(small, clipped, casting="unsafe")
+        weights = t
+        if layout.fractional:
+            weights = np.subtract(t, clipped, out=t)
+            if layout.ways > 1:
+                small *= layout.ways
+                flag = self.flag[:flat].reshape(shape)
+                for cut in layout.cuts:
+                    np.greater_equal(weights, 1.0 - cut, out=flag)
+                    small += flag
+        opened = (self.opening or 0) * layout.ways  # on the bin number only: t stays as is
+        if len(w) > 1 or opened:
+            small += (np.arange(len(w), dtype=np.int32) * self.width + opened)[:, None]
+        np.copyto(whole, small)
+        return whole.ravel(), weights
+
+    def _kept(self, sums: list[Array]) -> list[Array]:
+        """The sums over the binning frame as sums over the kept sub-bins, with Σφ and Σφ²."""
+        layout = self.layout
+        if self.opening is not None:
+            if not self.sums_t and len(sums) > 1:  # φ beyond the kept range is t − ⌊t⌋ there
+                count, first = sums[0], sums[1]
+                if len(sums) > 2:
+                    sums[2] += self.beyond * (2.0 * first + self.beyond * count)
+                first += self.beyond * count
+            sums = [self._fold(s) for s in sums]
+        if self.sums_t and len(sums) > 1:
+            sums[1] -= sums[0] * (np.arange(layout.size) // layout.ways)
+        return sums
+
+    def _fold(self, values: Array) -> Array:
+        """Bins of the open frame beyond the kept range added into the kept end bins."""
+        cols, ways = values.shape[0], self.layout.ways
+        folded = np.add.reduceat(values.reshape(cols, -1, ways), self.fold_starts, axis=1)
+        return folded.reshape(cols, self.layout.size)
+
+    def _tie_positions(self, w: Array, part: slice, out: Array) -> None:
+        """t_1 from c = −fl(w1·x) exactly (classification with a jump at k_1 = 0)."""
+        np.multiply(w, self.raw_x[part], out=out)
+        np.add(out, self.grid.low, out=out)
+        np.divide(out, -self.grid.step, out=out)
+        out -= self.layout.first
 
 
 def _settle_ties(whole: IntArray, w: Array, x: Array, grid: Grid, first: int) -> None:
@@ -294,46 +429,66 @@ def _settle_ties(whole: IntArray, w: Array, x: Array, grid: Grid, first: int) ->
 
 
 def _combine(layout: _Layout, moments: list[Array], steps: int) -> Array:
-    """Each role's sums over its bins, as a (columns, steps) array of per-w2 totals."""
-    count = moments[0]
-    cols = count.shape[0]
-    j = np.arange(steps, dtype=np.float64)
-    total = np.zeros((cols, steps))
+    """Each role's sums over its bins, as a (columns, steps) array of per-w2 totals.
+
+    A role of break q over points with bins b ≤ j (or > j) sums s = j − b + δ, δ = shift − φ:
+    Σ1, Σs and Σs². With the gathered count n(j), Σδ s1(j) and Σδ² s2(j), and L the running
+    sum over j (for b ≤ j: L[n](j) = Σ_{i<j} n(i) = Σ N_b (j − b); for b > j: minus the sum
+    over i ≥ j, which is Σ N_b (j − b) again):
+        Σs = L[n] + s1,   Σs² = L[n] + 2·L[L[n]] + 2·L[s1] + s2,
+    every term a sum of like-signed parts; n is a whole number, so L[n], L[L[n]] are exact.
+    Sums over b > j are the total less the sums over b ≤ j, which roles of the same break and
+    sub-bins share.
+    """
+    total = np.zeros((moments[0].shape[0], steps))
+    shared: dict[tuple[int, int, int], tuple[Array, Array]] = {}
     for role in layout.roles:
         gamma, alpha, beta = role.coefficients
-        b = layout.bin[role.brk].astype(np.float64)
-        shift = layout.shift[role.brk]
-        weights = count if role.mask is None else count * role.mask
-        n0 = _gather(weights, layout.upto[role.brk], role.suffix)
-        total += gamma * n0
-        if not (alpha or beta):
+        depth = 3 if beta else 2 if alpha else 1
+        gathered = []
+        for k in range(depth):
+            key = (role.brk, id(role.mask), k)
+            if key not in shared:
+                shared[key] = _sums_upto(layout, moments, role, k)
+            upto, whole = shared[key]
+            gathered.append(whole[:, None] - upto if role.suffix else upto)
+        n0 = gathered[0]
+        if gamma:
+            total += gamma * n0
+        if depth == 1:
             continue
-        first = shift * count - moments[1]  # Σ δ_q = Σ (shift − φ) over the sub-bin
-        if role.mask is not None:
-            first *= role.mask
-        nb = _gather(weights * b, layout.upto[role.brk], role.suffix)
-        s1 = _gather(first, layout.upto[role.brk], role.suffix)
-        linear = (j * n0 - nb) + s1  # Σ s
-        total += alpha * linear
-        if not beta:
-            continue
-        second = moments[2] + shift * (shift * count - 2.0 * moments[1])  # Σ δ_q²
-        if role.mask is not None:
-            second *= role.mask
-        nbb = _gather(weights * (b * b), layout.upto[role.brk], role.suffix)
-        s1b = _gather(first * b, layout.upto[role.brk], role.suffix)
-        s2 = _gather(second, layout.upto[role.brk], role.suffix)
-        square = (j * j * n0 - 2.0 * j * nb + nbb) + 2.0 * (j * s1 - s1b) + s2  # Σ s²
-        total += beta * square
+        s1 = gathered[1]
+        lin = _running(n0, role.suffix)
+        if alpha:
+            total += alpha * (lin + s1)
+        if beta:
+            square = lin + 2.0 * _running(lin, role.suffix) + 2.0 * _running(s1, role.suffix)
+            total += beta * (square + gathered[2])
     return total
 
 
-def _gather(values: Array, upto: IntArray, suffix: bool) -> Array:
-    """For each grid index j: the sum of `values` over sub-bins with bin ≤ j (or > j)."""
-    cols = values.shape[0]
-    running = np.zeros((cols, values.shape[1] + 1))
+def _sums_upto(layout: _Layout, moments: list[Array], role: _Role, k: int) -> tuple[Array, Array]:
+    """Σ1, Σδ or Σδ² (k = 0, 1, 2) of a role's sub-bins: over bins ≤ j for each j, and in all."""
+    count, shift = moments[0], layout.shift[role.brk]
+    if k == 0:
+        values = count
+    elif k == 1:
+        values = shift * count - moments[1]  # Σ δ_q = Σ (shift − φ) over the sub-bin
+    else:
+        values = moments[2] + shift * (shift * count - 2.0 * moments[1])  # Σ δ_q²
+    if role.mask is not None:
+        values = values * role.mask
+    running = np.cumsum(values, axis=1)
+    return running[:, layout.last[role.brk]], running[:, -1]
+
+
+def _running(values: Array, suffix: bool) -> Array:
+    """L over the grid index j: Σ_{i<j} values(i), or for a suffix role −Σ_{i≥j} values(i)."""
+    result = np.empty_like(values)
     if suffix:
-        np.cumsum(values[:, ::-1], axis=1, out=running[:, 1:])
-        return running[:, values.shape[1] - upto]
-    np.cumsum(values, axis=1, out=running[:, 1:])
-    return running[:, upto]
+        np.cumsum(values[:, ::-1], axis=1, out=result[:, ::-1])
+        np.negative(result, out=result)
+    else:
+        result[:, 0] = 0.0
+        np.cumsum(values[:, :-1], axis=1, out=result[:, 1:])
+    return result

@@ -22,7 +22,7 @@ from losscli import budget, histogram, parallel, shapes
 from losscli.cli import cli
 from losscli.data import synthetic_regression
 from losscli.losses import CATALOGUE, get_loss
-from losscli.sweep import Axis, expect, sweep
+from losscli.sweep import Axis, estimate_seconds, expect, sweep
 
 CLEAN_ENV = {"COLUMNS": None, "NO_COLOR": None, "FORCE_COLOR": None}
 GIB = 1 << 30
@@ -95,7 +95,7 @@ def test_descend_checks_its_map_too():
 def test_a_piecewise_sweep_long_enough_for_two_processes_counts_half(monkeypatch):
     monkeypatch.setattr(parallel, "cores", lambda: 2)
     w1, w2 = Axis("w1", -2, 4, 1001), Axis("w2", -2, 4, 1001)
-    one = 5e-4 + 1001 * (13e-9 * 10**6 + 100e-9 * 1001)  # the piecewise cost model, one core
+    one = estimate_seconds("piecewise", 10**6, 1001, 1001)  # the engine's own cost model, one core
     assert expect(get_loss("mae"), {}, 10**6, w1, w2) == ("piecewise", pytest.approx(one / 2))
 
 
