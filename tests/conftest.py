@@ -22,3 +22,10 @@ def invoke():
         return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
 
     return run
+
+
+def usage_error(result, option: str, message: str) -> None:
+    """A usage error as Click reports it: exit status 2, the last line naming the option."""
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == f"Error: Invalid value for '{option}': {message}"
+    assert "Traceback" not in result.output

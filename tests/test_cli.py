@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, usage_error
 
 from losscli import __version__
 
@@ -173,12 +173,6 @@ def test_failed_run_leaves_an_existing_output_untouched(invoke, tmp_path):
     bad.write_text("x,y\n1,oops\n")
     result = invoke("surface", "--data", str(bad), "-o", str(target))
     assert result.exit_code == 1 and target.read_text() == "keep me"
-
-
-def usage_error(result, option: str, message: str) -> None:
-    assert result.exit_code == 2
-    assert result.output.splitlines()[-1] == f"Error: Invalid value for '{option}': {message}"
-    assert "Traceback" not in result.output
 
 
 @pytest.mark.parametrize(

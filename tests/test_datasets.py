@@ -6,17 +6,12 @@ import json
 
 import numpy as np
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, usage_error
 
 from losscli import data
 from losscli.datasets import DATASETS, load
 from losscli.errors import OptionError
 from losscli.losses import get_loss
-
-
-def usage_error(result, option: str, message: str) -> None:
-    assert result.exit_code == 2
-    assert result.output.splitlines()[-1] == f"Error: Invalid value for '{option}': {message}"
 
 
 def test_the_built_in_datasets_and_their_tasks():

@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, usage_error
 from rich.console import Console
 
 from losscli import __version__
@@ -298,12 +298,6 @@ def test_surface_path_errors_exit_1_naming_the_file(invoke, tmp_path, content, m
 
 # ---------------------------------------------------------------------------------------------
 # Usage errors.
-
-
-def usage_error(result, option: str, message: str) -> None:
-    assert result.exit_code == 2
-    assert result.output.splitlines()[-1] == f"Error: Invalid value for '{option}': {message}"
-    assert "Traceback" not in result.output
 
 
 @pytest.mark.parametrize(

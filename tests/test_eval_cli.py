@@ -13,18 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import usage_error
 
 from losscli import losses
 from losscli.data import synthetic_classification, synthetic_regression
 from losscli.losses import CATALOGUE, get_loss
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def usage_error(result, option: str, message: str) -> None:
-    assert result.exit_code == 2
-    assert result.output.splitlines()[-1] == f"Error: Invalid value for '{option}': {message}"
-    assert "Traceback" not in result.output
 
 
 def evaluate_json(invoke, *args: str) -> list[dict]:
