@@ -113,3 +113,14 @@ def test_pictures_need_the_text_view(tmp_path: Path, option: str) -> None:
         result.output
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_descend_saves_the_map_with_its_paths_and_table(tmp_path: Path) -> None:
+    picture = tmp_path / "walk.svg"
+    args = ("--loss", "mae", "--optimizer", "gd", "--optimizer", "adam", "--steps", "50")
+    result = run("descend", *args, "--save-svg", str(picture))
+    assert result.exit_code == 0, result.output
+    shown = svg_text(picture).replace("\xa0", " ")
+    assert shown.startswith("losscli descendMAE")  # the window's title, then the panel's
+    assert "g→ gd path" in shown and "a→ adam path" in shown  # the legend of both runs
+    assert result.output.splitlines()[-1] in shown  # down to the table's last note
