@@ -1276,6 +1276,7 @@ def losses_command(name: str | None, output_format: str) -> None:
     from rich.table import Table
 
     from losscli.render.colormap import make_console
+    from losscli.render.pictures import print_trimmed
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("loss", max_width=17)  # aliases wrap under the name, leaving the formula room
@@ -1286,7 +1287,7 @@ def losses_command(name: str | None, output_format: str) -> None:
         label = loss.name + (f" ({', '.join(loss.aliases)})" if loss.aliases else "")
         params = "\n".join(f"{p.option} {p.default:g}" for p in loss.params) or "–"
         table.add_row(label, loss.task, loss.formula, params)
-    make_console(file=sys.stdout).print(table)
+    print_trimmed(make_console(file=sys.stdout), table)
 
 
 @cli.command("eval")

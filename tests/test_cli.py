@@ -300,3 +300,11 @@ def test_ctrl_c_prints_interrupted_exits_130_and_leaves_no_file(tmp_path):
         assert process.wait(timeout=60) == 130
         assert process.stderr.read().strip() == "interrupted"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [["surface"], ["descend", "--loss", "mae"], ["losses"]])
+def test_text_in_a_pipe_has_no_trailing_blanks(invoke, command):
+    """Rich pads side-by-side panels to the width; what lands in a pipe is trimmed."""
+    lines = invoke(*command).output.splitlines()
+    assert len(lines) > 10
+    assert [line for line in lines if line != line.rstrip()] == []

@@ -52,8 +52,20 @@ def show(
     if animation is not None and console.is_terminal:
         animation(console, look)
     else:
-        console.print(view(look))
+        print_trimmed(console, view(look))
     save_pictures(view, look.width, svg=svg, html=html, title=title)
+
+
+def print_trimmed(console: Console, renderable: RenderableType) -> None:
+    """Print on the console; without colour, lines lose the spaces Rich pads them with, so
+    text in a pipe or a file has no trailing blanks."""
+    if console_has_color(console):
+        console.print(renderable)
+        return
+    with console.capture() as captured:
+        console.print(renderable)
+    console.file.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+    console.file.flush()
 
 
 def save_pictures(
