@@ -1068,7 +1068,6 @@ def descend(
       losscli descend --loss mae --optimizer gd --optimizer adam
       losscli descend --loss hinge --dataset separable --start 3 0
     """
-    from losscli import __version__
     from losscli.descent import Settings, default_start, runs_document
     from losscli.descent import descend as walk
     from losscli.sweep import Axis, sweep

@@ -129,10 +129,11 @@ def sweep(
         elif chosen == "piecewise":
             assert description is not None
             groups = histogram.groups_for(description, data.x, targets)
-            if _in_two("piecewise", len(data), w1.steps, w2.steps):
+            split = _split(chosen, len(data), w1.steps, w2.steps)
+            if split == "processes":
                 sums = parallel.sweep_sums_in_two(groups, w1_values, grid, progress)
             else:
-                threads = 2 if _threaded(len(data), w1.steps, w2.steps) else 1
+                threads = 2 if split == "threads" else 1
                 sums = histogram.sweep_sums(groups, w1_values, grid, progress, threads=threads)
             values = sums / len(data)
         else:
@@ -148,22 +149,19 @@ def expect(
     grid = histogram.Grid.of(w2.values)
     chosen = choose_method(loss.description(params), points, w1.steps, grid, method)
     seconds = estimate_seconds(chosen, points, w1.steps, w2.steps)
-    return chosen, seconds / 2 if _in_two(chosen, points, w1.steps, w2.steps) else seconds
+    in_two = _split(chosen, points, w1.steps, w2.steps) == "processes"
+    return chosen, seconds / 2 if in_two else seconds
 
 
-def _threaded(points: int, w1_steps: int, w2_steps: int) -> bool:
-    """Whether a histogram sweep too short for a second process is worth a second thread."""
-    seconds = estimate_seconds("piecewise", points, w1_steps, w2_steps)
-    return seconds > THREAD_SECONDS and parallel.cores() > 1
-
-
-def _in_two(method: str, points: int, w1_steps: int, w2_steps: int) -> bool:
-    """Whether a sweep is long enough to be worth a second process, and one can run."""
-    return (
-        method == "piecewise"
-        and estimate_seconds(method, points, w1_steps, w2_steps) > PARALLEL_SECONDS
-        and parallel.cores() > 1
-    )
+def _split(method: str, points: int, w1_steps: int, w2_steps: int) -> str:
+    """How a sweep shares two cores: "processes" for a long histogram sweep, "threads" for a
+    mid-size one, "none" for the rest (or on one core)."""
+    if method != "piecewise" or parallel.cores() < 2:
+        return "none"
+    seconds = estimate_seconds(method, points, w1_steps, w2_steps)
+    if seconds > PARALLEL_SECONDS:
+        return "processes"
+    return "threads" if seconds > THREAD_SECONDS else "none"
 
 
 METHODS = ("quadratic", "piecewise", "direct")

@@ -65,7 +65,7 @@ def examples(document: Path) -> list[Example]:
                         collected.pop()
                     command, start = current
                     end = start + sum(len(x) for x in collected)
-                    output = [x.rstrip("\n") for x in collected]
+                    output = [x.rstrip() for x in collected]
                     found.append(Example(document, command, output, start, end))
                 current = (line[2:].rstrip("\n"), position + len(line))
                 collected = []
@@ -152,7 +152,7 @@ def test_documented_output_is_what_losscli_prints(document: Path, tmp_path: Path
     wrong = [
         example.command
         for example, actual in ran(document, tmp_path)
-        if not matches([line.rstrip() for line in example.output], actual)
+        if not matches(example.output, actual)
     ]
     assert not wrong, f"{document.name}: output differs for: {wrong}"
 
@@ -165,7 +165,7 @@ def update(document: Path, folder: Path) -> None:
     """
     text = document.read_text()
     for example, actual in reversed(ran(document, folder)):
-        if matches([line.rstrip() for line in example.output], actual):
+        if matches(example.output, actual):
             continue
         if ELLIPSIS in example.output:
             cut = example.output.index(ELLIPSIS)
