@@ -25,6 +25,8 @@ own float values, so ties fall exactly as in a direct evaluation of p = w1·x + 
 from __future__ import annotations
 
 import math
+import mmap
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,11 +44,13 @@ if TYPE_CHECKING:
     Array = NDArray[np.float64]
     IntArray = NDArray[np.intp]
 
-BLOCK_POINTS = 1 << 16
+BLOCK_POINTS = 1 << 15
 """Point-column pairs binned at once: the working arrays stay in the CPU cache."""
 
-BLOCK_BINS = 1 << 17
-"""Sub-bin-column pairs combined at once, which bounds memory for wide grids."""
+BLOCK_BINS = 1 << 13
+"""Sub-bin-column pairs combined at once: small enough (64 KiB an array) that the combine's
+arrays are reused from the heap block after block rather than mapped afresh, whose page
+faults cost more than the arithmetic; and memory stays bounded for wide grids."""
 
 BLOCK_WORK = 1 << 22
 """Point-column pairs between two progress reports (a few tens of milliseconds)."""
@@ -120,7 +124,7 @@ class _Role:
     brk: int
     coefficients: tuple[float, float, float]
     suffix: bool
-    mask: Array | None
+    mask: IntArray | None
 
 
 class _Layout:
@@ -161,6 +165,7 @@ class _Layout:
             else 0
         )
         self.fractional = ways > 1 or self.degree >= 2
+        self.linear = len(breaks) == 1 and self.degree <= 1 and bool(self.roles)  # mae, hinge…
         j = np.arange(steps)
         self.last = [_as_slice(np.searchsorted(b, j, side="right") - 1) for b in self.bin]
 
@@ -169,7 +174,7 @@ class _Layout:
         last = len(breaks) - 1
         roles = [_Role(0, _about(pieces[0], breaks[0], h), True, None)]
         for q in range(1, last + 1):
-            mask = (self.bin[q - 1] < self.bin[q]).astype(np.float64)
+            mask = (self.bin[q - 1] < self.bin[q]).astype(np.intp)  # keeps counts whole
             roles.append(_Role(q - 1, _about(pieces[q], breaks[q - 1], h), False, mask))
             minus = tuple(-c for c in _about(pieces[q], breaks[q], h))
             roles.append(_Role(q, minus, False, mask))  # type: ignore[arg-type]
@@ -192,65 +197,107 @@ def _about(coefficients: Sequence[float], k: float, h: float) -> tuple[float, fl
     return (c0 + (c1 + c2 * k) * k, (c1 + 2.0 * c2 * k) * h, c2 * h * h)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """A histogram sweep prepared once for all its columns: what `sweep_columns` needs.
+
+    It depends on the whole w1 range (the binning frame does), not on which columns are swept
+    with which, so every column's sums are the same bit for bit however the columns are split
+    between processes. Picklable, for a second process started by `losscli.parallel`.
+    """
+
+    points: tuple[_Points, ...]
+    grid: Grid
+
+
+def plan(groups: Sequence[Group], w1: Array, grid: Grid) -> Plan:
+    """Lay out each group's sub-bins and scale its points to grid units, once; and have this
+    thread's working arrays ready (before any fork, see `_Buffers`)."""
+    points = tuple(_Points(g, _Layout(g.shape, grid), grid, w1) for g in groups)
+    buffers = _buffers()
+    for p in points:
+        for name, dtype in p.buffers_needed():
+            buffers.get(name, dtype)
+    return Plan(points, grid)
+
+
 def sweep_sums(
     groups: Sequence[Group],
     w1: Array,
     grid: Grid,
     progress: Callable[[float], None] | None = None,
-    threads: int = 1,
 ) -> Array:
-    """Σ_i f(w1·x_i + w2 …) for every w2 (rows) and w1 (columns): the sums, not yet means.
-
-    With `threads` = 2 a second thread sweeps the right half of the columns: numpy releases
-    the GIL inside its ufunc loops and bincount's counting loop, which are nearly all the work.
-    Each column's sums are the same whichever thread computes them.
-    """
-    if threads < 2 or len(w1) < 2:
-        return _sweep_columns(groups, w1, grid, progress)
-    half = len(w1) // 2
-    right: list[Array] = []
-    failure: list[BaseException] = []
-
-    def run_right() -> None:
-        try:
-            right.append(_sweep_columns(groups, w1[half:], grid, None))
-        except BaseException as error:  # handed to the caller's thread below
-            failure.append(error)
-
-    worker = threading.Thread(target=run_right, daemon=True)
-    worker.start()
-    left = _sweep_columns(groups, w1[:half], grid, progress)
-    worker.join()
-    if failure:
-        raise failure[0]
-    return np.concatenate([left, right[0]], axis=1)
+    """Σ_i f(w1·x_i + w2 …) for every w2 (rows) and w1 (columns): the sums, not yet means."""
+    return sweep_columns(plan(groups, w1, grid), w1, progress)
 
 
-def _sweep_columns(
-    groups: Sequence[Group],
-    w1: Array,
-    grid: Grid,
-    progress: Callable[[float], None] | None,
+def sweep_columns(
+    prepared: Plan, w1: Array, progress: Callable[[float], None] | None = None
 ) -> Array:
-    """The sums for the columns `w1`, in blocks of columns that bound memory."""
-    totals = np.zeros((grid.steps, len(w1)))
-    layouts = [_Layout(group.shape, grid) for group in groups]
-    points = [
-        _Points(group, layout, grid, w1) for group, layout in zip(groups, layouts, strict=True)
-    ]
-    work = sum(len(p.x) + p.width for p in points) * len(w1)
+    """The sums for the columns `w1` (all or some of those planned), in blocks of columns
+    that bound memory; `progress` is called with the fraction done."""
+    steps = prepared.grid.steps
+    totals = np.zeros((steps, len(w1)))
+    buffers = _buffers()
+    work = sum(len(p.x) + p.width for p in prepared.points) * len(w1)
     done = 0
-    for layout, group_points in zip(layouts, points, strict=True):
-        count = len(group_points.x)
-        per_block = max(1, min(BLOCK_BINS // group_points.width, BLOCK_WORK // max(count, 1)))
+    for points in prepared.points:
+        count = len(points.x)
+        per_block = max(1, min(BLOCK_BINS // points.width, BLOCK_WORK // max(count, 1)))
         for start in range(0, len(w1), per_block):
             cols = slice(start, start + per_block)
-            moments = group_points.moments(w1[cols])
-            totals[:, cols] += _combine(layout, moments, grid.steps).T
-            done += (count + group_points.width) * len(w1[cols])
+            moments = points.moments(w1[cols], buffers)
+            if points.layout.linear:
+                totals[:, cols] += _combine_linear(points, moments, steps).T
+            else:
+                totals[:, cols] += _combine(points.layout, moments, steps).T
+            done += (count + points.width) * len(w1[cols])
             if progress is not None:
                 progress(done / work)
     return totals
+
+
+class _Buffers:
+    """Working arrays for blocks of point-column pairs, one set per thread, kept between sweeps.
+
+    A fresh page costs a fault of a few microseconds, more than the arithmetic done on it, so
+    the arrays are allocated once and touched at once. They are mapped so that a forked
+    process does not inherit them (MADV_DONTFORK where the system has it): the parent keeps
+    writing them without copy-on-write faults while the child allocates its own.
+    """
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+        self.maps: list[mmap.mmap] = []
+
+    def get(self, name: str, dtype: type = np.float64) -> np.ndarray:
+        if name not in self.arrays:
+            size = BLOCK_POINTS * np.dtype(dtype).itemsize
+            if hasattr(mmap, "MADV_DONTFORK"):
+                memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
+                memory.madvise(mmap.MADV_DONTFORK)
+                self.maps.append(memory)
+                array: np.ndarray = np.frombuffer(memory, dtype=dtype)
+            else:
+                array = np.empty(BLOCK_POINTS, dtype=dtype)
+            array.fill(0)
+            self.arrays[name] = array
+        return self.arrays[name]
+
+
+_local = threading.local()
+
+
+def _buffers() -> _Buffers:
+    """This thread's working arrays."""
+    if not hasattr(_local, "buffers"):
+        _local.buffers = _Buffers()
+    buffers: _Buffers = _local.buffers
+    return buffers
+
+
+if hasattr(os, "register_at_fork"):  # a forked child has none of the parent's arrays mapped
+    os.register_at_fork(after_in_child=_local.__dict__.clear)
 
 
 class _Points:
@@ -261,14 +308,14 @@ class _Points:
     to the kept range) split by the cuts, and adds 1, φ and φ² there, φ = t_1 − ⌊t_1⌋ (a
     clamped point keeps its true, large φ).
 
-    Two ways to bin, the same sums: when the points' t_1 over the columns swept spans at most
-    OPEN_SPAN times the kept bins, they are binned without clamping, their bin numbers moved
-    up by `opening` bins so none is negative (t itself is not moved, so each column's sums do
-    not depend on the other columns swept with it), and the bins beyond the kept range are
-    folded into its end bins afterwards; otherwise (far outliers) each t_1 is clamped first.
-    Where neither cuts nor squares need φ, the bins sum t itself and Σφ = Σt − count·⌊t⌋ per
-    bin, a pass fewer per point. Bin numbers are int32 (cast three times as fast as int64),
-    widened once for bincount.
+    Two ways to bin, the same sums: when the points' t_1 over the whole sweep spans at most
+    OPEN_SPAN times the kept bins, they are binned without clamping in a frame opened by
+    `opening` whole bins below the kept range (added to base, so every t there is ≥ 1 and
+    truncation is ⌊·⌋), and the bins beyond the kept range are folded into its end bins
+    afterwards; otherwise (far outliers) each t_1 is clamped first. Where neither cuts nor
+    squares need φ, the bins sum t itself and Σφ = Σt − count·⌊t⌋ per bin, a pass fewer per
+    point. Bin numbers are int32 (cast three times as fast as int64), widened once for
+    bincount, which the two bincounts then share.
     """
 
     def __init__(self, group: Group, layout: _Layout, grid: Grid, w1: Array) -> None:
@@ -288,15 +335,23 @@ class _Points:
             self.width = span * ways
             whole = np.arange(span)
             kept = np.clip(whole - self.opening, 0, layout.bins - 1)
-            self.fold_starts = np.concatenate([[0], self.opening + np.arange(1, layout.bins)])
             self.beyond = np.repeat((whole - self.opening - kept).astype(np.float64), ways)
+            base = base + self.opening
         self.base = np.broadcast_to(np.asarray(base, dtype=np.float64), group.x.shape)
         self.sums_t = not (layout.fractional or layout.exact_ties)
-        self.t = np.empty(BLOCK_POINTS)
-        self.clipped = np.empty(BLOCK_POINTS)
-        self.small = np.empty(BLOCK_POINTS, dtype=np.int32)
-        self.whole = np.empty(BLOCK_POINTS, dtype=np.intp)
-        self.flag = np.empty(BLOCK_POINTS, dtype=np.bool_)
+        self.t_base = np.arange(layout.size) // layout.ways + float(self.opening or 0)
+        """⌊t⌋ of each kept sub-bin as t counts (from the opened frame's first bin)."""
+
+    def buffers_needed(self) -> list[tuple[str, type]]:
+        """The working arrays `_bin` uses for this group."""
+        needed: list[tuple[str, type]] = [("t", np.float64), ("index", np.intp)]
+        if self.layout.exact_ties or self.opening is None:
+            needed.append(("floor", np.float64))
+        if not self.layout.exact_ties:
+            needed.append(("small", np.int32))
+        if self.layout.ways > 1:
+            needed.append(("flag", np.bool_))
+        return needed
 
     def _frame(self, base: Array | float, w1: Array) -> tuple[int, int] | None:
         """(opening, span): whole bins below the kept range and in all, to bin every t_1 of
@@ -317,70 +372,72 @@ class _Points:
         opening = max(0, 1 - math.floor(low))
         return opening, max(math.floor(high) + opening + 2, opening + layout.bins + 1)
 
-    def moments(self, w1: Array) -> list[Array]:
+    def moments(self, w1: Array, buffers: _Buffers) -> list[Array]:
         """Per column and kept sub-bin: the count of points and the sums of φ and φ² (as needed)."""
         layout = self.layout
         cols, width, points = len(w1), self.width, len(self.x)
-        sums = [np.zeros((cols, width)) for _ in range(layout.degree + 1)]
         across = max(1, min(cols, BLOCK_POINTS // max(points, 1)))
         chunk = min(points, BLOCK_POINTS // across)
+        sums: list[np.ndarray] = [np.empty((cols, width), dtype=np.intp)]  # whole counts
+        sums += [np.empty((cols, width)) for _ in range(layout.degree)]
         for first_col in range(0, cols, across):
             w = w1[first_col : first_col + across, None]
             rows = slice(first_col, first_col + len(w))
+            length = len(w) * width
             for start in range(0, points, chunk):
-                part = slice(start, start + chunk)
-                index, weights = self._bin(w, part)
-                length = len(w) * width
-                sums[0][rows] += np.bincount(index, minlength=length).reshape(len(w), width)
+                index, weights = self._bin(w, slice(start, start + chunk), buffers)
+                parts = [np.bincount(index, minlength=length)]
                 if layout.degree >= 1:
                     values = weights.ravel()
-                    first = np.bincount(index, values, minlength=length)
-                    sums[1][rows] += first.reshape(len(w), width)
+                    parts.append(np.bincount(index, values, minlength=length))
                     if layout.degree >= 2:
                         np.multiply(values, values, out=values)
-                        second = np.bincount(index, values, minlength=length)
-                        sums[2][rows] += second.reshape(len(w), width)
+                        parts.append(np.bincount(index, values, minlength=length))
+                for total, part in zip(sums, parts, strict=True):
+                    if start:
+                        total[rows] += part.reshape(len(w), width)
+                    else:
+                        total[rows] = part.reshape(len(w), width)
         return self._kept(sums)
 
-    def _bin(self, w: Array, part: slice) -> tuple[IntArray, Array]:
+    def _bin(self, w: Array, part: slice, buffers: _Buffers) -> tuple[IntArray, Array]:
         """Each point's sub-bin (flat over the columns in `w`) and its weight: φ, or t if summed."""
         layout = self.layout
         shape = (len(w), len(self.x[part]))
         flat = shape[0] * shape[1]
-        t = self.t[:flat].reshape(shape)
-        clipped = self.clipped[:flat].reshape(shape)
-        whole = self.whole[:flat].reshape(shape)
+        t = buffers.get("t")[:flat].reshape(shape)
+        index = buffers.get("index", np.intp)[:flat].reshape(shape)
         if layout.exact_ties:
+            floor = buffers.get("floor")[:flat].reshape(shape)
             self._tie_positions(w, part, t)
-            np.clip(t, 0.0, layout.bins - 1, out=clipped)
-            np.copyto(whole, clipped, casting="unsafe")  # ≥ 0: truncation is ⌊·⌋
-            _settle_ties(whole, w, self.raw_x[part], self.grid, layout.first)
-            phi = np.subtract(t, whole, out=t)
-            whole += (np.arange(len(w)) * self.width)[:, None]
-            return whole.ravel(), phi
+            np.clip(t, 0.0, layout.bins - 1, out=floor)
+            np.copyto(index, floor, casting="unsafe")  # ≥ 0: truncation is ⌊·⌋
+            _settle_ties(index, w, self.raw_x[part], self.grid, layout.first)
+            phi = np.subtract(t, index, out=t)
+            index += (np.arange(len(w)) * self.width)[:, None]
+            return index.ravel(), phi
         np.multiply(w, self.x[part], out=t)
         np.subtract(self.base[part], t, out=t)
-        if self.opening is None:
-            np.clip(t, 0.0, layout.bins - 1, out=clipped)
-            np.floor(clipped, out=clipped)
-        else:
-            np.floor(t, out=clipped)
-        small = self.small[:flat].reshape(shape)
-        np.copyto(small, clipped, casting="unsafe")
+        small = buffers.get("small", np.int32)[:flat].reshape(shape)
         weights = t
+        if self.opening is None:
+            floor = buffers.get("floor")[:flat].reshape(shape)
+            np.clip(t, 0.0, layout.bins - 1, out=floor)
+            np.copyto(small, floor, casting="unsafe")  # ≥ 0: truncation is ⌊·⌋
+        else:
+            np.copyto(small, t, casting="unsafe")  # t ≥ 1 in the opened frame
         if layout.fractional:
-            weights = np.subtract(t, clipped, out=t)
+            weights = np.subtract(t, small, out=t)
             if layout.ways > 1:
                 small *= layout.ways
-                flag = self.flag[:flat].reshape(shape)
+                flag = buffers.get("flag", np.bool_)[:flat].reshape(shape)
                 for cut in layout.cuts:
                     np.greater_equal(weights, 1.0 - cut, out=flag)
                     small += flag
-        opened = (self.opening or 0) * layout.ways  # on the bin number only: t stays as is
-        if len(w) > 1 or opened:
-            small += (np.arange(len(w), dtype=np.int32) * self.width + opened)[:, None]
-        np.copyto(whole, small)
-        return whole.ravel(), weights
+        if len(w) > 1:
+            small += (np.arange(len(w), dtype=np.int32) * self.width)[:, None]
+        np.copyto(index, small)
+        return index.ravel(), weights
 
     def _kept(self, sums: list[Array]) -> list[Array]:
         """The sums over the binning frame as sums over the kept sub-bins, with Σφ and Σφ²."""
@@ -392,15 +449,19 @@ class _Points:
                     sums[2] += self.beyond * (2.0 * first + self.beyond * count)
                 first += self.beyond * count
             sums = [self._fold(s) for s in sums]
-        if self.sums_t and len(sums) > 1:
-            sums[1] -= sums[0] * (np.arange(layout.size) // layout.ways)
+        if self.sums_t and len(sums) > 1 and not layout.linear:  # _combine_linear takes Σt
+            sums[1] -= sums[0] * self.t_base
         return sums
 
     def _fold(self, values: Array) -> Array:
-        """Bins of the open frame beyond the kept range added into the kept end bins."""
-        cols, ways = values.shape[0], self.layout.ways
-        folded = np.add.reduceat(values.reshape(cols, -1, ways), self.fold_starts, axis=1)
-        return folded.reshape(cols, self.layout.size)
+        """Bins of the open frame beyond the kept range added into the kept end bins (a view)."""
+        assert self.opening is not None
+        cols, ways, bins = values.shape[0], self.layout.ways, self.layout.bins
+        frame = values.reshape(cols, -1, ways)
+        kept = frame[:, self.opening : self.opening + bins]
+        kept[:, 0] += frame[:, : self.opening].sum(axis=1)
+        kept[:, -1] += frame[:, self.opening + bins :].sum(axis=1)
+        return kept.reshape(cols, self.layout.size)
 
     def _tie_positions(self, w: Array, part: slice, out: Array) -> None:
         """t_1 from c = −fl(w1·x) exactly (classification with a jump at k_1 = 0)."""
@@ -464,6 +525,51 @@ def _combine(layout: _Layout, moments: list[Array], steps: int) -> Array:
         if beta:
             square = lin + 2.0 * _running(lin, role.suffix) + 2.0 * _running(s1, role.suffix)
             total += beta * (square + gathered[2])
+    return total
+
+
+def _combine_linear(points: _Points, moments: list[Array], steps: int) -> Array:
+    """`_combine` for one break and pieces of degree ≤ 1 (mae, quantile, hinge), in fewer passes.
+
+    With U(j) the count of points above the break at j (b ≤ j), D(j) their Σδ, N and Δ the
+    totals, and L(j) = Σ_{i<j} U(i): the piece above sums γ⁺·U + α⁺·(L + D), the piece below
+    γ⁻·(N − U) + α⁻·(V + Δ − D), where V(j) = −Σ_{i≥j} (N − U(i)) = ΣU − L(j) − (steps − j)·N.
+    U, L and V are whole numbers, summed exactly in int64 (whose running sums numpy computes
+    five times as fast as float64's); α⁺·L and α⁻·V have the same sign for a loss that grows
+    away from its break, so nothing cancels.
+    """
+    layout = points.layout
+    above = below = (0.0, 0.0)
+    for role in layout.roles:
+        if role.suffix:
+            below = role.coefficients[:2]
+        else:
+            above = role.coefficients[:2]
+    last = layout.last[0]
+    count = moments[0]
+    running_count = np.cumsum(count, axis=1)
+    upto = running_count[:, last]
+    whole = running_count[:, -1:]
+    total = upto.astype(np.float64)
+    total *= above[0] - below[0]
+    total += below[0] * whole
+    if not (above[1] or below[1]):
+        return total
+    running = np.zeros_like(upto)
+    np.cumsum(upto[:, :-1], axis=1, out=running[:, 1:])
+    remaining = np.arange(steps, 0, -1) * whole  # −V, from whole numbers
+    remaining -= running[:, -1:] + upto[:, -1:]
+    remaining += running
+    total += above[1] * running.astype(np.float64)
+    total -= below[1] * remaining.astype(np.float64)
+    counts = count.astype(np.float64)
+    if points.sums_t:  # Σδ = Σ (shift − φ) = count·(shift + ⌊t⌋) − Σt per sub-bin
+        values = counts * (layout.shift[0] + points.t_base) - moments[1]
+    else:
+        values = counts * layout.shift[0] - moments[1]
+    deltas = np.cumsum(values, axis=1)
+    total += below[1] * deltas[:, -1:]
+    total += (above[1] - below[1]) * deltas[:, last]
     return total
 
 

@@ -129,12 +129,19 @@ def sweep(
         elif chosen == "piecewise":
             assert description is not None
             groups = histogram.groups_for(description, data.x, targets)
-            split = _split(chosen, len(data), w1.steps, w2.steps)
-            if split == "processes":
-                sums = parallel.sweep_sums_in_two(groups, w1_values, grid, progress)
+            prepared = histogram.plan(groups, w1_values, grid)
+            seconds = estimate_seconds(chosen, len(data), w1.steps, w2.steps)
+            if _split(chosen, len(data), w1.steps, w2.steps) == "none":
+                sums = histogram.sweep_columns(prepared, w1_values, progress)
             else:
-                threads = 2 if split == "threads" else 1
-                sums = histogram.sweep_sums(groups, w1_values, grid, progress, threads=threads)
+                sums = parallel.in_two(
+                    histogram.sweep_columns,
+                    prepared,
+                    w1_values,
+                    w2.steps,
+                    progress,
+                    seconds=seconds,
+                )
             values = sums / len(data)
         else:
             values = _direct(loss, params, data.x, targets, w1_values, w2_values, progress)
@@ -149,37 +156,41 @@ def expect(
     grid = histogram.Grid.of(w2.values)
     chosen = choose_method(loss.description(params), points, w1.steps, grid, method)
     seconds = estimate_seconds(chosen, points, w1.steps, w2.steps)
-    in_two = _split(chosen, points, w1.steps, w2.steps) == "processes"
-    return chosen, seconds / 2 if in_two else seconds
+    split = _split(chosen, points, w1.steps, w2.steps)
+    if split == "none":
+        return chosen, seconds
+    start = parallel.FORK_START if split == "fork" else parallel.SPAWN_START
+    return chosen, (seconds + start) / 2
 
 
 def _split(method: str, points: int, w1_steps: int, w2_steps: int) -> str:
-    """How a sweep shares two cores: "processes" for a long histogram sweep, "threads" for a
-    mid-size one, "none" for the rest (or on one core)."""
+    """How a sweep shares two cores: "fork" or "spawn" a second process for the right-hand
+    columns, where the sweep is long enough to repay its start, or "none"."""
     if method != "piecewise" or parallel.cores() < 2:
         return "none"
     seconds = estimate_seconds(method, points, w1_steps, w2_steps)
-    if seconds > PARALLEL_SECONDS:
-        return "processes"
-    return "threads" if seconds > THREAD_SECONDS else "none"
+    if parallel.can_fork():
+        return "fork" if seconds > FORK_SECONDS else "none"
+    return "spawn" if seconds > SPAWN_SECONDS else "none"
 
 
 METHODS = ("quadratic", "piecewise", "direct")
 """The algorithms a surface can come from, as its JSON's "method" records them."""
 
-PARALLEL_SECONDS = 1.0
-"""Histogram sweeps expected to take longer than this on one core use two processes."""
+FORK_SECONDS = 4e-3
+"""Histogram sweeps expected to take longer than this on one core fork a second process
+where they can: it starts in about a millisecond."""
 
-THREAD_SECONDS = 0.01
-"""Shorter histogram sweeps expected to take longer than this (on two cores) use two threads:
-a thread starts in ~0.1 ms, a process in ~0.2 s. numpy releases the GIL in its ufunc loops and
-bincount's counting loop, so they gain 15–30 %; below this the per-column work, much of it
-Python, would gain nothing."""
+SPAWN_SECONDS = 1.0
+"""Where a fork is not to be had, sweeps expected to take longer than this start a fresh
+second interpreter, which costs a few tenths of a second."""
 
-_COSTS = {"direct": (2e-5, 6e-9), "piecewise": (5e-4, 8e-9, 80e-9), "quadratic": (2e-5, 5e-9)}
-"""Rough costs on a current CPU, in seconds: a fixed start, then per cell and point (direct),
-per column and point plus per column and w2 step (piecewise), per point and cell (quadratic).
-Used to choose a method and to expect a sweep's length, never reported as measurements."""
+_COSTS = {"direct": (2e-5, 6e-9), "piecewise": (2e-4, 4.5e-9, 1.2e-7), "quadratic": (2e-5, 5e-9)}
+"""Rough costs on one core of a current CPU, in seconds: a fixed start, then per cell and point
+(direct), per column and point plus per column and w2 step (piecewise: between mae's 3.1e-9,
+3.2e-8 and huber's 5.1e-9, 2.3e-7 as measured here), per point and cell (quadratic). Used to
+choose a method, to share the cores and to expect a sweep's length, never reported as
+measurements."""
 
 
 def estimate_seconds(method: str, points: int, w1_steps: int, w2_steps: int) -> float:

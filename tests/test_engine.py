@@ -428,13 +428,17 @@ def test_progress_rises_to_one(name, method):
         assert all(a <= b for a, b in itertools.pairwise(seen))
 
 
-def test_two_processes_give_the_same_sums():
+@pytest.mark.parametrize("fork", [True, False], ids=["fork", "spawn"])
+def test_two_processes_give_the_same_sums(monkeypatch, fork):
+    monkeypatch.setattr(parallel, "can_fork", lambda: fork)
     data = synthetic_regression(n=2000, outliers=0.1)
     groups = histogram.groups_for(shapes.huber(delta=0.4), data.x, data.y)
     w1 = Axis("w1", -2, 4, 9).values
     grid = histogram.Grid.of(Axis("w2", -2, 4, 7).values)
+    prepared = histogram.plan(groups, w1, grid)
     assert np.array_equal(
-        parallel.sweep_sums_in_two(groups, w1, grid), histogram.sweep_sums(groups, w1, grid)
+        parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps),
+        histogram.sweep_sums(groups, w1, grid),
     )
 
 
@@ -443,9 +447,12 @@ def test_a_failed_second_process_leaves_the_sweep_to_the_first(monkeypatch):
     groups = histogram.groups_for(shapes.mae(), data.x, data.y)
     w1 = Axis("w1", -2, 4, 6).values
     grid = histogram.Grid.of(Axis("w2", -2, 4, 5).values)
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
     monkeypatch.setattr(parallel, "CHILD", ("-c", "raise SystemExit(3)"))
+    prepared = histogram.plan(groups, w1, grid)
     assert np.array_equal(
-        parallel.sweep_sums_in_two(groups, w1, grid), histogram.sweep_sums(groups, w1, grid)
+        parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps),
+        histogram.sweep_sums(groups, w1, grid),
     )
 
 

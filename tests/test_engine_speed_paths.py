@@ -1,8 +1,8 @@
 """The histogram engine's faster paths give the same sums as the paths they short-cut.
 
 Paths: binning without clamping in an opened frame (folded back into the kept end bins) versus
-clamping every point; sums of t instead of φ for linear one-break losses; two threads versus
-one; and how `sweep` chooses threads or processes. Each is also checked against a direct
+clamping every point; sums of t instead of φ for linear one-break losses; and how `sweep`
+shares the cores. Each is also checked against a direct
 evaluation with the loss's own description (`Piecewise.__call__`), independent of the engine.
 """
 
@@ -120,65 +120,31 @@ def test_zero_pieces_add_no_roles():
     assert len(histogram._Layout(shapes.mae(), grid).roles) == 2
 
 
-@pytest.mark.parametrize("name", ["mae", "huber", "hinge"])
-def test_two_threads_give_the_same_sums(name):
-    x, targets = data_for(name, n=3000)
-    groups = histogram.groups_for(DESCRIPTIONS[name][0], x, targets)
-    w1, grid = Axis("w1", -2, 4, 41).values, histogram.Grid.of(Axis("w2", -2, 4, 37).values)
-    one = histogram.sweep_sums(groups, w1, grid)
-    assert np.array_equal(histogram.sweep_sums(groups, w1, grid, threads=2), one)
-
-
-def test_a_failure_in_the_second_thread_reaches_the_caller(monkeypatch):
-    x, targets = data_for("mae", n=100)
-    groups = histogram.groups_for(shapes.mae(), x, targets)
-    w1, grid = Axis("w1", -2, 4, 8).values, histogram.Grid.of(Axis("w2", -2, 4, 5).values)
-    original = histogram._sweep_columns
-
-    def right_half_fails(groups, columns, grid, progress):
-        if columns[0] > 0.5:  # the right half of w1 ∈ [−2, 4]
-            raise MemoryError("right half")
-        return original(groups, columns, grid, progress)
-
-    monkeypatch.setattr(histogram, "_sweep_columns", right_half_fails)
-    with pytest.raises(MemoryError, match="right half"):
-        histogram.sweep_sums(groups, w1, grid, threads=2)
-
-
-def test_progress_with_two_threads_rises_to_one():
-    x, targets = data_for("huber", n=500)
-    groups = histogram.groups_for(shapes.huber(delta=0.7), x, targets)
-    seen: list[float] = []
-    w1, grid = Axis("w1", -2, 4, 30).values, histogram.Grid.of(Axis("w2", -2, 4, 9).values)
-    histogram.sweep_sums(groups, w1, grid, seen.append, threads=2)
-    assert seen[-1] == 1.0 and seen == sorted(seen)
-
-
 @pytest.mark.parametrize(
-    ("steps", "points", "cores", "expected"),
+    ("steps", "points", "cores", "fork", "expected"),
     [
-        (201, 10_000, 2, ("threads", 2)),  # ~0.1 s expected: threads
-        (21, 40, 2, ("threads", 1)),  # tiny (and swept directly by auto): one thread
-        (1001, 1_000_000, 2, ("processes", None)),  # seconds: a second process
-        (1001, 1_000_000, 1, ("threads", 1)),  # one core: neither
-        (201, 10_000, 1, ("threads", 1)),
+        (201, 10_000, 2, True, "fork"),  # ~10 ms expected: a fork pays
+        (41, 200, 2, True, "none"),  # well under FORK_SECONDS: one process
+        (201, 10_000, 2, False, "none"),  # no fork to be had: a fresh interpreter would not pay
+        (1001, 1_000_000, 2, False, "spawn"),  # seconds: it does
+        (1001, 1_000_000, 1, True, "none"),  # one core
     ],
 )
-def test_sweep_picks_threads_or_processes(monkeypatch, steps, points, cores, expected):
+def test_sweep_decides_how_to_share_the_cores(monkeypatch, steps, points, cores, fork, expected):
     calls = []
     monkeypatch.setattr(sweep_module.parallel, "cores", lambda: cores)
+    monkeypatch.setattr(sweep_module.parallel, "can_fork", lambda: fork)
     monkeypatch.setattr(
         sweep_module.histogram,
-        "sweep_sums",
-        lambda groups, w1, grid, progress, threads: (
-            calls.append(("threads", threads)) or np.zeros((grid.steps, len(w1)))
-        ),
+        "sweep_columns",
+        lambda prepared, w1, progress: calls.append("none") or np.zeros((len(w1), len(w1))),
     )
     monkeypatch.setattr(
         sweep_module.parallel,
-        "sweep_sums_in_two",
-        lambda groups, w1, grid, progress: (
-            calls.append(("processes", None)) or np.zeros((grid.steps, len(w1)))
+        "in_two",
+        lambda function, work, w1, rows, progress, seconds: (
+            calls.append("fork" if sweep_module.parallel.can_fork() else "spawn")
+            or np.zeros((rows, len(w1)))
         ),
     )
     # Only the sizes matter to the choice: a small stand-in dataset, the estimate's sizes.
@@ -192,3 +158,21 @@ def test_sweep_picks_threads_or_processes(monkeypatch, steps, points, cores, exp
 def _estimate_as_if(points):
     real = sweep_module.estimate_seconds
     return lambda method, _points, w1_steps, w2_steps: real(method, points, w1_steps, w2_steps)
+
+
+@pytest.mark.parametrize("name", ["mae", "quantile", "hinge"])
+def test_the_linear_combine_equals_the_general_one(name, monkeypatch):
+    x, targets = data_for(name, n=700, outliers=0.05)
+    w1, w2 = Axis("w1", -2, 4, 23).values, Axis("w2", -3, 5, 41).values
+    groups = histogram.groups_for(DESCRIPTIONS[name][0], x, targets)
+    fast = histogram.sweep_sums(groups, w1, histogram.Grid.of(w2))
+    layout = histogram._Layout.__init__
+
+    def general_only(self, *args):
+        layout(self, *args)
+        self.linear = False
+
+    monkeypatch.setattr(histogram._Layout, "__init__", general_only)
+    general = histogram.sweep_sums(groups, w1, histogram.Grid.of(w2))
+    assert close(fast, general)
+    assert close(fast, direct_sums(DESCRIPTIONS[name][0], x, targets, w1, w2))

@@ -9,9 +9,11 @@ classification set of one class is a warning. The second process fails without a
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import subprocess
 import sys
+import time
 import tracemalloc
 
 import numpy as np
@@ -73,7 +75,7 @@ def test_the_same_size_runs_when_the_engine_has_a_fast_method():
 
 def test_several_panels_add_up_and_a_raised_limit_lets_them_run():
     args = ["surface", "--steps", "301", "--n", "20000"]  # the lesson's four losses
-    refused = run(*args, "--max-seconds", "0.1")  # each histogram sweep: about 0.09 s
+    refused = run(*args, "--max-seconds", "0.02")  # each histogram sweep: about 0.02 s
     assert refused.exit_code == 2
     assert "4 panels in all" in error_line(refused)
     assert "give --max-seconds" in error_line(refused)
@@ -92,11 +94,18 @@ def test_descend_checks_its_map_too():
     )
 
 
-def test_a_piecewise_sweep_long_enough_for_two_processes_counts_half(monkeypatch):
+@pytest.mark.parametrize(
+    ("fork", "start"), [(True, parallel.FORK_START), (False, parallel.SPAWN_START)]
+)
+def test_a_piecewise_sweep_long_enough_for_two_processes_counts_half(monkeypatch, fork, start):
     monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(parallel, "can_fork", lambda: fork)
     w1, w2 = Axis("w1", -2, 4, 1001), Axis("w2", -2, 4, 1001)
     one = estimate_seconds("piecewise", 10**6, 1001, 1001)  # the engine's own cost model, one core
-    assert expect(get_loss("mae"), {}, 10**6, w1, w2) == ("piecewise", pytest.approx(one / 2))
+    assert expect(get_loss("mae"), {}, 10**6, w1, w2) == (
+        "piecewise",
+        pytest.approx((one + start) / 2),
+    )
 
 
 def test_a_grid_that_would_not_fit_in_memory_is_refused(sixteen_gib):
@@ -280,10 +289,12 @@ def test_a_single_class_in_synthetic_data_names_it():
 # The second process.
 
 
-def small_sweep() -> tuple[list[histogram.Group], np.ndarray, histogram.Grid]:
+def small_sweep() -> tuple[histogram.Plan, np.ndarray, histogram.Grid, np.ndarray]:
+    """A histogram sweep's plan, its w1 and w2 grids, and its sums computed in one process."""
     data = synthetic_regression(n=300)
     groups = histogram.groups_for(shapes.mae(), data.x, data.y)
-    return groups, Axis("w1", -2, 4, 6).values, histogram.Grid.of(Axis("w2", -2, 4, 5).values)
+    w1, grid = Axis("w1", -2, 4, 6).values, histogram.Grid.of(Axis("w2", -2, 4, 5).values)
+    return histogram.plan(groups, w1, grid), w1, grid, histogram.sweep_sums(groups, w1, grid)
 
 
 @pytest.mark.parametrize(
@@ -295,19 +306,57 @@ def small_sweep() -> tuple[list[histogram.Group], np.ndarray, histogram.Grid]:
     ],
     ids=["traceback", "not-an-array", "wrong-shape"],
 )
-def test_a_failing_second_process_is_silent_and_the_first_does_its_half(monkeypatch, capfd, child):
-    groups, w1, grid = small_sweep()
+def test_a_failing_fresh_second_process_is_silent_and_the_first_does_its_part(
+    monkeypatch, capfd, child
+):
+    prepared, w1, grid, sums = small_sweep()
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
     monkeypatch.setattr(parallel, "CHILD", ("-c", child))
-    got = parallel.sweep_sums_in_two(groups, w1, grid)
-    assert np.array_equal(got, histogram.sweep_sums(groups, w1, grid))
+    got = parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps)
+    assert np.array_equal(got, sums)
     assert capfd.readouterr().err == ""
 
 
-def test_no_second_process_at_all_leaves_it_to_the_first(monkeypatch):
-    groups, w1, grid = small_sweep()
+def test_no_fresh_second_process_at_all_leaves_it_to_the_first(monkeypatch):
+    prepared, w1, grid, sums = small_sweep()
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")
-    got = parallel.sweep_sums_in_two(groups, w1, grid)
-    assert np.array_equal(got, histogram.sweep_sums(groups, w1, grid))
+    assert np.array_equal(parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps), sums)
+
+
+@pytest.mark.parametrize("failure", ["raises", "exits", "stops short"])
+def test_a_failing_forked_child_is_silent_and_the_first_does_its_part(capfd, failure):
+    prepared, w1, grid, sums = small_sweep()
+    parent = os.getpid()
+
+    def columns(work, columns, progress):
+        if os.getpid() != parent:  # only in the child
+            if failure == "raises":
+                raise MemoryError("the child's part")
+            if failure == "exits":
+                os._exit(3)
+            return np.zeros((1, 1))  # too few bytes for the pipe
+        return histogram.sweep_columns(work, columns, progress)
+
+    assert parallel.can_fork()
+    assert np.array_equal(parallel.in_two(columns, prepared, w1, grid.steps), sums)
+    assert capfd.readouterr().err == ""
+
+
+def test_a_failure_in_the_first_process_ends_the_forked_child():
+    prepared, w1, grid, _ = small_sweep()
+    parent = os.getpid()
+
+    def columns(work, columns, progress):
+        if os.getpid() == parent:
+            raise MemoryError("the first's part")
+        time.sleep(30)  # the child would take long: it must be killed, not waited for
+        return histogram.sweep_columns(work, columns, progress)
+
+    start = time.perf_counter()
+    with pytest.raises(MemoryError, match="the first's part"):
+        parallel.in_two(columns, prepared, w1, grid.steps)
+    assert time.perf_counter() - start < 10
 
 
 @pytest.mark.parametrize(
