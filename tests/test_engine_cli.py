@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import json
 
 from rich.console import Console
@@ -80,6 +81,24 @@ def test_bar_appears_only_for_sweeps_expected_to_take_over_a_second():
     slow(1.0)
     bars.close()
     assert "Huber" in buffer.getvalue() and "MSE" not in buffer.getvalue()
+
+
+def test_the_bar_draws_without_a_thread_so_the_engine_may_fork():
+    console, buffer = terminal()
+    clock = Clock()
+    bars = SweepProgress(console, clock)
+    report = bars.track("Huber")
+    clock.now = 0.5
+    report(0.1)  # 5 s expected: a bar
+    assert bars.progress is not None and threading.active_count() == 1
+    drawn = buffer.getvalue()
+    clock.now = 0.55
+    report(0.2)  # sooner than REDRAW_EVERY: not drawn again
+    assert buffer.getvalue() == drawn
+    clock.now = 0.7
+    report(0.3)
+    assert buffer.getvalue() != drawn and " 30%" in buffer.getvalue()
+    bars.close()
 
 
 def test_no_guess_before_a_fifth_of_a_second():

@@ -21,6 +21,9 @@ SHOW_AFTER = 1.0
 LOOK_AFTER = 0.2
 """Seconds of a sweep before its total length is extrapolated (earlier guesses are noisy)."""
 
+REDRAW_EVERY = 0.1
+"""Seconds between redraws of the bar, which is redrawn by the reports themselves."""
+
 
 class SweepProgress:
     """Hands out one progress callback per sweep; draws them in one Rich Progress if needed."""
@@ -32,18 +35,21 @@ class SweepProgress:
 
     def track(self, title: str) -> Callable[[float], None]:
         """A callback for one sweep, labelled with the loss's title."""
-        started = self.clock()
+        started = drawn = self.clock()
         task: TaskID | None = None
 
         def report(fraction: float) -> None:
-            nonlocal task
+            nonlocal task, drawn
+            now = self.clock()
             if task is None:
-                elapsed = self.clock() - started
+                elapsed = now - started
                 if elapsed < LOOK_AFTER or fraction <= 0.0 or elapsed / fraction < SHOW_AFTER:
                     return
                 task = self._bar().add_task(title, total=1.0)
             assert self.progress is not None
-            self.progress.update(task, completed=fraction)
+            redraw = now - drawn >= REDRAW_EVERY or fraction >= 1.0
+            self.progress.update(task, completed=fraction, refresh=redraw)
+            drawn = now if redraw else drawn
 
         return report
 
@@ -56,7 +62,8 @@ class SweepProgress:
                 TimeRemainingColumn(),
                 console=self.console,
                 transient=True,
-            )
+                auto_refresh=False,  # redrawn at each report: no refresh thread, so the
+            )  # engine may still fork a second process (see losscli.parallel.can_fork)
             self.progress.start()
         return self.progress
 
