@@ -91,7 +91,11 @@ EPSILON = float(np.finfo(np.float64).eps)
 NOISE = 4.0
 """Units of rounding (ε) in each computed value of a loss, for the kernel's differences."""
 
-REFINE_TRIES = 6
+MARGIN = 10 * ORDER
+"""Kernel samples taken beyond each end to judge its differences there: the widest stencil
+(ORDER strides of 8) and a window of ORDER more."""
+
+REFINE_TRIES = 10
 """Attempts at a node spacing before giving up (each one refines by the measured shortfall)."""
 
 
@@ -227,10 +231,13 @@ def plan(
     refine = 1
     for _ in range(REFINE_TRIES):
         frames = [_frame(source, w1, grid, refine) for source in sources]
-        worst = max(_shortfall(kernel) for *_, kernel in frames)
+        worst = max(frame.shortfall for frame in frames)
         if worst <= 1.0:
             break
-        refine = math.ceil(refine * worst ** (1.0 / ORDER) * 1.05)
+        # finer by the shortfall, at most 8 times at once (far from the answer the differences
+        # need not scale as δ^ORDER)
+        more = min(8.0, worst ** (1.0 / ORDER) * 1.05)
+        refine = math.ceil(refine * more)
     else:
         raise NotApplicable("the loss varies too fast for interpolation on this grid")
 
@@ -238,11 +245,12 @@ def plan(
     spread = lebesgue()
     groups: list[Group] = []
     factor, floor, rounding = 1.0, 0.0, 0.0
-    for source, (anchor, nodes, kernel) in zip(sources, frames, strict=True):
+    for source, frame in zip(sources, frames, strict=True):
         positions, offset, weight, stages = _compress(source, delta, reach)
-        anchor, nodes, kernel = _frame(
-            _Source(source.f, positions, offset), w1, grid, refine, fixed=(anchor, nodes, kernel)
-        )
+        frame = _frame(_Source(source.f, positions, offset), w1, grid, refine, fixed=frame)
+        if frame.shortfall > 1.0:  # the nodes reached beyond the points' frame, to worse
+            raise NotApplicable("the loss varies too fast for interpolation on this grid")
+        anchor, nodes, kernel = frame.anchor, frame.nodes, frame.kernel
         length = _good_length(len(kernel))
         group = Group(positions, offset, weight, refine, anchor, nodes, kernel, length)
         groups.append(group)
@@ -274,37 +282,49 @@ def _sources(loss: Loss, params: Mapping[str, float], x: Array, targets: Array) 
     return sources
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """Nodes m = 0 … nodes − 1 at lo + (m − anchor)·δ, the kernel over every node-to-grid
+    offset, and how far its worst point's interpolation error is over its share."""
+
+    anchor: int
+    nodes: int
+    kernel: Array
+    shortfall: float
+
+
 def _frame(
-    source: _Source,
-    w1: Array,
-    grid: Grid,
-    refine: int,
-    fixed: tuple[int, int, Array] | None = None,
-) -> tuple[int, int, Array]:
-    """(A, nodes, kernel) for these positions: nodes m = 0 … nodes − 1 at lo + (m − A)·δ cover
-    every c = offset − w1·x of every column with ORDER nodes to spare each side; the kernel
-    covers every node-to-grid offset. `fixed` keeps a frame that already covers them (the
-    binned positions stay inside the points' own frame)."""
+    source: _Source, w1: Array, grid: Grid, refine: int, fixed: _Frame | None = None
+) -> _Frame:
+    """The frame whose nodes cover every c = offset − w1·x of every column with 2·ORDER nodes
+    to spare each side. `fixed` is kept if it already covers them (the binned positions stay
+    inside the points' own frame). The kernel is sampled MARGIN samples further each side to
+    judge the interpolation error at its ends as well as inside."""
     delta = grid.step / refine
     low, high = _c_range(source, w1)
     anchor = math.ceil((grid.low - low) / delta) + 2 * ORDER
     nodes = math.floor((high - grid.low) / delta) + anchor + 2 * ORDER + 1
-    if fixed is not None and fixed[0] >= anchor and fixed[1] - fixed[0] >= nodes - anchor:
+    if (
+        fixed is not None
+        and fixed.anchor >= anchor
+        and fixed.nodes - fixed.anchor >= nodes - anchor
+    ):
         return fixed
     size = (grid.steps - 1) * refine + nodes
     if size > MAX_LENGTH:
         raise NotApplicable(
             f"the residuals spread over {size} node widths, more than {MAX_LENGTH} (far outliers)"
         )
-    first = anchor - nodes + 1
+    first = anchor - nodes + 1 - MARGIN
     with np.errstate(all="ignore"):
-        offsets: Array = np.arange(first, first + size, dtype=np.float64) * delta
-        kernel = np.asarray(source.f(offsets), dtype=np.float64)
+        offsets: Array = np.arange(first, first + size + 2 * MARGIN, dtype=np.float64) * delta
+        extended = np.asarray(source.f(offsets), dtype=np.float64)
+    kernel = extended[MARGIN : MARGIN + size]
     if not np.all(np.isfinite(kernel)):
         raise NotApplicable("the loss overflows on this grid")
     if np.any(kernel < 0.0):
         raise NotApplicable("the loss is negative somewhere on this grid")
-    return anchor, nodes, kernel
+    return _Frame(anchor, nodes, kernel, _shortfall(extended))
 
 
 def _c_range(source: _Source, w1: Array) -> tuple[float, float]:
@@ -331,35 +351,38 @@ def _windows(values: Array, reach: int, reduce: Callable[..., Array]) -> Array:
     return reduce(view, axis=1)
 
 
-def _interpolation(kernel: Array) -> tuple[Array, Array]:
-    """Per kernel sample: the bound on one point's interpolation error there, and the least
-    loss nearby (within 2·ORDER nodes, as far as two spreadings move a point).
+def _interpolation(extended: Array) -> tuple[Array, Array]:
+    """Per kernel sample (of the samples inside the MARGIN): the bound on one point's
+    interpolation error there, and the least loss nearby (within 2·ORDER nodes, as far as two
+    spreadings move a point).
 
     δ^ORDER·f⁽ᴼᴿᴰᴱᴿ⁾ is estimated by ORDER-th differences at strides s = 1, 2, 4, 8 divided
-    by s^ORDER, each with the rounding of the samples (2^ORDER·NOISE·ε·|f|) added, taking the
-    smallest: on a fine grid the differences at stride 1 are mostly rounding, at stride 8
-    they are not."""
-    if len(kernel) <= 8 * ORDER:
-        return np.full_like(kernel, np.inf), kernel
-    best = np.full(len(kernel), np.inf)
+    by s^ORDER, the largest of every stencil overlapping the sample's own, with the rounding
+    of the samples (2^ORDER·NOISE·ε·|f|) added; the smallest of the four is taken: on a fine
+    grid the differences at stride 1 are mostly rounding, at stride 8 they are not."""
+    best = np.full(len(extended), np.inf)
+    magnitude = np.abs(extended)
     for stride in (1, 2, 4, 8):
-        differences = kernel
+        differences = extended
         for _ in range(ORDER):
             differences = differences[stride:] - differences[:-stride]
         half = ORDER * stride // 2
         centred = np.pad(np.abs(differences), half, mode="edge")
-        largest = _windows(np.abs(kernel), half + ORDER, np.max)
-        noise = 2.0**ORDER * NOISE * EPSILON * largest
-        estimate = _windows(centred, ORDER, np.max) + noise
+        reach = half + ORDER
+        noise = 2.0**ORDER * NOISE * EPSILON * _windows(magnitude, reach, np.max)
+        estimate = _windows(centred, reach, np.max) + noise
         np.minimum(best, estimate / float(stride) ** ORDER, out=best)
+    best[np.isnan(best)] = np.inf
     error = SAFETY * _constant() * best
-    least = _windows(kernel, 2 * ORDER, np.min)
-    return error, least
+    least = _windows(extended, 2 * ORDER, np.min)
+    inside = slice(MARGIN, len(extended) - MARGIN)
+    return error[inside], least[inside]
 
 
-def _shortfall(kernel: Array) -> float:
+def _shortfall(extended: Array) -> float:
     """How far the worst point's interpolation error is over its share (≤ 1: met)."""
-    error, least = _interpolation(kernel)
+    error, least = _interpolation(extended)
+    kernel = extended[MARGIN : len(extended) - MARGIN]
     scale = np.maximum(least, FLOOR * float(np.max(kernel, initial=0.0)))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(error > 0.0, error / (TARGET * scale), 0.0)
@@ -388,7 +411,7 @@ def _compress(
         return nodes, None, masses[kept], 1
     lo_y, hi_y = float(offset.min()), float(offset.max())
     down = math.floor((hi_y - lo_y) / delta) + ORDER + 2
-    if across * down > MAX_PLANE or across * down > 4 * count:
+    if across * down > min(MAX_PLANE, ORDER * ORDER * count):  # no larger than what it holds
         return x, offset, None, 0
     masses = _bin_plane(x, offset, lo_x, step_x, across, lo_y, delta, down)
     kept = np.flatnonzero(masses)
