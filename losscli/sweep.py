@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from losscli import histogram, moments, parallel
+from losscli import binned, histogram, moments, parallel
 from losscli.errors import OptionError
 from losscli.piecewise import Piecewise
 
@@ -75,6 +75,9 @@ class Surface:
     w2: Array
     values: Array
     method: str = "direct"
+    error: float | None = None
+    """An approximate method's declared bound on the relative error of every value (binned);
+    None for the exact methods."""
 
     @property
     def title(self) -> str:
@@ -120,8 +123,19 @@ def sweep(
     w1_values, w2_values = w1.values, w2.values
     description = loss.description(params)
     grid = histogram.Grid.of(w2_values)
-    chosen = choose_method(description, len(data), w1.steps, grid, method)
+    chosen = choose_method(description, len(data), w1.steps, grid, method, loss=loss)
+    error = None
     with np.errstate(all="ignore"):  # an overflowing loss is an honest inf (or nan), drawn so
+        if chosen == "binned":
+            try:
+                values, error = binned.sweep_means(
+                    loss, params, data.x, targets, w1_values, grid, progress
+                )
+            except binned.NotApplicable as reason:
+                if method == "binned":
+                    message = f"binned cannot bound its error here: {reason}"
+                    raise OptionError("--method", message) from None
+                chosen = "direct"  # the data defeats the bound: exact instead
         if chosen == "quadratic":
             assert isinstance(description, Piecewise)
             pieces = description.pieces[0]
@@ -143,9 +157,9 @@ def sweep(
                     seconds=seconds,
                 )
             values = sums / len(data)
-        else:
+        elif chosen == "direct":
             values = _direct(loss, params, data.x, targets, w1_values, w2_values, progress)
-    return Surface(loss, dict(params), data, w1_values, w2_values, values, chosen)
+    return Surface(loss, dict(params), data, w1_values, w2_values, values, chosen, error)
 
 
 def expect(
@@ -154,8 +168,8 @@ def expect(
     """The method `sweep` would use, and about how many seconds it would take (with a second
     process where it would start one): what a sweep costs, known before it runs."""
     grid = histogram.Grid.of(w2.values)
-    chosen = choose_method(loss.description(params), points, w1.steps, grid, method)
-    seconds = estimate_seconds(chosen, points, w1.steps, w2.steps)
+    chosen = choose_method(loss.description(params), points, w1.steps, grid, method, loss=loss)
+    seconds = estimate_seconds(chosen, points, w1.steps, w2.steps, loss=loss)
     split = _split(chosen, points, w1.steps, w2.steps)
     if split == "none":
         return chosen, seconds
@@ -174,35 +188,59 @@ def _split(method: str, points: int, w1_steps: int, w2_steps: int) -> str:
     return "spawn" if seconds > SPAWN_SECONDS else "none"
 
 
-METHODS = ("quadratic", "piecewise", "direct")
+METHODS = ("quadratic", "piecewise", "binned", "direct")
 """The algorithms a surface can come from, as its JSON's "method" records them."""
 
 FORK_SECONDS = 4e-3
 """Histogram sweeps expected to take longer than this on one core fork a second process
 where they can: it starts in about a millisecond."""
 
+BINNED_SECONDS = 10.0
+"""`auto` takes the binned approximation only for sweeps a direct evaluation would take longer
+than this over: below it, the exact answer is affordable."""
+
 SPAWN_SECONDS = 1.0
 """Where a fork is not to be had, sweeps expected to take longer than this start a fresh
 second interpreter, which costs a few tenths of a second."""
 
-_COSTS = {"direct": (2e-5, 6e-9), "piecewise": (2e-4, 4.5e-9, 1.2e-7), "quadratic": (2e-5, 5e-9)}
+_COSTS = {
+    "direct": (2e-5, 6e-9),
+    "piecewise": (2e-4, 4.5e-9, 1.2e-7),
+    "quadratic": (2e-5, 5e-9),
+    "binned": (5e-3, 5e-8, 6e-7, 3e-5, 3.5e-8),
+}
 """Rough costs on one core of a current CPU, in seconds: a fixed start, then per cell and point
-(direct), per column and point plus per column and w2 step (piecewise: between mae's 3.1e-9,
-3.2e-8 and huber's 5.1e-9, 2.3e-7 as measured here), per point and cell (quadratic). Used to
-choose a method, to share the cores and to expect a sweep's length, never reported as
+(direct, times the loss's own `cost`), per column and point plus per column and w2 step
+(piecewise: between mae's 3.1e-9, 3.2e-8 and huber's 5.1e-9, 2.3e-7 as measured here), per
+point and cell (quadratic); for binned per point (classification, regression), per column,
+and per column and position spread (the points, or the fewer nodes they are binned on). Used
+to choose a method, to share the cores and to expect a sweep's length, never reported as
 measurements."""
 
+BINNED_POSITIONS = {"classification": 1 << 12, "regression": 1 << 19}
+"""Positions a binned column spreads at most, about: nodes in x per label, or in (x, y)."""
 
-def estimate_seconds(method: str, points: int, w1_steps: int, w2_steps: int) -> float:
-    """About how long a sweep takes with one process: for choosing methods and progress bars."""
+
+def estimate_seconds(
+    method: str, points: int, w1_steps: int, w2_steps: int, *, loss: Loss | None = None
+) -> float:
+    """About how long a sweep takes with one process: for choosing methods and progress bars.
+    The loss, if given, brings its cost per point (`Loss.cost`) and its task."""
     if method == "quadratic":
         start, per = _COSTS["quadratic"]
         return start + per * (points + w1_steps * w2_steps)
     if method == "piecewise":
         start, per_point, per_step = _COSTS["piecewise"]
         return start + w1_steps * (per_point * points + per_step * w2_steps)
+    if method == "binned":
+        start, per_label, per_residual, per_column, per_position = _COSTS["binned"]
+        regression = loss is not None and loss.task == "regression"
+        positions = min(points, BINNED_POSITIONS["regression" if regression else "classification"])
+        per_point = per_residual if regression else per_label
+        return start + per_point * points + w1_steps * (per_column + per_position * positions)
     start, per = _COSTS["direct"]
-    return start + per * points * w1_steps * w2_steps
+    cost = 1.0 if loss is None else loss.cost
+    return start + per * cost * points * w1_steps * w2_steps
 
 
 def choose_method(
@@ -211,21 +249,30 @@ def choose_method(
     w1_steps: int,
     grid: histogram.Grid,
     method: str,
+    *,
+    loss: Loss | None = None,
 ) -> str:
-    """The algorithm for a sweep: the one asked for, checked, or on "auto" the fastest exact."""
+    """The algorithm for a sweep: the one asked for, checked, or on "auto" the fastest exact,
+    or the binned approximation where the loss allows it (`binned.applies`) and a direct
+    evaluation would take over BINNED_SECONDS."""
     w2_steps = grid.steps
+    smooth = loss is not None and binned.applies(loss)
     quadratic = isinstance(description, Piecewise) and description.is_polynomial
     piecewise = description is not None and not quadratic and histogram.supports(description, grid)
     if method == "auto":
         if quadratic:
             return "quadratic"
-        direct = estimate_seconds("direct", points, w1_steps, w2_steps)
+        direct = estimate_seconds("direct", points, w1_steps, w2_steps, loss=loss)
         if piecewise and estimate_seconds("piecewise", points, w1_steps, w2_steps) < direct:
             return "piecewise"
+        binned_seconds = estimate_seconds("binned", points, w1_steps, w2_steps, loss=loss)
+        if smooth and direct > BINNED_SECONDS and binned_seconds < direct:
+            return "binned"
         return "direct"
     if method not in METHODS:
         raise OptionError("--method", f"must be auto or one of {', '.join(METHODS)}")
-    if (method == "quadratic" and not quadratic) or (method == "piecewise" and not piecewise):
+    missing = {"quadratic": not quadratic, "piecewise": not piecewise, "binned": not smooth}
+    if missing.get(method, False):
         raise OptionError("--method", f"{method} does not apply to this loss")
     return method
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-import threading
 import json
+import threading
 
 from rich.console import Console
 

@@ -51,15 +51,27 @@ def sixteen_gib(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_sweep_expected_to_take_hours_is_refused_with_the_estimate():
-    result = run("surface", "--loss", "logistic", "--steps", "1001", "--n", "1000000")
+    result = run("surface", "--loss", "bce", "--steps", "1001", "--n", "1000000")
     assert result.exit_code == 2 and result.stdout == ""
-    # direct cost model: 2e-5 s + 6e-9 s · 1e6 points · 1001² cells = 6012 s = 1.7 h;
-    # the suggestion is the estimate rounded up in two digits.
+    # direct cost model: 2e-5 s + 6e-9 s · 4.5 (bce's cost) · 1e6 points · 1001² cells
+    # = 27054 s = 7.5 h; the suggestion is the estimate rounded up in two digits.
     assert error_line(result) == (
-        "Error: Invalid value for '--max-seconds': the sweep would take about 1.7 h "
-        "(logistic by the direct method: 1001 × 1001 cells × 1000000 points), more than 60 s; "
-        "give --max-seconds 6100 to run it anyway, or use fewer steps or points"
+        "Error: Invalid value for '--max-seconds': the sweep would take about 7.5 h "
+        "(bce by the direct method: 1001 × 1001 cells × 1000000 points), more than 60 s; "
+        "give --max-seconds 28000 to run it anyway, or use fewer steps or points"
     )
+
+
+def test_a_smooth_loss_at_that_size_runs_binned_and_direct_is_refused():
+    """Logistic has the binned approximation: well under a second, where direct takes 5 h."""
+    w1, w2 = Axis("w1", -2, 4, 1001), Axis("w2", -2, 4, 1001)
+    method, seconds = expect(get_loss("logistic"), {}, 10**6, w1, w2)
+    assert method == "binned" and seconds < 1.0
+    direct = run(
+        "surface", "--loss", "logistic", "--steps", "1001", "--n", "1000000", "--method", "direct"
+    )
+    assert direct.exit_code == 2
+    assert "about 5 h (logistic by the direct method" in error_line(direct)
 
 
 def test_the_same_size_runs_when_the_engine_has_a_fast_method():
@@ -86,11 +98,11 @@ def test_several_panels_add_up_and_a_raised_limit_lets_them_run():
 
 def test_descend_checks_its_map_too():
     result = run(
-        "descend", "--loss", "logistic", "--grid-steps", "1001", "--n", "1000000", "--steps", "1"
+        "descend", "--loss", "bce", "--grid-steps", "1001", "--n", "1000000", "--steps", "1"
     )
     assert result.exit_code == 2
     assert error_line(result).startswith(
-        "Error: Invalid value for '--max-seconds': the sweep would take about 1.7 h (logistic"
+        "Error: Invalid value for '--max-seconds': the sweep would take about 7.5 h (bce"
     )
 
 

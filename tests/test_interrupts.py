@@ -21,7 +21,17 @@ from pathlib import Path
 import pytest
 
 LOSSCLI = [sys.executable, "-m", "losscli"]
-LONG_SWEEP = ["surface", "--loss", "logistic", "--n", "200000", "--steps", "101"]
+LONG_SWEEP = [
+    "surface",
+    "--loss",
+    "logistic",
+    "--method",
+    "direct",
+    "--n",
+    "200000",
+    "--steps",
+    "101",
+]
 """A direct sweep of about a minute: long enough to be interrupted, under --max-seconds."""
 
 

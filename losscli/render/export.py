@@ -51,6 +51,7 @@ def surface_record(surface: Surface) -> dict[str, Any]:
         "params": dict(surface.params),
         "task": surface.loss.task,
         "method": surface.method,
+        **({"error_bound": surface.error} if surface.error is not None else {}),
         "w1": surface.w1.tolist(),
         "w2": surface.w2.tolist(),
         "values": _nullable(surface.values),
