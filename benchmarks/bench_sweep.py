@@ -13,9 +13,11 @@ delta 1, hinge) on the lesson's synthetic data, it times, on the same data:
 * loop: the lesson's pure-Python compute_loss_surface, only where G²·n ≤ LOOP_LIMIT.
 
 Peak memory is the engine sweep's peak traced by tracemalloc plus the data's own arrays
-(x, y: 16 bytes a point); a second process, where used, is reported by its maximum resident
-set size (resource.getrusage), which includes its interpreter and numpy. Only public tools:
-time.perf_counter, tracemalloc, resource.
+(x, y: 16 bytes a point); a second process, where used, is reported by its peak resident set
+size (VmHWM in /proc for the forked worker, resource.getrusage for a fresh interpreter), which
+includes the interpreter and numpy. The engine's time is its first sweep of each size and
+loss: the first histogram sweep of the run forks the worker, the later ones reuse it. Only
+public tools: time.perf_counter, tracemalloc, resource, /proc.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import tracemalloc
 
 import numpy as np
 
+from losscli import parallel
 from losscli.data import Dataset, synthetic_classification, synthetic_regression
 from losscli.losses import get_loss
 from losscli.sweep import Axis, sweep
@@ -182,7 +185,18 @@ def main() -> None:
                 )
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print()
-    print(f"second process (where used): max resident set {children:.0f} MB")
+    print(f"second process (where used): peak resident set {max(children, worker_peak()):.0f} MB")
+
+
+def worker_peak() -> float:
+    """The forked worker's peak resident set in MB (0 if there is none, or no /proc)."""
+    pid = parallel.worker_pid()
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            line = next(line for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return 0.0
+    return int(line.split()[1]) / 1024
 
 
 if __name__ == "__main__":

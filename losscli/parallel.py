@@ -4,20 +4,28 @@ Threads do not pay here: numpy holds the GIL between its calls, and handing the 
 forth costs more than the calls it would overlap (two threads measured no faster than one on a
 histogram sweep of 201 × 201 cells over 10⁴ points). A second process runs truly in parallel.
 
-Where it can, the second process is a fork of this one (`can_fork`: Linux, and no other Python
-thread, so none can hold a lock the child would wait on): it starts in about a
-millisecond with the prepared work already in its memory, and sends its sums back through a
-pipe. Elsewhere it is a fresh interpreter (`python -m losscli.parallel`) that reads its part of
-the work from stdin and writes its sums to stdout, both pickled: a few tenths of a second to
-start, worth it only for sweeps of seconds. Either way, should the second process fail, the
-first does its part too, and no failure of the second reaches the user.
+Where it can, the second process is a fork of this one, kept for the sweeps that follow (a
+worker): forked once (`can_fork`: Linux, and no other Python thread, so none can hold a lock
+the child would wait on), it then takes each sweep's right-hand columns as a pickled request
+on a pipe and sends its sums back on another. A fork costs about a millisecond, and after it
+every page either process writes is first copied (2–4 µs a page on the machine measured), so
+forking afresh for every sweep would cost about as much as the second process saves on a
+sweep of 10 ms; a kept worker pays that once. It ends when this process does (its request
+pipe closes) and holds none of this process's standard streams.
+
+Elsewhere the second process is a fresh interpreter (`python -m losscli.parallel`) that reads
+its part of the work from stdin and writes its sums to stdout, both pickled: a few tenths of a
+second to start, worth it only for sweeps of seconds. Either way, should the second process
+fail, the first does its part too, and no failure of the second reaches the user.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -71,88 +79,190 @@ def in_two(
 ) -> Array:
     """`function(work, w1, progress)`, with a second process doing the right-hand columns.
 
-    `seconds`, the sweep's expected length on one core, sets the split: the first process
-    takes the larger share while the second starts. Progress is the first's share, which
-    ends when the sweep does.
+    `function` must be picklable (a module-level function). `seconds`, the sweep's expected
+    length on one core, sets the split: the first process takes the larger share while the
+    second starts. Progress is the first's share, which ends when the sweep does.
     """
-    fork = can_fork()
-    start = FORK_START if fork else SPAWN_START
+    worker = _the_worker()
+    start = (FORK_START if worker.fresh else 0.0) if worker is not None else SPAWN_START
     share = 0.5 + start / (2.0 * seconds) if seconds > 0.0 else 0.5
     cut = min(len(w1) - 1, max(1, round(len(w1) * min(share, 0.9))))
-    second = _forked if fork else _spawned
-    return second(function, work, w1, cut, rows, progress)
-
-
-def _forked(
-    function: Columns, work: Any, w1: Array, cut: int, rows: int, progress: Progress
-) -> Array:
-    """The columns from `cut` on in a fork, the rest here; the fork's sums come through a pipe."""
-    read_end, write_end = os.pipe()
+    if worker is None:
+        return _spawned(function, work, w1, cut, rows, progress)
     try:
-        with warnings.catch_warnings():
-            # Python ≥ 3.12 warns of any thread at a fork. The only other threads here are
-            # OpenBLAS's, which stops them itself around a fork (pthread_atfork).
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-    except OSError:  # no process to be had: one does it all
-        os.close(read_end)
-        os.close(write_end)
-        return function(work, w1, progress)
-    if pid == 0:  # the child: its sums to the pipe, then out, running no exit handlers
-        os.close(read_end)
-        status = 1
-        try:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it without a word
-            with np.errstate(all="ignore"):
-                sums = np.ascontiguousarray(function(work, w1[cut:], None), dtype=np.float64)
-            view = sums.data.cast("B")
-            while view:
-                view = view[os.write(write_end, view) :]
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    try:
-        left = function(work, w1[:cut], progress)
-        right = _receive(read_end, (rows, len(w1) - cut))
-    except BaseException:  # Ctrl-C or a failure here: the child's part is not wanted
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        raise
+        return _with_worker(worker, function, work, w1, cut, rows, progress)
     finally:
-        os.close(read_end)
-    _reap(pid)
-    if right is None:  # the child stopped short: do its part here
+        _busy.release()
+
+
+def has_worker() -> bool:
+    """Whether a sweep now would have a forked worker: one kept, or one that may be forked."""
+    return (_worker is not None and _worker.alive) or can_fork()
+
+
+class _Worker:
+    """A forked process that sweeps columns on request, over a socket pair: 8 bytes of length
+    and a pickled (function, work, w1) in; a status byte, 8 bytes of length and the sums'
+    float64 bytes out.
+    (A socket, not a pipe, so that writing to a worker that died raises an error even where
+    SIGPIPE would end this process, as the CLI arranges for its output.)"""
+
+    def __init__(self) -> None:
+        self.channel, theirs = socket.socketpair()
+        try:
+            with warnings.catch_warnings():
+                # Python ≥ 3.12 warns of any thread at a fork. The only other threads here are
+                # OpenBLAS's, which stops them itself around a fork (pthread_atfork).
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self.pid = os.fork()
+        except OSError:
+            self.channel.close()
+            theirs.close()
+            raise
+        if self.pid == 0:  # the worker: serves until the channel closes, then leaves
+            status = 1
+            try:
+                self.channel.close()
+                status = _serve_requests(theirs)
+            finally:
+                os._exit(status)
+        theirs.close()
+        self.alive = True
+        self.fresh = True  # its first request also pays for copying pages after the fork
+
+    def ask(self, function: Columns, work: Any, w1: Array) -> None:
+        message = pickle.dumps((function, work, w1), protocol=pickle.HIGHEST_PROTOCOL)
+        _send(self.channel, len(message).to_bytes(8, "little") + message)
+
+    def answer(self, shape: tuple[int, int]) -> Array | None:
+        """The sums asked for, or None if the worker failed (it is then gone)."""
+        head = bytearray(9)
+        sums = np.empty(shape)
+        ok = _receive(self.channel, memoryview(head)) and head[0] == 0
+        ok = ok and int.from_bytes(head[1:], "little") == sums.nbytes
+        if ok and _receive(self.channel, sums.data.cast("B")):
+            self.fresh = False
+            return sums
+        self.close()
+        return None
+
+    def close(self) -> None:
+        if not self.alive:
+            return
+        self.alive = False
+        self.channel.close()
+        with contextlib.suppress(ProcessLookupError):  # already gone
+            os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+
+
+_worker: _Worker | None = None
+_busy = threading.Lock()
+"""Held while a sweep uses the worker: a sweep in another thread meanwhile uses none."""
+
+
+def _the_worker() -> _Worker | None:
+    """The kept worker, forked now if there is none and a fork is safe; None if there is none
+    to be had or another thread's sweep is using it. The caller releases `_busy`."""
+    global _worker
+    if not _busy.acquire(blocking=False):
+        return None
+    if _worker is not None and _worker.alive:
+        return _worker
+    if can_fork():
+        try:
+            _worker = _Worker()
+            return _worker
+        except OSError:  # no process to be had
+            pass
+    _busy.release()
+    return None
+
+
+def worker_pid() -> int | None:
+    """The kept worker's process id, if one is running (for measuring it)."""
+    return _worker.pid if _worker is not None and _worker.alive else None
+
+
+def stop_worker() -> None:
+    """End the kept worker, if any: its memory is released, and the next sweep that wants a
+    second process forks a new one."""
+    with _busy:
+        if _worker is not None:
+            _worker.close()
+
+
+def _forget_worker() -> None:
+    """In a forked child: the parent's worker is not this process's."""
+    global _worker, _busy
+    _worker, _busy = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_worker)
+
+
+def _with_worker(
+    worker: _Worker,
+    function: Columns,
+    work: Any,
+    w1: Array,
+    cut: int,
+    rows: int,
+    progress: Progress,
+) -> Array:
+    """The columns from `cut` on by the worker, the rest here."""
+    right: Array | None = None
+    try:
+        worker.ask(function, work, w1[cut:])
+        left = function(work, w1[:cut], progress)
+        right = worker.answer((rows, len(w1) - cut))
+    except (BrokenPipeError, ConnectionResetError):  # the worker is gone: do its part here
+        worker.close()
+        left = function(work, w1[:cut], progress)
+    except BaseException:  # Ctrl-C or a failure here: the worker's state is unknown
+        worker.close()
+        raise
+    if right is None:
         right = function(work, w1[cut:], None)
     return np.concatenate([left, right], axis=1)
 
 
-_exiting: list[int] = []
-"""Forked children that had sent their sums but not yet exited when last looked at."""
+def _serve_requests(channel: socket.socket) -> int:
+    """The worker's loop; returns its exit status (0 once the requests end)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it without a word
+    quiet = os.open(os.devnull, os.O_RDWR)
+    for stream in (0, 1, 2):  # never hold the user's terminal or pipes open
+        os.dup2(quiet, stream)
+    header = bytearray(8)
+    while _receive(channel, memoryview(header)):
+        message = bytearray(int.from_bytes(header, "little"))
+        try:
+            if not _receive(channel, memoryview(message)):
+                return 1
+            function, work, w1 = pickle.loads(message)
+            with np.errstate(all="ignore"):  # as in the parent: overflow is an honest inf
+                sums = np.ascontiguousarray(function(work, w1, None), dtype=np.float64)
+        except Exception:  # a failed sweep: say so, and leave
+            _send(channel, b"\1")
+            return 1
+        _send(channel, b"\0" + sums.nbytes.to_bytes(8, "little"))
+        _send(channel, sums.data.cast("B"))
+    return 0
 
 
-def _reap(pid: int) -> None:
-    """Collect the child's exit, without waiting for it: a child's exit takes about a
-    millisecond to tear down its memory, and its sums are already here. Children still
-    exiting are collected at the next fork (or, once this process exits, by the system)."""
-    for earlier in _exiting[:]:
-        os.waitpid(earlier, 0)
-        _exiting.remove(earlier)
-    if os.waitpid(pid, os.WNOHANG) == (0, 0):
-        _exiting.append(pid)
+def _send(channel: socket.socket, data: bytes | memoryview) -> None:
+    channel.sendall(data, socket.MSG_NOSIGNAL)  # a closed peer raises, never SIGPIPE
 
 
-def _receive(read_end: int, shape: tuple[int, int]) -> Array | None:
-    """Exactly an array of `shape` from the pipe, or None if the writer stopped short."""
-    sums = np.empty(shape)
-    view = sums.data.cast("B")
-    with open(read_end, "rb", buffering=0, closefd=False) as pipe:
-        while view:
-            got = pipe.readinto(view)
-            if not got:
-                return None
-            view = view[got:]
-    return sums
+def _receive(channel: socket.socket, view: memoryview) -> bool:
+    """Fill `view` from the channel; False if it closes first."""
+    while view:
+        got = channel.recv_into(view)
+        if not got:
+            return False
+        view = view[got:]
+    return True
 
 
 def _spawned(

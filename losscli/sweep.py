@@ -183,7 +183,7 @@ def _split(method: str, points: int, w1_steps: int, w2_steps: int) -> str:
     if method != "piecewise" or parallel.cores() < 2:
         return "none"
     seconds = estimate_seconds(method, points, w1_steps, w2_steps)
-    if parallel.can_fork():
+    if parallel.has_worker():
         return "fork" if seconds > FORK_SECONDS else "none"
     return "spawn" if seconds > SPAWN_SECONDS else "none"
 

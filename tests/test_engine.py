@@ -428,9 +428,10 @@ def test_progress_rises_to_one(name, method):
         assert all(a <= b for a, b in itertools.pairwise(seen))
 
 
-@pytest.mark.parametrize("fork", [True, False], ids=["fork", "spawn"])
+@pytest.mark.parametrize("fork", [True, False], ids=["worker", "spawn"])
 def test_two_processes_give_the_same_sums(monkeypatch, fork):
-    monkeypatch.setattr(parallel, "can_fork", lambda: fork)
+    if not fork:
+        monkeypatch.setattr(parallel, "_the_worker", lambda: None)
     data = synthetic_regression(n=2000, outliers=0.1)
     groups = histogram.groups_for(shapes.huber(delta=0.4), data.x, data.y)
     w1 = Axis("w1", -2, 4, 9).values
@@ -447,7 +448,7 @@ def test_a_failed_second_process_leaves_the_sweep_to_the_first(monkeypatch):
     groups = histogram.groups_for(shapes.mae(), data.x, data.y)
     w1 = Axis("w1", -2, 4, 6).values
     grid = histogram.Grid.of(Axis("w2", -2, 4, 5).values)
-    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    monkeypatch.setattr(parallel, "_the_worker", lambda: None)
     monkeypatch.setattr(parallel, "CHILD", ("-c", "raise SystemExit(3)"))
     prepared = histogram.plan(groups, w1, grid)
     assert np.array_equal(

@@ -133,7 +133,7 @@ def test_zero_pieces_add_no_roles():
 def test_sweep_decides_how_to_share_the_cores(monkeypatch, steps, points, cores, fork, expected):
     calls = []
     monkeypatch.setattr(sweep_module.parallel, "cores", lambda: cores)
-    monkeypatch.setattr(sweep_module.parallel, "can_fork", lambda: fork)
+    monkeypatch.setattr(sweep_module.parallel, "has_worker", lambda: fork)
     monkeypatch.setattr(
         sweep_module.histogram,
         "sweep_columns",
@@ -143,7 +143,7 @@ def test_sweep_decides_how_to_share_the_cores(monkeypatch, steps, points, cores,
         sweep_module.parallel,
         "in_two",
         lambda function, work, w1, rows, progress, seconds: (
-            calls.append("fork" if sweep_module.parallel.can_fork() else "spawn")
+            calls.append("fork" if sweep_module.parallel.has_worker() else "spawn")
             or np.zeros((rows, len(w1)))
         ),
     )

@@ -111,7 +111,7 @@ def test_descend_checks_its_map_too():
 )
 def test_a_piecewise_sweep_long_enough_for_two_processes_counts_half(monkeypatch, fork, start):
     monkeypatch.setattr(parallel, "cores", lambda: 2)
-    monkeypatch.setattr(parallel, "can_fork", lambda: fork)
+    monkeypatch.setattr(parallel, "has_worker", lambda: fork)
     w1, w2 = Axis("w1", -2, 4, 1001), Axis("w2", -2, 4, 1001)
     one = estimate_seconds("piecewise", 10**6, 1001, 1001)  # the engine's own cost model, one core
     assert expect(get_loss("mae"), {}, 10**6, w1, w2) == (
@@ -322,7 +322,7 @@ def test_a_failing_fresh_second_process_is_silent_and_the_first_does_its_part(
     monkeypatch, capfd, child
 ):
     prepared, w1, grid, sums = small_sweep()
-    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    monkeypatch.setattr(parallel, "_the_worker", lambda: None)
     monkeypatch.setattr(parallel, "CHILD", ("-c", child))
     got = parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps)
     assert np.array_equal(got, sums)
@@ -331,44 +331,80 @@ def test_a_failing_fresh_second_process_is_silent_and_the_first_does_its_part(
 
 def test_no_fresh_second_process_at_all_leaves_it_to_the_first(monkeypatch):
     prepared, w1, grid, sums = small_sweep()
-    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    monkeypatch.setattr(parallel, "_the_worker", lambda: None)
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")
     assert np.array_equal(parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps), sums)
 
 
-@pytest.mark.parametrize("failure", ["raises", "exits", "stops short"])
-def test_a_failing_forked_child_is_silent_and_the_first_does_its_part(capfd, failure):
+PARENT = os.getpid()
+
+
+def fails_in_the_worker(work, columns, progress):
+    """The histogram sweep, except in a forked worker, where it raises."""
+    if os.getpid() != PARENT:
+        raise MemoryError("the worker's part")
+    return histogram.sweep_columns(work, columns, progress)
+
+
+def dies_in_the_worker(work, columns, progress):
+    if os.getpid() != PARENT:
+        os._exit(3)
+    return histogram.sweep_columns(work, columns, progress)
+
+
+def answers_short_in_the_worker(work, columns, progress):
+    if os.getpid() != PARENT:
+        return np.zeros((1, 1))
+    return histogram.sweep_columns(work, columns, progress)
+
+
+def fails_here_and_sleeps_in_the_worker(work, columns, progress):
+    if os.getpid() == PARENT:
+        raise MemoryError("the first's part")
+    time.sleep(30)  # the worker would take long: it must be killed, not waited for
+    return histogram.sweep_columns(work, columns, progress)
+
+
+@pytest.mark.parametrize(
+    "columns", [fails_in_the_worker, dies_in_the_worker, answers_short_in_the_worker]
+)
+def test_a_failing_worker_is_silent_and_the_first_does_its_part(capfd, columns):
     prepared, w1, grid, sums = small_sweep()
-    parent = os.getpid()
-
-    def columns(work, columns, progress):
-        if os.getpid() != parent:  # only in the child
-            if failure == "raises":
-                raise MemoryError("the child's part")
-            if failure == "exits":
-                os._exit(3)
-            return np.zeros((1, 1))  # too few bytes for the pipe
-        return histogram.sweep_columns(work, columns, progress)
-
-    assert parallel.can_fork()
+    assert parallel.has_worker()
     assert np.array_equal(parallel.in_two(columns, prepared, w1, grid.steps), sums)
     assert capfd.readouterr().err == ""
+    assert parallel._worker is not None and not parallel._worker.alive  # and it is gone
+    assert np.array_equal(parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps), sums)
+    assert parallel._worker.alive  # a new one, forked for the next sweep
 
 
-def test_a_failure_in_the_first_process_ends_the_forked_child():
+def test_the_worker_is_kept_between_sweeps():
+    prepared, w1, grid, sums = small_sweep()
+    parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps)
+    assert parallel._worker is not None
+    first = parallel._worker.pid
+    assert np.array_equal(parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps), sums)
+    assert parallel._worker.pid == first and not parallel._worker.fresh
+
+
+def test_stopping_the_worker_ends_its_process():
     prepared, w1, grid, _ = small_sweep()
-    parent = os.getpid()
+    parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps)
+    pid = parallel.worker_pid()
+    assert pid is not None
+    parallel.stop_worker()
+    assert parallel.worker_pid() is None
+    with pytest.raises(ProcessLookupError):  # gone, and collected: no zombie left
+        os.kill(pid, 0)
 
-    def columns(work, columns, progress):
-        if os.getpid() == parent:
-            raise MemoryError("the first's part")
-        time.sleep(30)  # the child would take long: it must be killed, not waited for
-        return histogram.sweep_columns(work, columns, progress)
 
+def test_a_failure_in_the_first_process_ends_the_worker():
+    prepared, w1, grid, _ = small_sweep()
     start = time.perf_counter()
     with pytest.raises(MemoryError, match="the first's part"):
-        parallel.in_two(columns, prepared, w1, grid.steps)
+        parallel.in_two(fails_here_and_sleeps_in_the_worker, prepared, w1, grid.steps)
     assert time.perf_counter() - start < 10
+    assert parallel._worker is not None and not parallel._worker.alive
 
 
 @pytest.mark.parametrize(
