@@ -234,6 +234,9 @@ def _serve_requests(channel: socket.socket) -> int:
     quiet = os.open(os.devnull, os.O_RDWR)
     for stream in (0, 1, 2):  # never hold the user's terminal or pipes open
         os.dup2(quiet, stream)
+    keep = channel.fileno()  # nor anything else this process had open: files, sockets
+    os.closerange(3, keep)
+    os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 4096)
     header = bytearray(8)
     while _receive(channel, memoryview(header)):
         message = bytearray(int.from_bytes(header, "little"))

@@ -387,6 +387,21 @@ def test_the_worker_is_kept_between_sweeps():
     assert parallel._worker.pid == first and not parallel._worker.fresh
 
 
+def test_the_worker_holds_nothing_open_but_its_channel(tmp_path):
+    parallel.stop_worker()
+    held = (tmp_path / "held.txt").open("w")  # open in this process when the worker forks
+    prepared, w1, grid, _ = small_sweep()
+    parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps)
+    held.close()
+    pid = parallel.worker_pid()
+    descriptors = {
+        int(fd): os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")
+    }
+    assert [descriptors[fd] for fd in (0, 1, 2)] == ["/dev/null"] * 3
+    [channel] = [target for fd, target in descriptors.items() if fd > 2]
+    assert channel.startswith("socket:")
+
+
 def test_stopping_the_worker_ends_its_process():
     prepared, w1, grid, _ = small_sweep()
     parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps)
