@@ -10,8 +10,9 @@ the child would wait on), it then takes each sweep's right-hand columns as a pic
 on a pipe and sends its sums back on another. A fork costs about a millisecond, and after it
 every page either process writes is first copied (2–4 µs a page on the machine measured), so
 forking afresh for every sweep would cost about as much as the second process saves on a
-sweep of 10 ms; a kept worker pays that once. It ends when this process does (its request
-pipe closes) and holds none of this process's standard streams.
+sweep of 10 ms; a kept worker pays that once. It ends when this process does (it is
+collected at exit, and its socket closes even if this process is killed) and holds nothing
+this process had open.
 
 Elsewhere the second process is a fresh interpreter (`python -m losscli.parallel`) that reads
 its part of the work from stdin and writes its sums to stdout, both pickled: a few tenths of a
@@ -21,6 +22,7 @@ fail, the first does its part too, and no failure of the second reaches the user
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pickle
@@ -129,6 +131,7 @@ class _Worker:
         theirs.close()
         self.alive = True
         self.fresh = True  # its first request also pays for copying pages after the fork
+        atexit.register(self.close)  # collected when this process exits: no zombie left
 
     def ask(self, function: Columns, work: Any, w1: Array) -> None:
         message = pickle.dumps((function, work, w1), protocol=pickle.HIGHEST_PROTOCOL)

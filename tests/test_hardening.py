@@ -402,6 +402,19 @@ def test_the_worker_holds_nothing_open_but_its_channel(tmp_path):
     assert channel.startswith("socket:")
 
 
+def test_a_command_collects_its_worker_when_it_exits():
+    script = (
+        "from losscli import parallel, sweep; from losscli.data import synthetic_regression; "
+        "from losscli.losses import get_loss; axis = sweep.Axis('w', -2, 4, 201); "
+        "sweep.sweep(get_loss('mae'), {}, synthetic_regression(n=10000), axis, axis); "
+        "print(parallel.worker_pid())"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    pid = int(result.stdout)  # a worker was forked ...
+    assert not os.path.exists(f"/proc/{pid}")  # ... and collected, not left a zombie
+
+
 def test_stopping_the_worker_ends_its_process():
     prepared, w1, grid, _ = small_sweep()
     parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps)
