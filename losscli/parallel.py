@@ -103,9 +103,9 @@ def has_worker() -> bool:
 
 
 class _Worker:
-    """A forked process that sweeps columns on request, over a socket pair: 8 bytes of length
-    and a pickled (function, work, w1) in; a status byte, 8 bytes of length and the sums'
-    float64 bytes out.
+    """A forked process that sweeps columns on request, over a socket pair. In: the number of
+    parts and their lengths (8 bytes each), a pickled (function, work, w1), and its arrays'
+    bytes; out: a status byte, 8 bytes of length and the sums' float64 bytes.
     (A socket, not a pipe, so that writing to a worker that died raises an error even where
     SIGPIPE would end this process, as the CLI arranges for its output.)"""
 
@@ -134,8 +134,16 @@ class _Worker:
         atexit.register(self.close)  # collected when this process exits: no zombie left
 
     def ask(self, function: Columns, work: Any, w1: Array) -> None:
-        message = pickle.dumps((function, work, w1), protocol=pickle.HIGHEST_PROTOCOL)
-        _send(self.channel, len(message).to_bytes(8, "little") + message)
+        """Send a request: the pickle, then the raw bytes of its contiguous arrays (pickle
+        protocol 5's out-of-band buffers), which are neither copied here nor there."""
+        arrays: list[pickle.PickleBuffer] = []
+        message = pickle.dumps((function, work, w1), protocol=5, buffer_callback=arrays.append)
+        raws = [array.raw() for array in arrays]
+        sizes = [len(message), *(raw.nbytes for raw in raws)]
+        head = len(sizes).to_bytes(8, "little") + b"".join(n.to_bytes(8, "little") for n in sizes)
+        _send(self.channel, head + message)
+        for raw in raws:
+            _send(self.channel, raw)
 
     def answer(self, shape: tuple[int, int]) -> Array | None:
         """The sums asked for, or None if the worker failed (it is then gone)."""
@@ -240,15 +248,23 @@ def _serve_requests(channel: socket.socket) -> int:
     keep = channel.fileno()  # nor anything else this process had open: files, sockets
     os.closerange(3, keep)
     os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 4096)
-    header = bytearray(8)
-    while _receive(channel, memoryview(header)):
-        message = bytearray(int.from_bytes(header, "little"))
+    count = bytearray(8)
+    while _receive(channel, memoryview(count)):
         try:
-            if not _receive(channel, memoryview(message)):
+            sizes = bytearray(8 * int.from_bytes(count, "little"))
+            if not _receive(channel, memoryview(sizes)):
                 return 1
-            function, work, w1 = pickle.loads(message)
+            parts = [
+                bytearray(int.from_bytes(sizes[i : i + 8], "little"))
+                for i in range(0, len(sizes), 8)
+            ]
+            if not all(_receive(channel, memoryview(part)) for part in parts):
+                return 1
+            function, work, w1 = pickle.loads(parts[0], buffers=parts[1:])
+            del parts  # the arrays hold their buffers; nothing else should
             with np.errstate(all="ignore"):  # as in the parent: overflow is an honest inf
                 sums = np.ascontiguousarray(function(work, w1, None), dtype=np.float64)
+            del work
         except Exception:  # a failed sweep: say so, and leave
             _send(channel, b"\1")
             return 1
