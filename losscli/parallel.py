@@ -7,7 +7,7 @@ histogram sweep of 201 × 201 cells over 10⁴ points). A second process runs tr
 Where it can, the second process is a fork of this one, kept for the sweeps that follow (a
 worker): forked once (`can_fork`: Linux, and no other Python thread, so none can hold a lock
 the child would wait on), it then takes each sweep's right-hand columns as a pickled request
-on a pipe and sends its sums back on another. A fork costs about a millisecond, and after it
+over a socket pair and sends its sums back. A fork costs about a millisecond, and after it
 every page either process writes is first copied (2–4 µs a page on the machine measured), so
 forking afresh for every sweep would cost about as much as the second process saves on a
 sweep of 10 ms; a kept worker pays that once. It ends when this process does (it is
@@ -82,13 +82,15 @@ def in_two(
     """`function(work, w1, progress)`, with a second process doing the right-hand columns.
 
     `function` must be picklable (a module-level function). `seconds`, the sweep's expected
-    length on one core, sets the split: the first process takes the larger share while the
-    second starts. Progress is the first's share, which ends when the sweep does.
+    length on one core, sets the split: the first process takes the larger share while a
+    second is being started. Progress is the first's share, which ends when the sweep does.
     """
     worker = _the_worker()
     start = (FORK_START if worker.fresh else 0.0) if worker is not None else SPAWN_START
     share = 0.5 + start / (2.0 * seconds) if seconds > 0.0 else 0.5
     cut = min(len(w1) - 1, max(1, round(len(w1) * min(share, 0.9))))
+    if worker is None and seconds < 4 * SPAWN_START:  # another thread's sweep has the worker,
+        return function(work, w1, progress)  # and a fresh interpreter would not pay
     if worker is None:
         return _spawned(function, work, w1, cut, rows, progress)
     try:
@@ -149,9 +151,13 @@ class _Worker:
         """The sums asked for, or None if the worker failed (it is then gone)."""
         head = bytearray(9)
         sums = np.empty(shape)
-        ok = _receive(self.channel, memoryview(head)) and head[0] == 0
-        ok = ok and int.from_bytes(head[1:], "little") == sums.nbytes
-        if ok and _receive(self.channel, sums.data.cast("B")):
+        try:
+            ok = _receive(self.channel, memoryview(head)) and head[0] == 0
+            ok = ok and int.from_bytes(head[1:], "little") == sums.nbytes
+            ok = ok and _receive(self.channel, sums.data.cast("B"))
+        except OSError:  # the connection reset: the worker died
+            ok = False
+        if ok:
             self.fresh = False
             return sums
         self.close()
@@ -164,7 +170,8 @@ class _Worker:
         self.channel.close()
         with contextlib.suppress(ProcessLookupError):  # already gone
             os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
+        with contextlib.suppress(ChildProcessError):  # already collected by someone else
+            os.waitpid(self.pid, 0)
 
 
 _worker: _Worker | None = None
@@ -223,14 +230,13 @@ def _with_worker(
     progress: Progress,
 ) -> Array:
     """The columns from `cut` on by the worker, the rest here."""
-    right: Array | None = None
     try:
-        worker.ask(function, work, w1[cut:])
+        try:
+            worker.ask(function, work, w1[cut:])
+        except OSError:  # the worker is gone: its part is done here too
+            worker.close()
         left = function(work, w1[:cut], progress)
-        right = worker.answer((rows, len(w1) - cut))
-    except (BrokenPipeError, ConnectionResetError):  # the worker is gone: do its part here
-        worker.close()
-        left = function(work, w1[:cut], progress)
+        right = worker.answer((rows, len(w1) - cut)) if worker.alive else None
     except BaseException:  # Ctrl-C or a failure here: the worker's state is unknown
         worker.close()
         raise

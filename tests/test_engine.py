@@ -438,7 +438,7 @@ def test_two_processes_give_the_same_sums(monkeypatch, fork):
     grid = histogram.Grid.of(Axis("w2", -2, 4, 7).values)
     prepared = histogram.plan(groups, w1, grid)
     assert np.array_equal(
-        parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps),
+        parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps, seconds=10.0),
         histogram.sweep_sums(groups, w1, grid),
     )
 
@@ -452,7 +452,7 @@ def test_a_failed_second_process_leaves_the_sweep_to_the_first(monkeypatch):
     monkeypatch.setattr(parallel, "CHILD", ("-c", "raise SystemExit(3)"))
     prepared = histogram.plan(groups, w1, grid)
     assert np.array_equal(
-        parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps),
+        parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps, seconds=10.0),
         histogram.sweep_sums(groups, w1, grid),
     )
 

@@ -324,7 +324,7 @@ def test_a_failing_fresh_second_process_is_silent_and_the_first_does_its_part(
     prepared, w1, grid, sums = small_sweep()
     monkeypatch.setattr(parallel, "_the_worker", lambda: None)
     monkeypatch.setattr(parallel, "CHILD", ("-c", child))
-    got = parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps)
+    got = parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps, seconds=10.0)
     assert np.array_equal(got, sums)
     assert capfd.readouterr().err == ""
 
@@ -333,7 +333,16 @@ def test_no_fresh_second_process_at_all_leaves_it_to_the_first(monkeypatch):
     prepared, w1, grid, sums = small_sweep()
     monkeypatch.setattr(parallel, "_the_worker", lambda: None)
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")
-    assert np.array_equal(parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps), sums)
+    got = parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps, seconds=10.0)
+    assert np.array_equal(got, sums)
+
+
+def test_without_a_worker_a_short_sweep_starts_no_fresh_interpreter(monkeypatch):
+    prepared, w1, grid, sums = small_sweep()
+    monkeypatch.setattr(parallel, "_the_worker", lambda: None)  # another thread's sweep has it
+    monkeypatch.setattr(parallel, "_spawned", None)  # calling it would fail
+    got = parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps, seconds=0.05)
+    assert np.array_equal(got, sums)
 
 
 PARENT = os.getpid()
