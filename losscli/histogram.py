@@ -211,14 +211,8 @@ class Plan:
 
 
 def plan(groups: Sequence[Group], w1: Array, grid: Grid) -> Plan:
-    """Lay out each group's sub-bins and scale its points to grid units, once; and have this
-    thread's working arrays ready (before any fork, see `_Buffers`)."""
-    points = tuple(_Points(g, _Layout(g.shape, grid), grid, w1) for g in groups)
-    buffers = _buffers()
-    for p in points:
-        for name, dtype in p.buffers_needed():
-            buffers.get(name, dtype)
-    return Plan(points, grid)
+    """Lay out each group's sub-bins and scale its points to grid units, once."""
+    return Plan(tuple(_Points(g, _Layout(g.shape, grid), grid, w1) for g in groups), grid)
 
 
 def sweep_sums(
@@ -268,7 +262,6 @@ class _Buffers:
 
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
-        self.maps: list[mmap.mmap] = []
 
     def get(self, name: str, dtype: type = np.float64) -> np.ndarray:
         if name not in self.arrays:
@@ -276,8 +269,7 @@ class _Buffers:
             if hasattr(mmap, "MADV_DONTFORK"):
                 memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
                 memory.madvise(mmap.MADV_DONTFORK)
-                self.maps.append(memory)
-                array: np.ndarray = np.frombuffer(memory, dtype=dtype)
+                array: np.ndarray = np.frombuffer(memory, dtype=dtype)  # keeps the map open
             else:
                 array = np.empty(BLOCK_POINTS, dtype=dtype)
             array.fill(0)
@@ -341,17 +333,6 @@ class _Points:
         self.sums_t = not (layout.fractional or layout.exact_ties)
         self.t_base = np.arange(layout.size) // layout.ways + float(self.opening or 0)
         """⌊t⌋ of each kept sub-bin as t counts (from the opened frame's first bin)."""
-
-    def buffers_needed(self) -> list[tuple[str, type]]:
-        """The working arrays `_bin` uses for this group."""
-        needed: list[tuple[str, type]] = [("t", np.float64), ("index", np.intp)]
-        if self.layout.exact_ties or self.opening is None:
-            needed.append(("floor", np.float64))
-        if not self.layout.exact_ties:
-            needed.append(("small", np.int32))
-        if self.layout.ways > 1:
-            needed.append(("flag", np.bool_))
-        return needed
 
     def _frame(self, base: Array | float, w1: Array) -> tuple[int, int] | None:
         """(opening, span): whole bins below the kept range and in all, to bin every t_1 of

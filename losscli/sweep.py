@@ -145,7 +145,7 @@ def sweep(
             groups = histogram.groups_for(description, data.x, targets)
             prepared = histogram.plan(groups, w1_values, grid)
             seconds = estimate_seconds(chosen, len(data), w1.steps, w2.steps)
-            if _split(chosen, len(data), w1.steps, w2.steps) == "none":
+            if _split(chosen, seconds) == "none":
                 sums = histogram.sweep_columns(prepared, w1_values, progress)
             else:
                 sums = parallel.in_two(
@@ -170,39 +170,30 @@ def expect(
     grid = histogram.Grid.of(w2.values)
     chosen = choose_method(loss.description(params), points, w1.steps, grid, method, loss=loss)
     seconds = estimate_seconds(chosen, points, w1.steps, w2.steps, loss=loss)
-    split = _split(chosen, points, w1.steps, w2.steps)
+    split = _split(chosen, seconds)
     if split == "none":
         return chosen, seconds
     start = parallel.FORK_START if split == "fork" else parallel.SPAWN_START
     return chosen, (seconds + start) / 2
 
 
-def _split(method: str, points: int, w1_steps: int, w2_steps: int) -> str:
-    """How a sweep shares two cores: "fork" or "spawn" a second process for the right-hand
-    columns, where the sweep is long enough to repay its start, or "none"."""
+def _split(method: str, seconds: float) -> str:
+    """How a sweep expected to take `seconds` on one core shares two cores: "fork" or "spawn"
+    a second process for the right-hand columns, where it is long enough to repay its start,
+    or "none"."""
     if method != "piecewise" or parallel.cores() < 2:
         return "none"
-    seconds = estimate_seconds(method, points, w1_steps, w2_steps)
     if parallel.has_worker():
-        return "fork" if seconds > FORK_SECONDS else "none"
-    return "spawn" if seconds > SPAWN_SECONDS else "none"
+        return "fork" if seconds > parallel.FORK_SECONDS else "none"
+    return "spawn" if seconds > parallel.SPAWN_SECONDS else "none"
 
 
 METHODS = ("quadratic", "piecewise", "binned", "direct")
 """The algorithms a surface can come from, as its JSON's "method" records them."""
 
-FORK_SECONDS = 0.01
-"""Histogram sweeps expected to take longer than this on one core hand half their columns to
-a forked worker where they can. Forking it costs a few milliseconds the first time (about 4 ms
-more for mae at 201 × 201 cells over 10⁴ points), then about 0.5 ms a sweep."""
-
 BINNED_SECONDS = 10.0
 """`auto` takes the binned approximation only for sweeps a direct evaluation would take longer
 than this over: below it, the exact answer is affordable."""
-
-SPAWN_SECONDS = 1.0
-"""Where a fork is not to be had, sweeps expected to take longer than this start a fresh
-second interpreter, which costs a few tenths of a second."""
 
 _COSTS = {
     "direct": (2e-5, 6e-9),

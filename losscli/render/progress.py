@@ -49,7 +49,8 @@ class SweepProgress:
             assert self.progress is not None
             redraw = now - drawn >= REDRAW_EVERY or fraction >= 1.0
             self.progress.update(task, completed=fraction, refresh=redraw)
-            drawn = now if redraw else drawn
+            if redraw:
+                drawn = now
 
         return report
 
