@@ -1,13 +1,14 @@
-"""The two kinds of failure the core reports; the CLI turns them into messages and exit codes.
+"""The two kinds of failure the core reports, and the checks that raise them in one place.
 
-The core never imports Click: it raises these, and `losscli.cli` maps `DataError` to exit
-status 1 and `OptionError` to Click's usage error (exit status 2).
+The core never imports Click and never names a command-line flag: `ParameterError` names the
+parameter (`delta`, `w1_range`, `method`) and `losscli.cli.errors` turns it into the flag the
+user typed, with exit status 2; `DataError` (exit status 1) names the file and the row.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
@@ -15,13 +16,34 @@ class DataError(Exception):
     """The data cannot be used: the message names the source and the row or field."""
 
 
-class OptionError(Exception):
-    """An option's value is out of range or does not fit the others (a usage error)."""
+class ParameterError(ValueError):
+    """A parameter's value is out of range or does not fit the others (a usage error).
 
-    def __init__(self, option: str, message: str) -> None:
-        super().__init__(message)
-        self.option = option
+    `field` is the parameter's name as the core spells it. The message may mention other
+    parameters as `{name}`, each listed in `mentions`; `describe` spells them out, as field
+    names for a library caller (`str(error)`) or as flags for the command line.
+    """
+
+    def __init__(self, field: str, message: str, *, mentions: tuple[str, ...] = ()) -> None:
+        self.field = field
         self.message = message
+        self.mentions = mentions
+        super().__init__(f"{field}: {self.describe(str)}")
+
+    def describe(self, name: Callable[[str], str]) -> str:
+        """The message with each mentioned parameter written as `name(field)`."""
+        text = self.message
+        for other in self.mentions:
+            text = text.replace("{" + other + "}", name(other))
+        return text
+
+
+def decode_text(raw: bytes, name: str) -> str:
+    """UTF-8 text (a byte-order mark dropped); otherwise a DataError naming `name` and the byte."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DataError(f"{name}: not UTF-8 text (byte {error.start})") from None
 
 
 @contextmanager

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from losscli.catalogue import get_loss
 from losscli.cli import cli
+from losscli.engine import Axis, Job, choose
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -22,6 +24,13 @@ def invoke():
         return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
 
     return run
+
+
+def method_for(name: str, points: int, steps: int, method: str = "auto", **params: float) -> str:
+    """The sweep method the engine takes for loss `name` on a square grid over [-2, 4]²."""
+    loss = get_loss(name)
+    axis = Axis("w", -2, 4, steps)
+    return choose(Job(loss, loss.resolve_params(params), points, axis, axis), method).name
 
 
 def usage_error(result, option: str, message: str) -> None:

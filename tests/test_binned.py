@@ -1,4 +1,4 @@
-"""The binned sweep: a declared, bounded approximation for smooth losses (losscli.binned).
+"""The binned sweep: a declared, bounded approximation for smooth losses (losscli.engine.binned).
 
 Its contract: every value within `binned.TOLERANCE` (1e-12) relative of a direct evaluation,
 the surface's `error` the largest bound it declares (at most that), the loss's own rounding
@@ -14,15 +14,16 @@ import math
 
 import numpy as np
 import pytest
-from conftest import usage_error
+from conftest import method_for, usage_error
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from losscli import binned, histogram, shapes
-from losscli.data import Dataset, synthetic_classification, synthetic_regression
-from losscli.errors import OptionError
-from losscli.losses import get_loss
-from losscli.sweep import BINNED_SECONDS, Axis, choose_method, estimate_seconds, expect, sweep
+from losscli.catalogue import get_loss
+from losscli.data.dataset import Dataset
+from losscli.data.synthetic import synthetic_classification, synthetic_regression
+from losscli.engine import Axis, binned, direct, expect, interpolation, sweep
+from losscli.engine.method import Job, NotApplicable
+from losscli.errors import ParameterError
 
 CONTRACT = 1e-11
 """What the tests ask of every cell, relative to a direct evaluation."""
@@ -71,20 +72,20 @@ def labelled(x, labels) -> Dataset:
 
 def test_lagrange_weights_reproduce_polynomials_below_the_order():
     phi = np.linspace(0.0, 1.0, 17)
-    weights = binned._weights(phi)
-    assert weights.shape == (binned.ORDER, len(phi))
-    nodes = binned.OFFSETS.astype(float)
-    for degree in range(binned.ORDER):
+    weights = interpolation.weights(phi)
+    assert weights.shape == (interpolation.ORDER, len(phi))
+    nodes = interpolation.OFFSETS.astype(float)
+    for degree in range(interpolation.ORDER):
         interpolated = (weights * (nodes**degree)[:, None]).sum(axis=0)
         np.testing.assert_allclose(interpolated, phi**degree, rtol=1e-13, atol=1e-13)
     # at a node the weight is 1 there and 0 elsewhere
-    at_node = binned._weights(np.array([0.0]))[:, 0]
-    assert at_node.tolist() == [1.0 if k == 0 else 0.0 for k in binned.OFFSETS]
+    at_node = interpolation.weights(np.array([0.0]))[:, 0]
+    assert at_node.tolist() == [1.0 if k == 0 else 0.0 for k in interpolation.OFFSETS]
 
 
 def test_fft_lengths_are_smooth_and_long_enough():
     for size in (1, 2, 7, 250, 1001, 2403, 4097, 65537):
-        length = binned._good_length(size)
+        length = binned.fft_length(size)
         assert length >= size
         rest = length
         for prime in (2, 3, 5):
@@ -95,11 +96,11 @@ def test_fft_lengths_are_smooth_and_long_enough():
 
 
 def test_which_losses_it_applies_to():
-    applicable = {name for name in SMOOTH if binned.applies(get_loss(name))}
+    applicable = {name for name in SMOOTH if binned.fits(get_loss(name))}
     assert applicable == set(SMOOTH)
     for name in ("bce", "dice", "mse", "mae", "huber", "hinge", "zero-one"):
-        assert not binned.applies(get_loss(name)), name
-    assert not binned.applies(get_loss("expr:log(cosh(p - y))"))  # undeclared: not assumed
+        assert not binned.fits(get_loss(name)), name
+    assert not binned.fits(get_loss("expr:log(cosh(p - y))"))  # undeclared: not assumed
     regression = [loss for loss in map(get_loss, ("mse", "mae", "huber", "smooth-l1"))]
     assert all(loss.residual for loss in regression)
     assert get_loss("quantile").residual and get_loss("log-cosh").residual
@@ -107,9 +108,9 @@ def test_which_losses_it_applies_to():
 
 def test_a_regression_loss_must_declare_it_depends_on_the_residual_alone():
     undeclared = dataclasses.replace(get_loss("log-cosh"), residual=False)
-    assert not binned.applies(undeclared)
+    assert not binned.fits(undeclared)
     data = synthetic_regression(n=50)
-    with pytest.raises(OptionError, match="binned does not apply to this loss"):
+    with pytest.raises(ParameterError, match="binned does not apply to this loss"):
         sweep(undeclared, {}, data, Axis("w1", -2, 4, 9), Axis("w2", -2, 4, 9), method="binned")
 
 
@@ -202,12 +203,12 @@ def test_each_column_is_the_same_however_the_columns_are_split():
         loss = get_loss(name)
         targets = data.targets_for(loss.task, name)
         w1 = Axis("w1", -2, 4, 61).values
-        grid = histogram.Grid.of(Axis("w2", -2, 4, 45).values)
-        plan = binned.plan(loss, {}, data.x, targets, w1, grid)
-        whole = binned.sweep_sums(plan.groups, w1, grid)
-        halves = [binned.sweep_sums(plan.groups, part, grid) for part in (w1[:30], w1[30:])]
+        grid = Axis("w2", -2, 4, 45)
+        plan = binned.prepare_kernels(loss, {}, data.x, targets, w1, grid)
+        whole = binned.kernel_sums(plan.groups, w1, grid)
+        halves = [binned.kernel_sums(plan.groups, part, grid) for part in (w1[:30], w1[30:])]
         assert np.array_equal(whole, np.concatenate(halves, axis=1))
-        one_by_one = [binned.sweep_sums(plan.groups, w1[i : i + 1], grid) for i in range(61)]
+        one_by_one = [binned.kernel_sums(plan.groups, w1[i : i + 1], grid) for i in range(61)]
         assert np.array_equal(whole, np.concatenate(one_by_one, axis=1))
 
 
@@ -216,16 +217,14 @@ def test_many_points_are_binned_once_and_still_agree():
     data = synthetic_classification(n=20000, flip=0.05)
     loss = get_loss("logistic")
     w1, w2 = Axis("w1", -2, 4, 31), Axis("w2", -2, 4, 31)
-    plan = binned.plan(loss, {}, data.x, data.y, w1.values, histogram.Grid.of(w2.values))
+    plan = binned.prepare_kernels(loss, {}, data.x, data.y, w1.values, w2)
     assert all(group.weight is not None for group in plan.groups)
     assert sum(len(group.x) for group in plan.groups) < len(data) / 10
     check("logistic", {}, data, w1, w2)
     # and for regression on (x, y) nodes
     data = synthetic_regression(n=60000, noise=0.05)
     w1 = Axis("w1", 0.5, 2.5, 31)
-    plan = binned.plan(
-        get_loss("log-cosh"), {}, data.x, data.y, w1.values, histogram.Grid.of(w2.values)
-    )
+    plan = binned.prepare_kernels(get_loss("log-cosh"), {}, data.x, data.y, w1.values, w2)
     assert plan.groups[0].weight is not None and len(plan.groups[0].x) < len(data) / 2
     check("log-cosh", {}, data, w1, w2)
 
@@ -236,9 +235,9 @@ def test_cells_with_small_sums_are_summed_again_and_meet_the_bound():
     data = synthetic_classification(n=2000)
     loss = get_loss("exponential")
     w1, w2 = Axis("w1", -4, 4, 41), Axis("w2", -10, 10, 41)
-    grid = histogram.Grid.of(w2.values)
-    plan = binned.plan(loss, {}, data.x, data.y, w1.values, grid)
-    sums = binned.sweep_sums(plan.groups, w1.values, grid)
+    grid = w2
+    plan = binned.prepare_kernels(loss, {}, data.x, data.y, w1.values, grid)
+    sums = binned.kernel_sums(plan.groups, w1.values, grid)
     assert (plan.bound(sums) > binned.TOLERANCE).sum() > 100  # the FFT alone would not do
     check("exponential", {}, data, w1, w2)
 
@@ -249,9 +248,9 @@ def test_a_kink_declared_smooth_is_caught_by_the_kernels_differences():
     pretend = dataclasses.replace(get_loss("bce"), smooth=True)
     data = synthetic_classification(n=300)
     w1, w2 = Axis("w1", -4, 4, 17), Axis("w2", -20, 20, 41)
-    grid = histogram.Grid.of(w2.values)
-    with pytest.raises(binned.NotApplicable, match=r"varies too fast|spread over"):
-        binned.plan(pretend, {}, data.x, data.y, w1.values, grid)
+    grid = w2
+    with pytest.raises(NotApplicable, match=r"varies too fast|spread over"):
+        binned.prepare_kernels(pretend, {}, data.x, data.y, w1.values, grid)
     # where the grid stays clear of the kinks it is smooth, and binned agrees with direct
     near = Axis("w2", -3, 3, 41)
     fast = sweep(pretend, {}, data, w1, near, method="binned")
@@ -266,11 +265,10 @@ def test_far_outliers_are_refused_and_auto_falls_back_to_direct(monkeypatch):
     data = dataset(x, np.where(rng.random(2000) < 0.5, -1.0, 1.0))
     loss = get_loss("logistic")
     w1, w2 = Axis("w1", -2, 4, 101), Axis("w2", -2, 4, 101)
-    with pytest.raises(OptionError, match="binned cannot bound its error here: the residuals"):
+    with pytest.raises(ParameterError, match="binned cannot bound its error here: the residuals"):
         sweep(loss, {}, data, w1, w2, method="binned")
-    monkeypatch.setattr("losscli.sweep.BINNED_SECONDS", 0.0)  # auto would take binned
-    grid = histogram.Grid.of(w2.values)
-    assert choose_method(None, len(data), 101, grid, "auto", loss=loss) == "binned"
+    monkeypatch.setattr(binned, "AUTO_SECONDS", 0.0)  # auto would take binned
+    assert method_for("logistic", len(data), 101) == "binned"
     surface = sweep(loss, {}, data, w1, w2)
     assert surface.method == "direct" and surface.error is None
 
@@ -309,7 +307,7 @@ def test_binned_equals_direct_on_random_problems(problem):
     loss = get_loss(name)
     try:
         fast = sweep(loss, SMOOTH[name], data, w1, w2, method="binned")
-    except OptionError as error:  # refused for this data: then it says why, and auto is exact
+    except ParameterError as error:  # refused for this data: then it says why, and auto is exact
         assert error.message.startswith("binned cannot bound its error here")
         assume(False)
     exact = sweep(loss, SMOOTH[name], data, w1, w2, method="direct")
@@ -324,35 +322,34 @@ def test_binned_equals_direct_on_random_problems(problem):
 # Choosing it.
 
 
+def direct_seconds(name: str, points: int, steps: int) -> float:
+    axis = Axis("w", -2, 4, steps)
+    return direct.METHOD.seconds(Job(get_loss(name), {}, points, axis, axis))
+
+
 def test_auto_takes_binned_only_where_direct_would_be_long():
-    grid = histogram.Grid.of(Axis("w2", -2, 4, 1001).values)
-    logistic, log_cosh = get_loss("logistic"), get_loss("log-cosh")
-    assert choose_method(None, 10**6, 1001, grid, "auto", loss=logistic) == "binned"
-    assert choose_method(None, 10**5, 1001, grid, "auto", loss=log_cosh) == "binned"
-    small = histogram.Grid.of(Axis("w2", -2, 4, 21).values)
-    assert choose_method(None, 40, 21, small, "auto", loss=logistic) == "direct"
-    assert choose_method(None, 10**4, 201, small, "auto", loss=logistic) == "direct"  # ~2.4 s
-    assert estimate_seconds("direct", 10**4, 201, 201, loss=logistic) < BINNED_SECONDS
+    assert method_for("logistic", 10**6, 1001) == "binned"
+    assert method_for("log-cosh", 10**5, 1001) == "binned"
+    assert method_for("logistic", 40, 21) == "direct"
+    assert method_for("logistic", 10**4, 201) == "direct"  # ~2.4 s
+    assert direct_seconds("logistic", 10**4, 201) < binned.AUTO_SECONDS
     # the threshold is the direct estimate, with the loss's own cost per point
-    assert estimate_seconds("direct", 10**6, 101, 101, loss=logistic) == pytest.approx(
-        2e-5 + 6e-9 * 3.0 * 10**6 * 101 * 101
+    start = direct.METHOD.cost.start
+    per_point = direct_seconds("logistic", 10**6, 101) - start
+    assert per_point == pytest.approx(
+        get_loss("logistic").cost * (direct_seconds("mse", 10**6, 101) - start)
     )
     for name in ("bce", "dice"):
-        assert choose_method(None, 10**6, 1001, grid, "auto", loss=get_loss(name)) == "direct"
-    mae = get_loss("mae")
-    assert choose_method(shapes.mae(), 10**6, 1001, grid, "auto", loss=mae) == "piecewise"
+        assert method_for(name, 10**6, 1001) == "direct"
+    assert method_for("mae", 10**6, 1001) == "piecewise"
 
 
 def test_asking_for_binned_where_it_does_not_apply():
-    grid = histogram.Grid.of(Axis("w2", -2, 4, 21).values)
     for name in ("mae", "bce", "dice", "expr:log(cosh(p - y))"):
-        loss = get_loss(name)
-        with pytest.raises(OptionError, match="binned does not apply to this loss") as error:
-            choose_method(loss.description({}), 40, 21, grid, "binned", loss=loss)
-        assert error.value.option == "--method"
-    with pytest.raises(OptionError, match="binned does not apply"):
-        choose_method(None, 40, 21, grid, "binned")  # no loss, nothing declared
-    assert choose_method(None, 40, 21, grid, "binned", loss=get_loss("focal")) == "binned"
+        with pytest.raises(ParameterError, match="binned does not apply to this loss") as error:
+            method_for(name, 40, 21, "binned")
+        assert error.value.field == "method"
+    assert method_for("focal", 40, 21, "binned") == "binned"
 
 
 def test_the_target_size_is_expected_in_well_under_a_second():

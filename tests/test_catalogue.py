@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from losscli.errors import OptionError
-from losscli.losses import CATALOGUE, Param, get_loss
+from losscli.catalogue import CATALOGUE, Param, get_loss
+from losscli.errors import ParameterError
 
 REGRESSION = [name for name, loss in CATALOGUE.items() if loss.task == "regression"]
 CLASSIFICATION = [name for name, loss in CATALOGUE.items() if loss.task == "classification"]
@@ -296,7 +296,7 @@ def _params(loss, data):
 def _in_range(param: Param, value: float) -> bool:
     try:
         param.check(value)
-    except OptionError:
+    except ParameterError:
         return False
     return True
 
@@ -392,31 +392,31 @@ def test_exponential_overflows_to_an_honest_inf_quietly():
 
 
 @pytest.mark.parametrize(
-    ("name", "params", "option", "message"),
+    ("name", "params", "field", "message"),
     [
-        ("smooth-l1", {"beta": 0.0}, "--beta", "must be > 0, got 0"),
-        ("quantile", {"tau": 1.0}, "--tau", "must be in (0, 1), got 1"),
-        ("quantile", {"tau": 0.0}, "--tau", "must be in (0, 1), got 0"),
-        ("focal", {"gamma": -0.5}, "--gamma", "must be >= 0, got -0.5"),
+        ("smooth-l1", {"beta": 0.0}, "beta", "must be > 0, got 0"),
+        ("quantile", {"tau": 1.0}, "tau", "must be in (0, 1), got 1"),
+        ("quantile", {"tau": 0.0}, "tau", "must be in (0, 1), got 0"),
+        ("focal", {"gamma": -0.5}, "gamma", "must be >= 0, got -0.5"),
         (
             "focal",
             {"alpha": 1.5},
-            "--alpha",
+            "alpha",
             "must be in [0, 1], or -1 for no class weighting, got 1.5",
         ),
         (
             "focal",
             {"alpha": -0.5},
-            "--alpha",
+            "alpha",
             "must be in [0, 1], or -1 for no class weighting, got -0.5",
         ),
-        ("focal", {"gamma": math.nan}, "--gamma", "must be >= 0, got nan"),
+        ("focal", {"gamma": math.nan}, "gamma", "must be >= 0, got nan"),
     ],
 )
-def test_out_of_range_parameters_name_the_range(name, params, option, message):
-    with pytest.raises(OptionError) as error:
+def test_out_of_range_parameters_name_the_range(name, params, field, message):
+    with pytest.raises(ParameterError) as error:
         get_loss(name).resolve_params(params)
-    assert (error.value.option, error.value.message) == (option, message)
+    assert (error.value.field, error.value.message) == (field, message)
 
 
 def test_focal_alpha_accepts_its_ends_and_the_special_minus_one():

@@ -9,14 +9,9 @@ import numpy as np
 import pytest
 from conftest import FIXTURES
 
-from losscli.data import (
-    read_points,
-    synthetic_classification,
-    synthetic_regression,
-    to_csv,
-    to_json,
-)
-from losscli.errors import DataError, OptionError
+from losscli.data.files import read_points, to_csv, to_json
+from losscli.data.synthetic import synthetic_classification, synthetic_regression
+from losscli.errors import DataError, ParameterError
 
 
 def lesson_script(n: int, seed: int, noise: float = 0.2) -> tuple[list, list]:
@@ -66,18 +61,18 @@ def test_flip_changes_exactly_the_share_of_labels():
 
 
 @pytest.mark.parametrize(
-    ("options", "option", "message"),
+    ("options", "field", "message"),
     [
-        ({"n": 0}, "--n", "must be at least 1, got 0"),
-        ({"noise": -0.1}, "--noise", "must be >= 0, got -0.1"),
-        ({"seed": -3}, "--seed", "must be >= 0, got -3"),
-        ({"outliers": 1.5}, "--outliers", "must be in [0, 1], got 1.5"),
+        ({"n": 0}, "n", "must be at least 1, got 0"),
+        ({"noise": -0.1}, "noise", "must be >= 0, got -0.1"),
+        ({"seed": -3}, "seed", "must be >= 0, got -3"),
+        ({"outliers": 1.5}, "outliers", "must be in [0, 1], got 1.5"),
     ],
 )
-def test_synthetic_options_are_checked(options, option, message):
-    with pytest.raises(OptionError) as error:
+def test_synthetic_options_are_checked(options, field, message):
+    with pytest.raises(ParameterError) as error:
         synthetic_regression(**options)
-    assert (error.value.option, error.value.message) == (option, message)
+    assert (error.value.field, error.value.message) == (field, message)
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from conftest import FIXTURES, usage_error
 
-from losscli import data
-from losscli.datasets import DATASETS, load
-from losscli.errors import OptionError
-from losscli.losses import get_loss
+from losscli.catalogue import get_loss
+from losscli.data import synthetic as data
+from losscli.data.builtin import DATASETS, load
+from losscli.errors import ParameterError
 
 
 def test_the_built_in_datasets_and_their_tasks():
@@ -90,12 +90,12 @@ def test_a_loss_of_the_other_task_is_a_usage_error(invoke):
         "imbalanced is a classification dataset but mae is a regression loss "
         "(regression datasets: lesson, celsius, outliers)",
     )
-    with pytest.raises(OptionError):
+    with pytest.raises(ParameterError):
         load("outliers", "classification", "logistic", {})
 
 
 def test_an_unknown_dataset_lists_the_known_ones():
-    with pytest.raises(OptionError) as error:
+    with pytest.raises(ParameterError) as error:
         load("Nope", "regression", "mse", {})
     assert (
         error.value.message

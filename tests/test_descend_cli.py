@@ -14,13 +14,13 @@ from conftest import FIXTURES, usage_error
 from rich.console import Console
 
 from losscli import __version__
-from losscli.data import synthetic
+from losscli.catalogue import CATALOGUE, get_loss
+from losscli.data.synthetic import synthetic
 from losscli.descent import Run, Settings, descend
-from losscli.grid import GridView
-from losscli.losses import CATALOGUE, get_loss
+from losscli.engine import Axis, sweep
 from losscli.render.colormap import render_maps
+from losscli.render.grids import GridView
 from losscli.render.paths import cells, legend, path_marks, redraw_steps
-from losscli.sweep import Axis, sweep
 
 ISSUE_MSE = ("descend", "--loss", "mse", "--start", "-1.5", "3.5", "--lr", "0.3")
 

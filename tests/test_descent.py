@@ -10,10 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from losscli.data import Dataset, separable, synthetic
+from losscli.catalogue import CATALOGUE, get_loss
+from losscli.data.dataset import Dataset
+from losscli.data.synthetic import separable, synthetic
+from losscli.defaults import STOP_REASONS
 from losscli.descent import (
     OPTIMIZERS,
-    STOP_REASONS,
     Settings,
     default_start,
     descend,
@@ -22,9 +24,8 @@ from losscli.descent import (
     read_runs,
     runs_document,
 )
-from losscli.errors import DataError, OptionError
-from losscli.losses import CATALOGUE, get_loss
-from losscli.sweep import Axis, sweep
+from losscli.engine import Axis, sweep
+from losscli.errors import DataError, ParameterError
 
 LESSON_START = (-1.5, 3.5)
 
@@ -238,26 +239,26 @@ def test_minibatches_are_reproducible_by_seed_and_full_size_batches_are_full_bat
 
 
 @pytest.mark.parametrize(
-    ("options", "option", "message"),
+    ("options", "field", "message"),
     [
-        ({"lr": 0.0}, "--lr", "must be > 0, got 0"),
-        ({"lr": math.inf}, "--lr", "must be > 0, got inf"),
-        ({"steps": -1}, "--steps", "must be >= 0, got -1"),
-        ({"tol": -1.0}, "--tol", "must be >= 0, got -1"),
-        ({"momentum": 1.0}, "--momentum", "must be in [0, 1), got 1"),
-        ({"batch_size": 0}, "--batch-size", "must be at least 1, got 0"),
+        ({"lr": 0.0}, "lr", "must be > 0, got 0"),
+        ({"lr": math.inf}, "lr", "must be > 0, got inf"),
+        ({"steps": -1}, "steps", "must be >= 0, got -1"),
+        ({"tol": -1.0}, "tol", "must be >= 0, got -1"),
+        ({"momentum": 1.0}, "momentum", "must be in [0, 1), got 1"),
+        ({"batch_size": 0}, "batch_size", "must be at least 1, got 0"),
     ],
 )
-def test_settings_out_of_range_name_the_option(options, option, message):
-    with pytest.raises(OptionError) as caught:
+def test_settings_out_of_range_name_the_parameter(options, field, message):
+    with pytest.raises(ParameterError) as caught:
         Settings(**options)
-    assert (caught.value.option, caught.value.message) == (option, message)
+    assert (caught.value.field, caught.value.message) == (field, message)
 
 
 def test_batches_larger_than_the_data_and_unknown_optimizers_are_refused():
-    with pytest.raises(OptionError, match=r"at most the number of points \(40\), got 41"):
+    with pytest.raises(ParameterError, match=r"at most the number of points \(40\), got 41"):
         walk("mse", batch_size=41)
-    with pytest.raises(OptionError, match="unknown optimizer 'sgd'; known: gd, momentum"):
+    with pytest.raises(ParameterError, match="unknown optimizer 'sgd'; known: gd, momentum"):
         walk("mse", "sgd")
 
 
@@ -277,7 +278,7 @@ def test_separable_has_a_gap_and_its_plateau_contains_the_issue_start():
     np.testing.assert_array_equal(separable(seed=5).x, separable(seed=5).x)
     hinge = get_loss("hinge")
     assert float(hinge.mean(3.0 * data.x + 0.0, data.y, {})) == 0.0
-    with pytest.raises(OptionError, match="at least 2 for two classes"):
+    with pytest.raises(ParameterError, match="at least 2 for two classes"):
         separable(n=1)
 
 

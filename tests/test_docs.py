@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from losscli import __version__
+from losscli.catalogue import CATALOGUE
 from losscli.cli import cli
-from losscli.losses import CATALOGUE
 
 ROOT = Path(__file__).parent.parent
 COMMANDS = sorted(cli.commands)

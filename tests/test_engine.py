@@ -18,15 +18,16 @@ import math
 
 import numpy as np
 import pytest
+from conftest import method_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from losscli import histogram, moments, parallel, shapes
-from losscli.data import Dataset, synthetic_classification, synthetic_regression
-from losscli.errors import OptionError
-from losscli.losses import get_loss
-from losscli.piecewise import PerLabel, Piecewise, check_description
-from losscli.sweep import Axis, choose_method, sweep
+from losscli.catalogue import classification, get_loss, regression
+from losscli.catalogue.structure import PerLabel, Piecewise, check_description
+from losscli.data.dataset import Dataset
+from losscli.data.synthetic import synthetic_classification, synthetic_regression
+from losscli.engine import Axis, histogram, piecewise, quadratic, sweep, workers
+from losscli.errors import ParameterError
 
 CONTRACT = 1e-9
 AIM = 1e-11
@@ -95,21 +96,27 @@ def worst(fast, direct, floor):
 
 
 DESCRIBED = {
-    "smooth_l1": (lambda params: shapes.smooth_l1(**params), False),
-    "quantile": (lambda params: shapes.quantile(**params), False),
-    "squared_hinge": (lambda params: shapes.squared_hinge(), True),
-    "zero_one": (lambda params: shapes.zero_one(), True),
-    "mae": (lambda params: shapes.mae(), False),
-    "huber": (lambda params: shapes.huber(**params), False),
-    "hinge": (lambda params: shapes.hinge(), True),
+    "smooth_l1": (lambda params: regression.smooth_l1_shape(**params), False),
+    "quantile": (lambda params: regression.quantile_shape(**params), False),
+    "squared_hinge": (lambda params: classification.squared_hinge_shape(), True),
+    "zero_one": (lambda params: classification.zero_one_shape(), True),
+    "mae": (lambda params: regression.mae_shape(), False),
+    "huber": (lambda params: regression.huber_shape(**params), False),
+    "hinge": (lambda params: classification.hinge_shape(), True),
 }
 
 
 def engine_surface(name, params, x, y, w1, w2):
     """The histogram engine's mean surface for a described loss (catalogue or not)."""
     describe, _ = DESCRIBED[name]
-    groups = histogram.groups_for(describe(params), np.asarray(x, float), np.asarray(y, float))
-    return histogram.sweep_sums(groups, w1, histogram.Grid.of(w2)) / len(x)
+    groups = piecewise.groups_for(describe(params), np.asarray(x, float), np.asarray(y, float))
+    return histogram_sums(groups, w1, w2) / len(x)
+
+
+def histogram_sums(groups, w1, w2):
+    """Σ_i f(…) at every cell, all columns in one process."""
+    grid = Axis("w2", float(w2[0]), float(w2[-1]), len(w2))
+    return piecewise.sweep_columns(piecewise.prepare(groups, w1, grid), w1)
 
 
 def check_piecewise(name, params, x, y, w1_axis, w2_axis, tolerance=CONTRACT):
@@ -152,18 +159,18 @@ def test_classification_descriptions_equal_their_formulas(name):
 
 
 def test_zero_one_counts_p_equal_zero_as_predicting_minus_one():
-    description = shapes.zero_one()
+    description = classification.zero_one_shape()
     assert description.positive(np.array([0.0]))[0] == 1.0  # t = +1 at p = 0: wrong
     assert description.negative(np.array([0.0]))[0] == 0.0  # t = −1 at p = 0: right
 
 
 def test_catalogue_entries_carry_their_descriptions():
-    assert get_loss("mse").description({}) == shapes.mse()
-    assert get_loss("huber").description({"delta": 0.5}) == shapes.huber(delta=0.5)
-    assert get_loss("smooth-l1").description({"beta": 0.3}) == shapes.smooth_l1(beta=0.3)
-    assert get_loss("pinball").description({"tau": 0.9}) == shapes.quantile(tau=0.9)
-    assert get_loss("squared-hinge").description({}) == shapes.squared_hinge()
-    assert get_loss("zero-one").description({}) == shapes.zero_one()
+    assert get_loss("mse").description({}) == regression.mse_shape()
+    assert get_loss("huber").description({"delta": 0.5}) == regression.huber_shape(delta=0.5)
+    assert get_loss("smooth-l1").description({"beta": 0.3}) == regression.smooth_l1_shape(beta=0.3)
+    assert get_loss("pinball").description({"tau": 0.9}) == regression.quantile_shape(tau=0.9)
+    assert get_loss("squared-hinge").description({}) == classification.squared_hinge_shape()
+    assert get_loss("zero-one").description({}) == classification.zero_one_shape()
     assert isinstance(get_loss("hinge").description({}), PerLabel)
     assert get_loss("logistic").description({}) is None  # smooth: swept directly
 
@@ -332,12 +339,12 @@ def test_every_method_of_the_catalogue_agrees_with_direct(problem, name):
 def test_mse_statistics_by_hand():
     # Points (0, 1), (1, 3), (2, 2): x̄ = 1, ȳ = 2, u = (−1, 0, 1), v = (−1, 1, 0),
     # Suu = 2/3, Suv = 1/3, b = 1/2; v − u/2 = (−0.5, 1, −0.5), so R = 1.5/3 = 0.5.
-    s = moments.Statistics.of(np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 2.0]))
+    s = quadratic.Statistics.of(np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 2.0]))
     assert (s.x_mean, s.y_mean, s.slope) == (1.0, 2.0, 0.5)
     assert math.isclose(s.spread, 2 / 3, rel_tol=1e-15)
     assert s.residual == 0.5
     # At the least-squares line (w1 = 0.5, w2 = 1.5) the errors are 0.5, −1, 0.5: mse = R.
-    value = moments.sweep_means(
+    value = quadratic.sweep_means(
         (0.0, 0.0, 1.0),
         np.array([0.0, 1.0, 2.0]),
         np.array([1.0, 3.0, 2.0]),
@@ -375,28 +382,29 @@ def test_mse_with_all_x_equal_and_one_point():
 # Choosing a method, progress, two processes.
 
 
+UNDECLARED = "expr:abs(p - y)"
+"""A loss with no structure declared (a formula)."""
+
+
 def test_auto_picks_quadratic_piecewise_or_direct():
-    grid = histogram.Grid.of(Axis("w2", -2, 4, 201).values)
-    assert choose_method(shapes.mse(), 10_000, 201, grid, "auto") == "quadratic"
-    assert choose_method(shapes.huber(delta=1.0), 10_000, 201, grid, "auto") == "piecewise"
-    assert choose_method(shapes.hinge(), 10_000, 201, grid, "auto") == "piecewise"
-    small = histogram.Grid.of(Axis("w2", -2, 4, 5).values)
-    assert choose_method(shapes.mae(), 40, 5, small, "auto") == "direct"  # start-up dominates
-    assert choose_method(None, 10**6, 1001, grid, "auto") == "direct"  # nothing declared
-    wide = shapes.huber(delta=1e4)  # breaks 2·10⁴ apart on a grid of width 6: too many bins
-    assert choose_method(wide, 10_000, 201, grid, "auto") == "direct"
+    assert method_for("mse", 10_000, 201) == "quadratic"
+    assert method_for("huber", 10_000, 201, delta=1.0) == "piecewise"
+    assert method_for("hinge", 10_000, 201) == "piecewise"
+    assert method_for("mae", 40, 5) == "direct"  # start-up dominates
+    assert method_for(UNDECLARED, 10**6, 1001) == "direct"  # nothing declared
+    # breaks 2·10⁴ apart on a grid of width 6: too many bins
+    assert method_for("huber", 10_000, 201, delta=1e4) == "direct"
 
 
-def test_asking_for_a_method_the_loss_lacks_is_an_option_error():
-    grid = histogram.Grid.of(Axis("w2", -2, 4, 5).values)
-    with pytest.raises(OptionError, match="quadratic does not apply") as error:
-        choose_method(shapes.mae(), 40, 5, grid, "quadratic")
-    assert error.value.option == "--method"
-    with pytest.raises(OptionError, match="piecewise does not apply"):
-        choose_method(None, 40, 5, grid, "piecewise")
-    with pytest.raises(OptionError, match="piecewise does not apply"):
-        choose_method(shapes.mse(), 40, 5, grid, "piecewise")
-    assert choose_method(None, 40, 5, grid, "direct") == "direct"
+def test_asking_for_a_method_the_loss_lacks_is_a_parameter_error():
+    with pytest.raises(ParameterError, match="quadratic does not apply") as error:
+        method_for("mae", 40, 5, "quadratic")
+    assert error.value.field == "method"
+    with pytest.raises(ParameterError, match="piecewise does not apply"):
+        method_for(UNDECLARED, 40, 5, "piecewise")
+    with pytest.raises(ParameterError, match="piecewise does not apply"):
+        method_for("mse", 40, 5, "piecewise")
+    assert method_for(UNDECLARED, 40, 5, "direct") == "direct"
 
 
 def test_a_loss_without_description_sweeps_directly():
@@ -429,40 +437,37 @@ def test_progress_rises_to_one(name, method):
 
 
 @pytest.mark.parametrize("fork", [True, False], ids=["worker", "spawn"])
-def test_two_processes_give_the_same_sums(monkeypatch, fork):
-    if not fork:
-        monkeypatch.setattr(parallel, "_the_worker", lambda: None)
+def test_two_processes_give_the_same_sums(fork):
     data = synthetic_regression(n=2000, outliers=0.1)
-    groups = histogram.groups_for(shapes.huber(delta=0.4), data.x, data.y)
+    groups = piecewise.groups_for(regression.huber_shape(delta=0.4), data.x, data.y)
     w1 = Axis("w1", -2, 4, 9).values
-    grid = histogram.Grid.of(Axis("w2", -2, 4, 7).values)
-    prepared = histogram.plan(groups, w1, grid)
-    assert np.array_equal(
-        parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps, seconds=10.0),
-        histogram.sweep_sums(groups, w1, grid),
+    grid = Axis("w2", -2, 4, 7)
+    prepared = piecewise.prepare(groups, w1, grid)
+    shared = workers.in_two(
+        piecewise.sweep_columns, prepared, w1, grid.steps, seconds=10.0, use_worker=fork
     )
+    assert np.array_equal(shared, histogram_sums(groups, w1, grid.values))
 
 
 def test_a_failed_second_process_leaves_the_sweep_to_the_first(monkeypatch):
     data = synthetic_regression(n=500)
-    groups = histogram.groups_for(shapes.mae(), data.x, data.y)
+    groups = piecewise.groups_for(regression.mae_shape(), data.x, data.y)
     w1 = Axis("w1", -2, 4, 6).values
-    grid = histogram.Grid.of(Axis("w2", -2, 4, 5).values)
-    monkeypatch.setattr(parallel, "_the_worker", lambda: None)
-    monkeypatch.setattr(parallel, "CHILD", ("-c", "raise SystemExit(3)"))
-    prepared = histogram.plan(groups, w1, grid)
-    assert np.array_equal(
-        parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps, seconds=10.0),
-        histogram.sweep_sums(groups, w1, grid),
+    grid = Axis("w2", -2, 4, 5)
+    monkeypatch.setattr(workers, "CHILD", ("-c", "raise SystemExit(3)"))
+    prepared = piecewise.prepare(groups, w1, grid)
+    shared = workers.in_two(
+        piecewise.sweep_columns, prepared, w1, grid.steps, seconds=10.0, use_worker=False
     )
+    assert np.array_equal(shared, histogram_sums(groups, w1, grid.values))
 
 
 def test_blocking_does_not_change_histogram_sums(monkeypatch):
     data = synthetic_classification(n=300, flip=0.2)
-    groups = histogram.groups_for(shapes.squared_hinge(), data.x, data.y)
+    groups = piecewise.groups_for(classification.squared_hinge_shape(), data.x, data.y)
     w1 = Axis("w1", -2, 4, 17).values
-    grid = histogram.Grid.of(Axis("w2", -2, 4, 13).values)
-    whole = histogram.sweep_sums(groups, w1, grid)
-    monkeypatch.setattr(histogram, "BLOCK_POINTS", 7)
-    monkeypatch.setattr(histogram, "BLOCK_BINS", 5)
-    np.testing.assert_allclose(histogram.sweep_sums(groups, w1, grid), whole, rtol=1e-13)
+    w2 = Axis("w2", -2, 4, 13).values
+    whole = histogram_sums(groups, w1, w2)
+    monkeypatch.setattr(histogram, "BLOCK_PAIRS", 7)
+    monkeypatch.setattr(piecewise, "BLOCK_BINS", 5)
+    np.testing.assert_allclose(histogram_sums(groups, w1, w2), whole, rtol=1e-13)

@@ -111,14 +111,11 @@ def test_no_guess_before_a_fifth_of_a_second():
     assert bars.progress is None
 
 
-def test_quiet_and_non_terminals_get_no_tracker(monkeypatch):
+def test_quiet_and_non_terminals_get_no_tracker():
     with sweep_progress(quiet=True) as track:
         assert track is None
-    monkeypatch.setattr(progress_module, "Console", lambda stderr: Console(file=io.StringIO()))
-    with sweep_progress(quiet=False) as track:
+    with sweep_progress(quiet=False, console=Console(file=io.StringIO())) as track:
         assert track is None
-    monkeypatch.setattr(
-        progress_module, "Console", lambda stderr: Console(file=io.StringIO(), force_terminal=True)
-    )
-    with sweep_progress(quiet=False) as track:
+    terminal = Console(file=io.StringIO(), force_terminal=True)
+    with sweep_progress(quiet=False, console=terminal) as track:
         assert callable(track)

@@ -11,26 +11,26 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from losscli import histogram, shapes
-from losscli import sweep as sweep_module
-from losscli.data import synthetic_classification, synthetic_regression
-from losscli.losses import get_loss
-from losscli.sweep import Axis, sweep
+from losscli.catalogue import classification, get_loss, regression
+from losscli.catalogue.structure import Piecewise
+from losscli.data.synthetic import synthetic_classification, synthetic_regression
+from losscli.engine import Axis, histogram, piecewise, workers
+from losscli.engine.method import Job
 
 DESCRIPTIONS = {
-    "mae": (shapes.mae(), False),
-    "quantile": (shapes.quantile(tau=0.3), False),
-    "huber": (shapes.huber(delta=0.7), False),
-    "smooth_l1": (shapes.smooth_l1(beta=0.4), False),
-    "hinge": (shapes.hinge(), True),
-    "squared_hinge": (shapes.squared_hinge(), True),
+    "mae": (regression.mae_shape(), False),
+    "quantile": (regression.quantile_shape(tau=0.3), False),
+    "huber": (regression.huber_shape(delta=0.7), False),
+    "smooth_l1": (regression.smooth_l1_shape(beta=0.4), False),
+    "hinge": (classification.hinge_shape(), True),
+    "squared_hinge": (classification.squared_hinge_shape(), True),
 }
 
 
 def direct_sums(description, x, targets, w1, w2):
     """Σ_i f at every cell, straight from the description (no histogram)."""
     p = w1[None, :, None] * x + w2[:, None, None]
-    if isinstance(description, shapes.Piecewise):
+    if isinstance(description, Piecewise):
         return description(p - targets).sum(axis=-1)
     positive = description.positive(p) * (targets > 0)
     negative = description.negative(p) * (targets < 0)
@@ -46,8 +46,9 @@ def data_for(name, n=400, outliers=0.0):
 
 
 def sums(name, x, targets, w1, w2):
-    groups = histogram.groups_for(DESCRIPTIONS[name][0], x, targets)
-    return histogram.sweep_sums(groups, w1, histogram.Grid.of(w2))
+    groups = piecewise.groups_for(DESCRIPTIONS[name][0], x, targets)
+    grid = Axis("w2", float(w2[0]), float(w2[-1]), len(w2))
+    return piecewise.sweep_columns(piecewise.prepare(groups, w1, grid), w1)
 
 
 def close(fast, exact):
@@ -59,13 +60,13 @@ def close(fast, exact):
 def test_open_frame_equals_clamping_and_direct(name, monkeypatch):
     x, targets = data_for(name)
     w1, w2 = Axis("w1", -2, 4, 23).values, Axis("w2", -1, 2, 17).values  # points beyond w2
-    group = histogram.groups_for(DESCRIPTIONS[name][0], x, targets)[0]
-    grid = histogram.Grid.of(w2)
-    points = histogram._Points(group, histogram._Layout(group.shape, grid), grid, w1)
+    group = piecewise.groups_for(DESCRIPTIONS[name][0], x, targets)[0]
+    grid = Axis("w2", -1, 2, 17)
+    points = histogram.ScaledPoints(group.x, group.offset, group.shape, grid, w1)
     assert points.opening is not None and points.beyond.any()  # folding has work to do
     opened = sums(name, x, targets, w1, w2)
     monkeypatch.setattr(histogram, "OPEN_SPAN", 0)
-    assert histogram._Points(group, points.layout, grid, w1).opening is None
+    assert histogram.ScaledPoints(group.x, group.offset, group.shape, grid, w1).opening is None
     clamped = sums(name, x, targets, w1, w2)
     exact = direct_sums(DESCRIPTIONS[name][0], x, targets, w1, w2)
     assert close(opened, exact) and close(clamped, exact)
@@ -82,22 +83,21 @@ def test_far_outliers_fall_back_to_clamping(name):
         targets = targets.copy()
         targets[:2] = [1e10, -3e9]
     w1, w2 = Axis("w1", -2, 4, 9).values, Axis("w2", -2, 4, 11).values
-    group = histogram.groups_for(DESCRIPTIONS[name][0], x, targets)[0]
-    grid = histogram.Grid.of(w2)
-    points = histogram._Points(group, histogram._Layout(group.shape, grid), grid, w1)
+    group = piecewise.groups_for(DESCRIPTIONS[name][0], x, targets)[0]
+    grid = Axis("w2", -2, 4, 11)
+    points = histogram.ScaledPoints(group.x, group.offset, group.shape, grid, w1)
     assert points.opening is None
     exact = direct_sums(DESCRIPTIONS[name][0], x, targets, w1, w2)
     assert close(sums(name, x, targets, w1, w2), exact)
 
 
 def test_linear_one_break_losses_sum_t_and_others_phi():
-    grid = histogram.Grid.of(Axis("w2", -2, 4, 31).values)
+    grid = Axis("w2", -2, 4, 31)
     for name, summed in [("mae", True), ("quantile", True), ("hinge", True), ("huber", False)]:
         description = DESCRIPTIONS[name][0]
-        shape = description if isinstance(description, shapes.Piecewise) else description.positive
+        shape = description if isinstance(description, Piecewise) else description.positive
         x = np.linspace(-1, 1, 5)
-        group = histogram.Group(x, np.zeros(5), shape)
-        points = histogram._Points(group, histogram._Layout(shape, grid), grid, grid.values)
+        points = histogram.ScaledPoints(x, np.zeros(5), shape, grid, grid.values)
         assert points.sums_t is summed, name
 
 
@@ -107,7 +107,7 @@ def test_sums_of_t_keep_their_precision_far_from_the_grid_start():
     x = np.full(3000, 0.25)
     y = np.full(3000, 3.9990004)
     w1, w2 = Axis("w1", -0.001, 0.001, 3).values, Axis("w2", -2, 4, 2001).values
-    exact = direct_sums(shapes.mae(), x, y, w1, w2)
+    exact = direct_sums(regression.mae_shape(), x, y, w1, w2)
     fast = sums("mae", x, y, w1, w2)
     assert np.max(np.abs(fast - exact)) <= 1e-11 * np.max(exact)
     nearest = np.argmin(exact[:, 1])  # the cell next to the points: a sum of tiny distances
@@ -115,9 +115,9 @@ def test_sums_of_t_keep_their_precision_far_from_the_grid_start():
 
 
 def test_zero_pieces_add_no_roles():
-    grid = histogram.Grid.of(Axis("w2", -2, 4, 11).values)
-    assert len(histogram._Layout(shapes.hinge().positive, grid).roles) == 1
-    assert len(histogram._Layout(shapes.mae(), grid).roles) == 2
+    grid = Axis("w2", -2, 4, 11)
+    assert len(histogram.Layout(classification.hinge_shape().positive, grid).roles) == 1
+    assert len(histogram.Layout(regression.mae_shape(), grid).roles) == 2
 
 
 @pytest.mark.parametrize(
@@ -130,49 +130,26 @@ def test_zero_pieces_add_no_roles():
         (1001, 1_000_000, 1, True, "none"),  # one core
     ],
 )
-def test_sweep_decides_how_to_share_the_cores(monkeypatch, steps, points, cores, fork, expected):
-    calls = []
-    monkeypatch.setattr(sweep_module.parallel, "cores", lambda: cores)
-    monkeypatch.setattr(sweep_module.parallel, "has_worker", lambda: fork)
-    monkeypatch.setattr(
-        sweep_module.histogram,
-        "sweep_columns",
-        lambda prepared, w1, progress: calls.append("none") or np.zeros((len(w1), len(w1))),
-    )
-    monkeypatch.setattr(
-        sweep_module.parallel,
-        "in_two",
-        lambda function, work, w1, rows, progress, seconds: (
-            calls.append("fork" if sweep_module.parallel.has_worker() else "spawn")
-            or np.zeros((rows, len(w1)))
-        ),
-    )
-    # Only the sizes matter to the choice: a small stand-in dataset, the estimate's sizes.
-    monkeypatch.setattr(sweep_module, "estimate_seconds", _estimate_as_if(points))
-    data = synthetic_regression(n=50)
+def test_a_piecewise_sweep_shares_the_cores_by_its_estimate(
+    monkeypatch, steps, points, cores, fork, expected
+):
+    monkeypatch.setattr(workers, "cores", lambda: cores)
+    monkeypatch.setattr(workers, "has_worker", lambda: fork)
     axis = Axis("w", -2, 4, steps)
-    sweep(get_loss("mae"), {}, data, axis, axis, method="piecewise")
-    assert calls == [expected]
-
-
-def _estimate_as_if(points):
-    real = sweep_module.estimate_seconds
-    return lambda method, _points, w1_steps, w2_steps: real(method, points, w1_steps, w2_steps)
+    seconds = piecewise.METHOD.seconds(Job(get_loss("mae"), {}, points, axis, axis))
+    assert workers.how_to_share(seconds) == expected
 
 
 @pytest.mark.parametrize("name", ["mae", "quantile", "hinge"])
-def test_the_linear_combine_equals_the_general_one(name, monkeypatch):
+def test_the_linear_combine_equals_the_general_one(name):
     x, targets = data_for(name, n=700, outliers=0.05)
-    w1, w2 = Axis("w1", -2, 4, 23).values, Axis("w2", -3, 5, 41).values
-    groups = histogram.groups_for(DESCRIPTIONS[name][0], x, targets)
-    fast = histogram.sweep_sums(groups, w1, histogram.Grid.of(w2))
-    layout = histogram._Layout.__init__
-
-    def general_only(self, *args):
-        layout(self, *args)
-        self.linear = False
-
-    monkeypatch.setattr(histogram._Layout, "__init__", general_only)
-    general = histogram.sweep_sums(groups, w1, histogram.Grid.of(w2))
-    assert close(fast, general)
-    assert close(fast, direct_sums(DESCRIPTIONS[name][0], x, targets, w1, w2))
+    w1, w2 = Axis("w1", -2, 4, 23).values, Axis("w2", -3, 5, 41)
+    groups = piecewise.groups_for(DESCRIPTIONS[name][0], x, targets)
+    fast = piecewise.sweep_columns(piecewise.prepare(groups, w1, w2), w1)
+    general = piecewise.prepare(groups, w1, w2)
+    for points in general.points:
+        assert points.layout.linear
+        points.layout.linear = False
+    slow = piecewise.sweep_columns(general, w1)
+    assert close(fast, slow)
+    assert close(fast, direct_sums(DESCRIPTIONS[name][0], x, targets, w1, w2.values))

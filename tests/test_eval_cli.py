@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from conftest import usage_error
 
-from losscli import losses
-from losscli.data import synthetic_classification, synthetic_regression
-from losscli.losses import CATALOGUE, get_loss
+from losscli import catalogue
+from losscli.catalogue import CATALOGUE, get_loss, plugins
+from losscli.data.synthetic import synthetic_classification, synthetic_regression
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -211,20 +211,8 @@ def test_a_formula_draws_a_surface_equal_to_the_catalogues(invoke):
 @pytest.fixture
 def restored_catalogue():
     """Undo whatever a test registers in the catalogue."""
-    saved = [
-        (table, dict(table))
-        for table in (
-            losses.CATALOGUE,
-            losses._ALIASES,
-            losses._PARAMS,
-            losses.PLUGIN_PROBLEMS,
-            losses.PLUGINS,
-        )
-    ]
-    yield
-    for table, content in saved:
-        table.clear()
-        table.update(content)
+    with catalogue.restored():
+        yield
 
 
 PLUGIN_SOURCE = textwrap.dedent(
@@ -232,7 +220,7 @@ PLUGIN_SOURCE = textwrap.dedent(
     """A loss from another package: Cauchy's log(1 + (e/scale)²), robust to outliers."""
 
     from losscli._lazy import lazy_import
-    from losscli.losses import Loss, Param
+    from losscli.catalogue import Loss, Param
 
     np = lazy_import("numpy")
 
@@ -288,8 +276,8 @@ def test_a_plugin_registered_through_the_entry_point_seam_works_in_the_cli(
         EntryPoint("gone", "losscli_missing_module:LOSS", "losscli.losses"),
         EntryPoint("twice", "losscli_cauchy:CAUCHY", "losscli.losses"),
     ]
-    monkeypatch.setattr(losses, "_entry_points", lambda: found)
-    losses.load_plugins()
+    monkeypatch.setattr(plugins, "entry_points", lambda: found)
+    catalogue.load_plugins()
     assert get_loss("lorentzian").name == "cauchy"
     # Celsius at w1 = 1.8, w2 = 22: both errors are −10, log(1 + 100) each
     [record] = evaluate_json(
@@ -298,7 +286,7 @@ def test_a_plugin_registered_through_the_entry_point_seam_works_in_the_cli(
     assert record["value"] == pytest.approx(math.log(101), rel=1e-14)
     assert record["gradient"]["w2"] == pytest.approx(2 * (-10 / 101), rel=1e-14)
     # the broken ones are skipped, named on `losses`, and explained when asked for
-    assert losses.PLUGIN_PROBLEMS == {
+    assert catalogue.PLUGIN_PROBLEMS == {
         "answer": "TypeError: losscli_cauchy:NOT_A_LOSS is a int, not a losscli Loss",
         "gone": "ModuleNotFoundError: No module named 'losscli_missing_module'",
         "twice": "ValueError: loss name 'cauchy' is taken, not lower case, or reserved",
@@ -334,25 +322,25 @@ def test_an_installed_plugin_package_gets_its_options_without_importing_numpy(tm
     assert result.returncode == 0, result.stderr
     # errors −10 on scale 10: log(1 + 1) = log 2
     assert json.loads(result.stdout)[0]["value"] == pytest.approx(math.log(2), rel=1e-14)
-    probe = "import sys, losscli.cli, losscli.losses as l; print('cauchy' in l.CATALOGUE, 'numpy' in sys.modules)"
+    probe = "import sys, losscli.cli, losscli.catalogue as l; print('cauchy' in l.CATALOGUE, 'numpy' in sys.modules)"
     assert run(sys.executable, "-c", probe).stdout.split() == ["True", "False"]
 
 
 def test_a_plugin_parameter_that_would_shadow_an_own_option_withdraws_its_loss(
     invoke, tmp_path, monkeypatch, restored_catalogue
 ):
-    from losscli import cli as cli_module
+    from losscli.cli.app import withdraw_shadowing_plugins
 
     (tmp_path / "losscli_cauchy.py").write_text(PLUGIN_SOURCE)
     monkeypatch.syspath_prepend(str(tmp_path))
     found = [EntryPoint("shadow", "losscli_cauchy:SHADOW", "losscli.losses")]
-    monkeypatch.setattr(losses, "_entry_points", lambda: found)
-    losses.load_plugins()
-    assert "shadow" in losses.CATALOGUE
-    cli_module._withdraw_shadowing_plugins()
-    assert "shadow" not in losses.CATALOGUE and "seed" not in losses.all_params()
+    monkeypatch.setattr(plugins, "entry_points", lambda: found)
+    catalogue.load_plugins()
+    assert "shadow" in catalogue.CATALOGUE
+    withdraw_shadowing_plugins()
+    assert "shadow" not in catalogue.CATALOGUE and "seed" not in catalogue.all_params()
     reason = "its parameter --seed would shadow losscli's own option"
-    assert dict(losses.PLUGIN_PROBLEMS) == {"shadow": reason}
+    assert dict(catalogue.PLUGIN_PROBLEMS) == {"shadow": reason}
     usage_error(
         invoke("eval", "--loss", "shadow", "--w1", "0", "--w2", "0"),
         "--loss",
@@ -367,8 +355,8 @@ def test_plugin_discovery_runs_only_where_metadata_names_the_group(tmp_path):
     (site / "other-1.0.dist-info").mkdir(parents=True)
     (site / "other-1.0.dist-info" / "entry_points.txt").write_text("[console_scripts]\nx = y:z\n")
     (site / "bare-1.0.dist-info").mkdir()  # no entry points at all
-    assert not losses._may_have_plugins([str(site), str(tmp_path / "missing")])
+    assert not plugins.may_have_plugins([str(site), str(tmp_path / "missing")])
     egg = site / "cauchy-1.0.egg-info"
     egg.mkdir()
     (egg / "entry_points.txt").write_text("[losscli.losses]\ncauchy = losscli_cauchy:CAUCHY\n")
-    assert losses._may_have_plugins([str(site)])
+    assert plugins.may_have_plugins([str(site)])

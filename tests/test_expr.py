@@ -9,18 +9,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from losscli.errors import OptionError
-from losscli.expr import MAX_DEPTH, MAX_LENGTH, formula_loss, parse
-from losscli.losses import get_loss
+from losscli.catalogue import get_loss
+from losscli.catalogue.expr import MAX_DEPTH, MAX_LENGTH, formula_loss, parse
+from losscli.errors import ParameterError
 
 P = np.array([0.0, 1.0, 3.0])
 Y = np.array([1.0, 1.0, 1.0])
 
 
 def refused(formula: str) -> str:
-    with pytest.raises(OptionError) as error:
+    with pytest.raises(ParameterError) as error:
         get_loss("expr:" + formula)
-    assert error.value.option == "--loss"
+    assert error.value.field == "loss"
     assert "\n" not in error.value.message
     return error.value.message
 
@@ -119,7 +119,7 @@ def test_anything_outside_the_whitelist_is_refused_naming_it(formula, named):
     ],
 )
 def test_malformed_formulas_are_one_line_errors(formula, message):
-    with pytest.raises(OptionError) as error:
+    with pytest.raises(ParameterError) as error:
         parse(formula)
     assert error.value.message == message
 

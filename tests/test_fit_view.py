@@ -17,8 +17,8 @@ from hypothesis.extra import numpy as hnp
 from rich.cells import cell_len
 
 from losscli.cli import cli
-from losscli.grid import GridView, _keep, thin
-from losscli.sweep import find_minimum
+from losscli.engine import find_minimum
+from losscli.render.grids import GridView, _keep, thin
 
 CLEAN_ENV = {"COLUMNS": None, "NO_COLOR": None, "FORCE_COLOR": None, "TERM": "xterm"}
 

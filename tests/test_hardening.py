@@ -20,11 +20,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
-from losscli import budget, histogram, parallel, shapes
+from losscli import limits
+from losscli.catalogue import CATALOGUE, get_loss, regression
 from losscli.cli import cli
-from losscli.data import synthetic_regression
-from losscli.losses import CATALOGUE, get_loss
-from losscli.sweep import Axis, estimate_seconds, expect, sweep
+from losscli.data.synthetic import synthetic_regression
+from losscli.engine import Axis, expect, piecewise, sweep, workers
+from losscli.engine.budget import check_time, duration
+from losscli.engine.method import Job
 
 CLEAN_ENV = {"COLUMNS": None, "NO_COLOR": None, "FORCE_COLOR": None}
 GIB = 1 << 30
@@ -43,43 +45,61 @@ def error_line(result: Result) -> str:
 @pytest.fixture
 def sixteen_gib(monkeypatch: pytest.MonkeyPatch) -> None:
     """A machine with 16 GiB of memory, whatever this one has: exact messages."""
-    monkeypatch.setattr(budget, "physical_memory", lambda: 16 * GIB)
+    monkeypatch.setattr(limits, "physical_memory", lambda: 16 * GIB)
 
 
 # ---------------------------------------------------------------------------------------------
 # Sizes.
 
 
+LARGE = Axis("w", -2, 4, 1001)
+"""1001 grid lines over the lesson's window."""
+
+
+def refusal(loss: str, method: str = "auto") -> tuple[str, str]:
+    """What the refusal of `loss` on LARGE over a million points says, up to the suggested
+    limit and after it, by the engine's own estimate."""
+    chosen, seconds = expect(get_loss(loss), {}, 10**6, LARGE, LARGE, method)
+    head = (
+        f"Error: Invalid value for '--max-seconds': the sweep would take about {duration(seconds)} "
+        f"({loss} by the {chosen} method: 1001 × 1001 cells × 1000000 points), more than 60 s; "
+        "give --max-seconds "
+    )
+    return head, " to run it anyway, or use fewer steps or points"
+
+
+def suggested(line: str, head: str, tail: str) -> int:
+    """The limit a refusal suggests, checked to sit between the two parts of its text."""
+    assert line.startswith(head) and line.endswith(tail), line
+    return int(line[len(head) : -len(tail)])
+
+
 def test_a_sweep_expected_to_take_hours_is_refused_with_the_estimate():
     result = run("surface", "--loss", "bce", "--steps", "1001", "--n", "1000000")
     assert result.exit_code == 2 and result.stdout == ""
-    # direct cost model: 2e-5 s + 6e-9 s · 4.5 (bce's cost) · 1e6 points · 1001² cells
-    # = 27054 s = 7.5 h; the suggestion is the estimate rounded up in two digits.
-    assert error_line(result) == (
-        "Error: Invalid value for '--max-seconds': the sweep would take about 7.5 h "
-        "(bce by the direct method: 1001 × 1001 cells × 1000000 points), more than 60 s; "
-        "give --max-seconds 28000 to run it anyway, or use fewer steps or points"
-    )
+    head, tail = refusal("bce")
+    assert "about 7.5 h (bce by the direct method" in head  # hours: bce has no fast method
+    # the suggestion is the estimate rounded up in two significant digits
+    seconds = expect(get_loss("bce"), {}, 10**6, LARGE, LARGE)[1]
+    limit = suggested(error_line(result), head, tail)
+    assert seconds < limit <= seconds * 1.1 and len(str(limit).rstrip("0")) <= 2
 
 
 def test_a_smooth_loss_at_that_size_runs_binned_and_direct_is_refused():
     """Logistic has the binned approximation: well under a second, where direct takes 5 h."""
-    w1, w2 = Axis("w1", -2, 4, 1001), Axis("w2", -2, 4, 1001)
-    method, seconds = expect(get_loss("logistic"), {}, 10**6, w1, w2)
+    method, seconds = expect(get_loss("logistic"), {}, 10**6, LARGE, LARGE)
     assert method == "binned" and seconds < 1.0
     direct = run(
         "surface", "--loss", "logistic", "--steps", "1001", "--n", "1000000", "--method", "direct"
     )
     assert direct.exit_code == 2
-    assert "about 5 h (logistic by the direct method" in error_line(direct)
+    suggested(error_line(direct), *refusal("logistic", "direct"))
 
 
 def test_the_same_size_runs_when_the_engine_has_a_fast_method():
     """MSE's quadratic sweep at 1001 × 1001 cells and a million points: about 0.01 s."""
-    assert expect(get_loss("mse"), {}, 10**6, Axis("w1", -2, 4, 1001), Axis("w2", -2, 4, 1001)) == (
-        "quadratic",
-        pytest.approx(2e-5 + 5e-9 * (10**6 + 1001**2)),
-    )
+    method, seconds = expect(get_loss("mse"), {}, 10**6, LARGE, LARGE)
+    assert method == "quadratic" and seconds < 0.1
     result = run("surface", "--loss", "mse", "--steps", "1001", "--n", "1000000", "--width", "40")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
@@ -91,9 +111,9 @@ def test_several_panels_add_up_and_a_raised_limit_lets_them_run():
     assert refused.exit_code == 2
     assert "4 panels in all" in error_line(refused)
     assert "give --max-seconds" in error_line(refused)
-    w1, w2 = Axis("w1", -2, 4, 301), Axis("w2", -2, 4, 301)
-    chosen = [(get_loss(name), {}, 20000) for name in ("mse", "mae", "huber", "hinge")]
-    budget.check_sweeps(chosen, w1, w2, "auto", max_seconds=60.0)  # no error under 60 s
+    w = Axis("w", -2, 4, 301)
+    jobs = [Job(get_loss(name), {}, 20000, w, w) for name in ("mse", "mae", "huber", "hinge")]
+    check_time(jobs, "auto", max_seconds=60.0)  # no error under 60 s
 
 
 def test_descend_checks_its_map_too():
@@ -101,20 +121,18 @@ def test_descend_checks_its_map_too():
         "descend", "--loss", "bce", "--grid-steps", "1001", "--n", "1000000", "--steps", "1"
     )
     assert result.exit_code == 2
-    assert error_line(result).startswith(
-        "Error: Invalid value for '--max-seconds': the sweep would take about 7.5 h (bce"
-    )
+    suggested(error_line(result), *refusal("bce"))
 
 
 @pytest.mark.parametrize(
-    ("fork", "start"), [(True, parallel.FORK_START), (False, parallel.SPAWN_START)]
+    ("fork", "start"), [(True, workers.FORK_START), (False, workers.SPAWN_START)]
 )
 def test_a_piecewise_sweep_long_enough_for_two_processes_counts_half(monkeypatch, fork, start):
-    monkeypatch.setattr(parallel, "cores", lambda: 2)
-    monkeypatch.setattr(parallel, "has_worker", lambda: fork)
-    w1, w2 = Axis("w1", -2, 4, 1001), Axis("w2", -2, 4, 1001)
-    one = estimate_seconds("piecewise", 10**6, 1001, 1001)  # the engine's own cost model, one core
-    assert expect(get_loss("mae"), {}, 10**6, w1, w2) == (
+    monkeypatch.setattr(workers, "cores", lambda: 2)
+    monkeypatch.setattr(workers, "has_worker", lambda: fork)
+    # the method's own cost model, on one core
+    one = piecewise.METHOD.seconds(Job(get_loss("mae"), {}, 10**6, LARGE, LARGE))
+    assert expect(get_loss("mae"), {}, 10**6, LARGE, LARGE) == (
         "piecewise",
         pytest.approx((one + start) / 2),
     )
@@ -148,7 +166,7 @@ def test_huge_synthetic_data_is_refused_before_it_is_drawn(sixteen_gib):
 
 
 def test_physical_memory_is_known_here():
-    assert budget.physical_memory() > 256 << 20
+    assert limits.physical_memory() > 256 << 20
 
 
 @pytest.mark.parametrize(
@@ -156,7 +174,7 @@ def test_physical_memory_is_known_here():
     [(0.5, "0.5 s"), (60, "60 s"), (600, "10 min"), (6012, "1.7 h"), (4e5, "4.6 days")],
 )
 def test_durations_read_as_people_say_them(seconds, said):
-    assert budget.duration(seconds) == said
+    assert duration(seconds) == said
 
 
 @pytest.mark.parametrize(
@@ -301,12 +319,13 @@ def test_a_single_class_in_synthetic_data_names_it():
 # The second process.
 
 
-def small_sweep() -> tuple[histogram.Plan, np.ndarray, histogram.Grid, np.ndarray]:
+def small_sweep() -> tuple[piecewise.HistogramPlan, np.ndarray, Axis, np.ndarray]:
     """A histogram sweep's plan, its w1 and w2 grids, and its sums computed in one process."""
     data = synthetic_regression(n=300)
-    groups = histogram.groups_for(shapes.mae(), data.x, data.y)
-    w1, grid = Axis("w1", -2, 4, 6).values, histogram.Grid.of(Axis("w2", -2, 4, 5).values)
-    return histogram.plan(groups, w1, grid), w1, grid, histogram.sweep_sums(groups, w1, grid)
+    groups = piecewise.groups_for(regression.mae_shape(), data.x, data.y)
+    w1, grid = Axis("w1", -2, 4, 6).values, Axis("w2", -2, 4, 5)
+    prepared = piecewise.prepare(groups, w1, grid)
+    return prepared, w1, grid, piecewise.sweep_columns(prepared, w1)
 
 
 @pytest.mark.parametrize(
@@ -322,28 +341,33 @@ def test_a_failing_fresh_second_process_is_silent_and_the_first_does_its_part(
     monkeypatch, capfd, child
 ):
     prepared, w1, grid, sums = small_sweep()
-    monkeypatch.setattr(parallel, "_the_worker", lambda: None)
-    monkeypatch.setattr(parallel, "CHILD", ("-c", child))
-    got = parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps, seconds=10.0)
+    monkeypatch.setattr(workers, "CHILD", ("-c", child))
+    got = workers.in_two(COLUMNS, prepared, w1, grid.steps, seconds=10.0, use_worker=False)
     assert np.array_equal(got, sums)
     assert capfd.readouterr().err == ""
 
 
 def test_no_fresh_second_process_at_all_leaves_it_to_the_first(monkeypatch):
     prepared, w1, grid, sums = small_sweep()
-    monkeypatch.setattr(parallel, "_the_worker", lambda: None)
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")
-    got = parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps, seconds=10.0)
+    got = workers.in_two(COLUMNS, prepared, w1, grid.steps, seconds=10.0, use_worker=False)
     assert np.array_equal(got, sums)
 
 
 def test_without_a_worker_a_short_sweep_starts_no_fresh_interpreter(monkeypatch):
     prepared, w1, grid, sums = small_sweep()
-    monkeypatch.setattr(parallel, "_the_worker", lambda: None)  # another thread's sweep has it
-    monkeypatch.setattr(parallel, "_spawned", None)  # calling it would fail
-    got = parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps, seconds=0.05)
+
+    def no_process(*args, **kwargs):
+        raise AssertionError("a fresh interpreter was started")
+
+    monkeypatch.setattr(workers.subprocess, "Popen", no_process)
+    # as when another thread's sweep has the worker
+    got = workers.in_two(COLUMNS, prepared, w1, grid.steps, seconds=0.05, use_worker=False)
     assert np.array_equal(got, sums)
 
+
+COLUMNS = piecewise.sweep_columns
+"""The piecewise method's columns: the work a second process is handed."""
 
 PARENT = os.getpid()
 
@@ -352,26 +376,26 @@ def fails_in_the_worker(work, columns, progress):
     """The histogram sweep, except in a forked worker, where it raises."""
     if os.getpid() != PARENT:
         raise MemoryError("the worker's part")
-    return histogram.sweep_columns(work, columns, progress)
+    return COLUMNS(work, columns, progress)
 
 
 def dies_in_the_worker(work, columns, progress):
     if os.getpid() != PARENT:
         os._exit(3)
-    return histogram.sweep_columns(work, columns, progress)
+    return COLUMNS(work, columns, progress)
 
 
 def answers_short_in_the_worker(work, columns, progress):
     if os.getpid() != PARENT:
         return np.zeros((1, 1))
-    return histogram.sweep_columns(work, columns, progress)
+    return COLUMNS(work, columns, progress)
 
 
 def fails_here_and_sleeps_in_the_worker(work, columns, progress):
     if os.getpid() == PARENT:
         raise MemoryError("the first's part")
     time.sleep(30)  # the worker would take long: it must be killed, not waited for
-    return histogram.sweep_columns(work, columns, progress)
+    return COLUMNS(work, columns, progress)
 
 
 @pytest.mark.parametrize(
@@ -379,30 +403,30 @@ def fails_here_and_sleeps_in_the_worker(work, columns, progress):
 )
 def test_a_failing_worker_is_silent_and_the_first_does_its_part(capfd, columns):
     prepared, w1, grid, sums = small_sweep()
-    assert parallel.has_worker()
-    assert np.array_equal(parallel.in_two(columns, prepared, w1, grid.steps), sums)
+    assert workers.has_worker()
+    assert np.array_equal(workers.in_two(columns, prepared, w1, grid.steps), sums)
     assert capfd.readouterr().err == ""
-    assert parallel._worker is not None and not parallel._worker.alive  # and it is gone
-    assert np.array_equal(parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps), sums)
-    assert parallel._worker.alive  # a new one, forked for the next sweep
+    assert workers.worker_pid() is None  # and it is gone
+    assert np.array_equal(workers.in_two(COLUMNS, prepared, w1, grid.steps), sums)
+    assert workers.worker_pid() is not None  # a new one, forked for the next sweep
 
 
 def test_the_worker_is_kept_between_sweeps():
     prepared, w1, grid, sums = small_sweep()
-    parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps)
-    assert parallel._worker is not None
-    first = parallel._worker.pid
-    assert np.array_equal(parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps), sums)
-    assert parallel._worker.pid == first and not parallel._worker.fresh
+    workers.in_two(COLUMNS, prepared, w1, grid.steps)
+    first = workers.worker_pid()
+    assert first is not None
+    assert np.array_equal(workers.in_two(COLUMNS, prepared, w1, grid.steps), sums)
+    assert workers.worker_pid() == first
 
 
 def test_the_worker_holds_nothing_open_but_its_channel(tmp_path):
-    parallel.stop_worker()
+    workers.stop_worker()
     held = (tmp_path / "held.txt").open("w")  # open in this process when the worker forks
     prepared, w1, grid, _ = small_sweep()
-    parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps)
+    workers.in_two(COLUMNS, prepared, w1, grid.steps)
     held.close()
-    pid = parallel.worker_pid()
+    pid = workers.worker_pid()
     descriptors = {
         int(fd): os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")
     }
@@ -413,10 +437,11 @@ def test_the_worker_holds_nothing_open_but_its_channel(tmp_path):
 
 def test_a_command_collects_its_worker_when_it_exits():
     script = (
-        "from losscli import parallel, sweep; from losscli.data import synthetic_regression; "
-        "from losscli.losses import get_loss; axis = sweep.Axis('w', -2, 4, 201); "
-        "sweep.sweep(get_loss('mae'), {}, synthetic_regression(n=10000), axis, axis); "
-        "print(parallel.worker_pid())"
+        "from losscli import engine; from losscli.engine import workers; "
+        "from losscli.data.synthetic import synthetic_regression; "
+        "from losscli.catalogue import get_loss; axis = engine.Axis('w', -2, 4, 201); "
+        "engine.sweep(get_loss('mae'), {}, synthetic_regression(n=10000), axis, axis); "
+        "print(workers.worker_pid())"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -426,11 +451,11 @@ def test_a_command_collects_its_worker_when_it_exits():
 
 def test_stopping_the_worker_ends_its_process():
     prepared, w1, grid, _ = small_sweep()
-    parallel.in_two(histogram.sweep_columns, prepared, w1, grid.steps)
-    pid = parallel.worker_pid()
+    workers.in_two(COLUMNS, prepared, w1, grid.steps)
+    pid = workers.worker_pid()
     assert pid is not None
-    parallel.stop_worker()
-    assert parallel.worker_pid() is None
+    workers.stop_worker()
+    assert workers.worker_pid() is None
     with pytest.raises(ProcessLookupError):  # gone, and collected: no zombie left
         os.kill(pid, 0)
 
@@ -439,9 +464,9 @@ def test_a_failure_in_the_first_process_ends_the_worker():
     prepared, w1, grid, _ = small_sweep()
     start = time.perf_counter()
     with pytest.raises(MemoryError, match="the first's part"):
-        parallel.in_two(fails_here_and_sleeps_in_the_worker, prepared, w1, grid.steps)
+        workers.in_two(fails_here_and_sleeps_in_the_worker, prepared, w1, grid.steps)
     assert time.perf_counter() - start < 10
-    assert parallel._worker is not None and not parallel._worker.alive
+    assert workers.worker_pid() is None
 
 
 @pytest.mark.parametrize(
@@ -449,7 +474,10 @@ def test_a_failure_in_the_first_process_ends_the_worker():
 )
 def test_the_second_process_run_by_hand_on_garbage_says_one_line(stdin):
     result = subprocess.run(
-        [sys.executable, "-m", "losscli.parallel"], input=stdin, capture_output=True, timeout=30
+        [sys.executable, *workers.CHILD],
+        input=stdin,
+        capture_output=True,
+        timeout=30,
     )
     assert result.returncode == 1 and result.stdout == b""
-    assert result.stderr == b"losscli.parallel: expected a sweep from losscli on stdin\n"
+    assert result.stderr == b"losscli.engine.workers: expected a sweep from losscli on stdin\n"

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from losscli.errors import OptionError
-from losscli.losses import CATALOGUE, LESSON_LOSSES, get_loss
+from losscli.catalogue import CATALOGUE, get_loss
+from losscli.defaults import LESSON_LOSSES
+from losscli.errors import ParameterError
 
 # Two predictions against two targets: errors e = p - y = (1, -2).
 P = np.array([3.0, 0.0])
@@ -98,9 +99,9 @@ def test_regression_losses_are_nonnegative_and_zero_at_a_perfect_fit(values, del
 
 
 def test_unknown_loss_lists_the_known_ones():
-    with pytest.raises(OptionError) as error:
+    with pytest.raises(ParameterError) as error:
         get_loss("l3")
-    assert error.value.option == "--loss"
+    assert error.value.field == "loss"
     assert error.value.message.startswith("unknown loss 'l3'; known losses: mse, mae, huber, hinge")
 
 
@@ -110,7 +111,7 @@ def test_aliases_and_case_resolve_to_the_same_entry():
 
 @pytest.mark.parametrize("delta", [0.0, -1.0, float("nan"), float("inf")])
 def test_delta_must_be_positive_and_finite(delta):
-    with pytest.raises(OptionError, match=r"must be > 0, got"):
+    with pytest.raises(ParameterError, match=r"must be > 0, got"):
         get_loss("huber").resolve_params({"delta": delta})
 
 

@@ -9,12 +9,14 @@ import pytest
 from conftest import FIXTURES
 from rich.console import Console
 
-from losscli.data import Dataset, read_points, synthetic_classification, synthetic_regression
-from losscli.losses import get_loss
+from losscli.catalogue import get_loss
+from losscli.data.dataset import Dataset
+from losscli.data.files import read_points
+from losscli.data.synthetic import synthetic_classification, synthetic_regression
+from losscli.engine import Axis, sweep
 from losscli.render.bands import classify, ramp
 from losscli.render.colormap import palette, render_maps
 from losscli.render.plain import render_plain
-from losscli.sweep import Axis, sweep
 
 GRID = (Axis("w1", -2, 4, 21), Axis("w2", -2, 4, 21))
 

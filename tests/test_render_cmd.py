@@ -13,13 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from losscli import data
+from losscli.catalogue import get_loss
 from losscli.cli import cli
+from losscli.data import synthetic as data
+from losscli.engine import Axis, Surface, sweep
 from losscli.errors import DataError
-from losscli.grid import read_grids
-from losscli.losses import get_loss
 from losscli.render.export import to_json, to_ndjson, to_npz
-from losscli.sweep import Axis, Surface, sweep
+from losscli.render.grids import read_grids
 
 CLEAN_ENV = {"COLUMNS": None, "NO_COLOR": None, "FORCE_COLOR": None}
 

@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from losscli.catalogue import get_loss
+from losscli.catalogue.expr import FUNCTIONS, MAX_LENGTH
 from losscli.cli import cli
-from losscli.errors import OptionError
-from losscli.expr import FUNCTIONS, MAX_LENGTH
-from losscli.losses import get_loss
+from losscli.errors import ParameterError
 
 BOUNDED = settings(
     max_examples=400,
@@ -35,8 +35,8 @@ def check(formula: str) -> None:
     """The contract for any text after `expr:`."""
     try:
         loss = get_loss("expr:" + formula)
-    except OptionError as error:
-        assert error.option == "--loss"
+    except ParameterError as error:
+        assert error.field == "loss"
         assert error.message.startswith("expr: ") and "\n" not in error.message
         assert len(error.message) < 400
         return

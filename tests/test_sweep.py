@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import losscli.sweep as sweep_module
-from losscli.data import Dataset, synthetic_regression
-from losscli.errors import OptionError
-from losscli.losses import get_loss
-from losscli.sweep import Axis, sweep
+from losscli.catalogue import get_loss
+from losscli.data.dataset import Dataset
+from losscli.data.synthetic import synthetic_regression
+from losscli.engine import Axis, direct, sweep
+from losscli.errors import ParameterError
 
 
 def lesson_loop_mse(xs, ys, w1s, w2s):
@@ -56,7 +56,7 @@ def test_blocking_does_not_change_values(monkeypatch):
     data = synthetic_regression(n=50, seed=8)
     w1, w2 = Axis("w1", -2, 4, 17), Axis("w2", -2, 4, 9)
     whole = sweep(get_loss("huber"), {"delta": 0.5}, data, w1, w2).values
-    monkeypatch.setattr(sweep_module, "BLOCK_ELEMENTS", 7)  # one cell a block, ragged edges
+    monkeypatch.setattr(direct, "BLOCK_ELEMENTS", 7)  # one cell a block, ragged edges
     assert np.array_equal(sweep(get_loss("huber"), {"delta": 0.5}, data, w1, w2).values, whole)
 
 
@@ -82,18 +82,18 @@ def test_non_finite_values_are_skipped_by_the_minimum():
 
 
 @pytest.mark.parametrize(
-    ("args", "option", "message"),
+    ("args", "field", "message"),
     [
-        (("w1", 4.0, -2.0, 21), "--w1-range", "LO must be below HI, got 4 -2"),
-        (("w2", 1.0, 1.0, 21), "--w2-range", "LO must be below HI, got 1 1"),
-        (("w1", 0.0, float("inf"), 21), "--w1-range", "must be finite numbers, got 0 inf"),
-        (("w2", 0.0, 1.0, 1), "--w2-steps", "must be at least 2, got 1"),
+        (("w1", 4.0, -2.0, 21), "w1_range", "LO must be below HI, got 4 -2"),
+        (("w2", 1.0, 1.0, 21), "w2_range", "LO must be below HI, got 1 1"),
+        (("w1", 0.0, float("inf"), 21), "w1_range", "must be finite numbers, got 0 inf"),
+        (("w2", 0.0, 1.0, 1), "w2_steps", "must be at least 2, got 1"),
     ],
 )
-def test_axes_are_checked(args, option, message):
-    with pytest.raises(OptionError) as error:
+def test_axes_are_checked(args, field, message):
+    with pytest.raises(ParameterError) as error:
         Axis(*args)
-    assert (error.value.option, error.value.message) == (option, message)
+    assert (error.value.field, error.value.message) == (field, message)
 
 
 def test_axis_values_are_numpys_linspace():

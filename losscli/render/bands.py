@@ -26,7 +26,6 @@ import numpy as np
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-SCALES = ("linear", "log", "quantile")
 LOG_DECADES = 2.0
 
 

@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from rich.columns import Columns
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 
-from losscli.grid import thin
 from losscli.render.bands import Bands, classify, ramp
+from losscli.render.grids import thin
 from losscli.render.plain import ASCII_SHADES, UNICODE_SHADES
 
 if TYPE_CHECKING:
-    from losscli.grid import Grid
+    from losscli.render.grids import Grid
 
 VIRIDIS = (
     "#440154", "#482878", "#3e4a89", "#31688e", "#26828e",
@@ -249,35 +249,3 @@ def _legend(
         line.append_text(item)
     lines.append(line)
     return Text("\n").join(lines)
-
-
-def make_console(
-    *, color: str = "auto", stderr: bool = False, file: object = None, width: int | None = None
-) -> Console:
-    """The one place a Console is built: colour decided per stream, with an explicit override.
-
-    `auto` leaves the choice to Rich, which honours NO_COLOR, FORCE_COLOR, TERM=dumb and
-    whether the stream is a terminal; `always` forces colour (a command-line flag overrides
-    NO_COLOR, as no-color.org asks), `never` turns it off.
-    """
-    options: dict[str, object] = {"stderr": stderr, "width": width, "highlight": False}
-    if file is not None:
-        options["file"] = file
-    if color == "always":
-        options["force_terminal"] = True
-        options["no_color"] = False
-    elif color == "never":
-        options["color_system"] = None
-    return Console(**options)  # type: ignore[arg-type]
-
-
-def console_has_color(console: Console) -> bool:
-    return console.color_system is not None and not console.no_color
-
-
-def console_has_unicode(console: Console) -> bool:
-    try:
-        ("".join(UNICODE_SHADES) + "★┤└┬–").encode(console.encoding)
-    except (UnicodeEncodeError, LookupError):
-        return False
-    return True

@@ -9,7 +9,7 @@ any, says in "note" why they are null.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,7 +19,7 @@ from losscli import __version__
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from losscli.sweep import Surface
+    from losscli.engine.surface import Surface
 
 
 GRID_KEYS = ("w1", "w2", "values")
@@ -116,3 +116,12 @@ def to_csv(surfaces: Sequence[Surface]) -> str:
             lambda a, b, v: f"{prefix}{a!r},{b!r},{v!r}\n", w1, w2, surface.values.ravel().tolist()
         )
     return "".join(lines)
+
+
+WRITERS: dict[str, Callable[[Sequence[Surface]], str | bytes]] = {
+    "json": to_json,
+    "ndjson": to_ndjson,
+    "csv": to_csv,
+    "npz": to_npz,
+}
+"""Each format for other tools by its `--format` name: text, or bytes for a binary format."""

@@ -27,13 +27,14 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
+from losscli.defaults import STOP_REASONS
 from losscli.render.colormap import Mark, fmt
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from losscli.descent import Run
-    from losscli.grid import Grid
+    from losscli.render.grids import Grid
 
 START = Mark("S ", "#ffffff")
 RUN_COLOURS = ("#ff4040", "#ff9f1a", "#ff4fd8", "#00e5ff", "#c8c8c8", "#ff8080", "#ffd0a0")
@@ -51,13 +52,6 @@ ASCII_ARROWS = {
     (1, 1): "/", (-1, 1): "\\", (1, -1): "\\", (-1, -1): "/",
 }  # fmt: skip
 """Arrows by (screen right, screen up) direction."""
-
-STOP_WORDS = {
-    "converged": "converged",
-    "max_steps": "max steps",
-    "zero_gradient": "zero gradient",
-    "diverged": "diverged",
-}
 
 
 @dataclass(frozen=True)
@@ -209,7 +203,7 @@ def window_notes(surface: Grid, runs: Sequence[Run]) -> list[Text]:
     return notes
 
 
-STOP_NOTES = {
+STOP_NOTES = {  # one for each of losscli.defaults.STOP_REASONS
     "converged": "converged: the last step moved less than --tol and changed the loss by less.",
     "max_steps": "max steps: stopped after --steps updates without converging.",
     "zero_gradient": "zero gradient: the gradient is exactly (0, 0): a plateau, no way down.",
@@ -241,10 +235,15 @@ def run_table(surface: Grid, runs: Sequence[Run], *, color: bool) -> Table:
             _pair(end),
             fmt(float(run.loss_values[-1]), 4),
             str(run.steps),
-            STOP_WORDS.get(run.stop_reason, run.stop_reason),
+            _stop_words(run.stop_reason),
             distance,
         )
     return table
+
+
+def _stop_words(reason: str) -> str:
+    """A stop reason as the table says it ("max steps"); one read from a file, as it is."""
+    return reason.replace("_", " ") if reason in STOP_REASONS else reason
 
 
 def stop_notes(runs: Sequence[Run]) -> list[Text]:

@@ -8,14 +8,13 @@ terminal's width, cropped to what was drawn. Files are written atomically.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.console import Console, RenderableType
 
 from losscli.output import write_atomically
-from losscli.render.colormap import console_has_color, console_has_unicode
+from losscli.render.console import console_has_color, console_has_unicode, make_recorder
 
 
 @dataclass(frozen=True)
@@ -74,16 +73,7 @@ def save_pictures(
     """Draw the view in colour at `width` and write it as SVG and/or HTML."""
     if not (svg or html):
         return
-    recorder = Console(
-        file=io.StringIO(),
-        width=width,
-        record=True,
-        color_system="truecolor",
-        force_terminal=True,
-        no_color=False,
-        legacy_windows=False,
-        highlight=False,
-    )
+    recorder = make_recorder(width)
     recorder.print(view(Look(color=True, unicode=True, width=width)))
     drawn = recorder.export_text(clear=False).splitlines()
     recorder.width = max(1, max((len(line.rstrip()) for line in drawn), default=0))  # crop margin

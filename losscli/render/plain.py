@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from losscli.grid import thin
 from losscli.render.bands import classify, ramp
+from losscli.render.grids import thin
 
 if TYPE_CHECKING:
-    from losscli.grid import Grid
+    from losscli.render.grids import Grid
 
 UNICODE_SHADES = " ░▒▓█"
 ASCII_SHADES = " .:-=+#%@"

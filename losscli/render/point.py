@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from losscli.evaluate import Point
+from losscli.line import Point
 
 
 def _finite(value: float) -> float | None:

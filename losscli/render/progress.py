@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
+from losscli.render.console import make_console
+
 SHOW_AFTER = 1.0
 """Sweeps expected to take longer than this many seconds get a bar."""
 
@@ -74,9 +76,12 @@ class SweepProgress:
 
 
 @contextmanager
-def sweep_progress(*, quiet: bool) -> Iterator[Callable[[str], Callable[[float], None]] | None]:
-    """`track(title)` callbacks drawing on stderr, or None when quiet or not on a terminal."""
-    console = Console(stderr=True)
+def sweep_progress(
+    *, quiet: bool, console: Console | None = None
+) -> Iterator[Callable[[str], Callable[[float], None]] | None]:
+    """`track(title)` callbacks drawing on stderr (or `console`), or None when quiet or not on
+    a terminal."""
+    console = console or make_console(stderr=True)
     if quiet or not console.is_terminal:
         yield None
         return

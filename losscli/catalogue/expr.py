@@ -22,8 +22,8 @@ import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from losscli.errors import OptionError
-from losscli.losses import EXPR_PREFIX, Loss, Task
+from losscli.catalogue.model import EXPR_PREFIX, Loss, Task
+from losscli.errors import ParameterError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -110,8 +110,8 @@ Node = Callable[[dict[str, Any]], Any]
 """A checked piece of formula: given the variables, its value."""
 
 
-def _refuse(what: str) -> OptionError:
-    return OptionError("--loss", f"expr: refused {what} (allowed: {ALLOWED})")
+def _refuse(what: str) -> ParameterError:
+    return ParameterError("loss", f"expr: refused {what} (allowed: {ALLOWED})")
 
 
 def _describe(node: ast.AST) -> str:
@@ -142,16 +142,16 @@ def parse(formula: str) -> tuple[Node, frozenset[str]]:
     """Check a formula against the whitelist; return its evaluator and the variables it uses."""
     text = formula.strip()
     if not text:
-        raise OptionError("--loss", "expr: the formula is empty (e.g. expr:abs(p - y)**1.5)")
+        raise ParameterError("loss", "expr: the formula is empty (e.g. expr:abs(p - y)**1.5)")
     if len(text) > MAX_LENGTH:
-        raise OptionError("--loss", f"expr: formula longer than {MAX_LENGTH} characters")
+        raise ParameterError("loss", f"expr: formula longer than {MAX_LENGTH} characters")
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
         where = f" at column {error.offset}" if error.offset else ""
-        raise OptionError("--loss", f"expr: not a formula{where}: {error.msg}") from None
+        raise ParameterError("loss", f"expr: not a formula{where}: {error.msg}") from None
     except (RecursionError, MemoryError, ValueError):
-        raise OptionError("--loss", "expr: formula nested too deeply or malformed") from None
+        raise ParameterError("loss", "expr: formula nested too deeply or malformed") from None
     names: set[str] = set()
     return _compile(tree.body, names, 0), frozenset(names)
 
@@ -159,7 +159,7 @@ def parse(formula: str) -> tuple[Node, frozenset[str]]:
 def _compile(node: ast.AST, names: set[str], depth: int) -> Node:
     """Turn one checked node into a closure; refuse anything outside the whitelist."""
     if depth > MAX_DEPTH:
-        raise OptionError("--loss", f"expr: formula nested more than {MAX_DEPTH} levels deep")
+        raise ParameterError("loss", f"expr: formula nested more than {MAX_DEPTH} levels deep")
     deeper = depth + 1
     if isinstance(node, ast.Constant):
         value = node.value
@@ -220,8 +220,8 @@ def _compile_call(node: ast.Call, names: set[str], depth: int) -> Node:
     arity = FUNCTIONS[function.id]
     if len(node.args) != arity:
         plural = "" if arity == 1 else "s"
-        raise OptionError(
-            "--loss",
+        raise ParameterError(
+            "loss",
             f"expr: {function.id}() takes {arity} argument{plural}, got {len(node.args)}",
         )
     arguments = [_compile(argument, names, depth) for argument in node.args]
@@ -237,7 +237,9 @@ def formula_loss(formula: str) -> Loss:
     """The catalogue entry for `expr:FORMULA`: a per-point loss, mean over points."""
     evaluate, names = parse(formula)
     if "y" in names and "t" in names:
-        raise OptionError("--loss", "expr: use y (a regression target) or t (a ±1 label), not both")
+        raise ParameterError(
+            "loss", "expr: use y (a regression target) or t (a ±1 label), not both"
+        )
     task: Task = "classification" if "t" in names else "regression"
     target = "t" if task == "classification" else "y"
     text = formula.strip()

@@ -1,4 +1,5 @@
-"""A declared, bounded approximation for smooth per-point losses: binned residuals and an FFT.
+"""The binned method: a declared, bounded approximation for smooth per-point losses, from
+binned residuals and an FFT.
 
 For one w1 every point contributes f(w2 − c_i): c_i = y_i − w1·x_i with f(u) = ℓ(u, 0) for a
 regression loss that depends on the residual u = p − y alone, or c_i = −w1·x_i with
@@ -42,22 +43,27 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from losscli.engine.interpolation import (
+    EPSILON,
+    ORDER,
+    SPREAD_BLOCK,
+    bin_plane,
+    error_bounds,
+    lebesgue,
+    spread_positions,
+)
+from losscli.engine.method import Job, NotApplicable, Progress, Swept
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from numpy.typing import NDArray
 
-    from losscli.histogram import Grid
-    from losscli.losses import Loss
+    from losscli.catalogue import Loss
+    from losscli.engine.axis import Axis
 
     Array = NDArray[np.float64]
     IntArray = NDArray[np.intp]
-
-ORDER = 8
-"""Nodes each point's mass is spread over: Lagrange interpolation of degree ORDER − 1."""
-
-OFFSETS = np.arange(-(ORDER // 2 - 1), ORDER // 2 + 1)
-"""The nodes of a point at fractional position φ ∈ [0, 1) after node m: m − 3 … m + 4."""
 
 TARGET = 1e-13
 """The interpolation error asked of every point, relative to its loss: sets the node spacing."""
@@ -70,26 +76,14 @@ TOLERANCE = 1e-12
 """The declared bound: a cell whose bound is more than this, relative to its value, is
 evaluated directly."""
 
-SAFETY = 2.0
-"""The kernel's ORDER-th differences estimate its derivative at some point of each stencil;
-this factor covers the sup between them."""
-
 MAX_LENGTH = 1 << 18
 """Longest FFT a column may need; wider spreads of residuals are refused (swept directly)."""
 
 MAX_PLANE = 1 << 22
 """Most (x, y) nodes a regression may be binned on before the columns (32 MiB of float64)."""
 
-BLOCK_POINTS = 1 << 16
-"""Points (or point-column pairs) spread at once: the working arrays stay in the CPU cache."""
-
 BLOCK_SPECTRUM = 1 << 17
 """Complex FFT values a block of columns holds at once (2 MiB): memory stays bounded."""
-
-EPSILON = float(np.finfo(np.float64).eps)
-
-NOISE = 4.0
-"""Units of rounding (ε) in each computed value of a loss, for the kernel's differences."""
 
 MARGIN = 10 * ORDER
 """Kernel samples taken beyond each end to judge its differences there: the widest stencil
@@ -99,12 +93,8 @@ REFINE_TRIES = 10
 """Attempts at a node spacing before giving up (each one refines by the measured shortfall)."""
 
 
-class NotApplicable(Exception):
-    """The binned sweep cannot meet its bound here: the reason, for the user."""
-
-
 @dataclass(frozen=True)
-class Group:
+class KernelGroup:
     """Masses swept with one kernel: c = offset − w1·x at each position, of weight `weight`.
 
     The frame: node m sits at c = `origin` + m·δ, δ = grid step / `refine`, for m < `nodes`;
@@ -128,14 +118,14 @@ class Group:
 
 
 @dataclass(frozen=True)
-class Plan:
+class BinnedPlan:
     """A binned sweep ready to run: its groups, and the constants of its error bound.
 
     A cell whose exact sum is S has |binned − S| ≤ factor·TARGET·S + floor + rounding, where
     `floor` covers the points where the loss is near 0 and `rounding` the FFT's rounding.
     """
 
-    groups: list[Group]
+    groups: list[KernelGroup]
     factor: float
     floor: float
     rounding: float
@@ -149,43 +139,13 @@ class Plan:
         return np.where(np.isfinite(relative), relative, np.inf)
 
 
-def applies(loss: Loss) -> bool:
+def fits(loss: Loss) -> bool:
     """Whether the loss is declared fit for the binned sweep: per point, smooth, and a function
     of one number (the score per label, or the residual)."""
     return loss.per_point and loss.smooth and (loss.task == "classification" or loss.residual)
 
 
-def lebesgue() -> float:
-    """Σ_k |L_k(φ)| at its largest over φ ∈ [0, 1]: how much spreading can grow an error."""
-    phi = np.linspace(0.0, 1.0, 1025)
-    return float(np.abs(_weights(phi)).sum(axis=0).max())
-
-
-def _constant() -> float:
-    """max over φ ∈ [0, 1] of ∏|φ − k| / ORDER!: the interpolation error per δ^ORDER·f⁽ᴼᴿᴰᴱᴿ⁾."""
-    phi = np.linspace(0.0, 1.0, 1025)
-    product = np.prod(np.abs(phi[:, None] - OFFSETS[None, :]), axis=1)
-    return float(product.max()) / math.factorial(ORDER)
-
-
-_DENOMINATORS = np.array([np.prod([float(j - k) for k in OFFSETS if k != j]) for j in OFFSETS])
-
-
-def _weights(phi: Array) -> Array:
-    """Lagrange weights (ORDER, *phi.shape) of the nodes OFFSETS for positions φ after node 0,
-    by prefix and suffix products (no division by φ − k)."""
-    gaps = phi[None, ...] - OFFSETS.reshape((ORDER,) + (1,) * phi.ndim)
-    prefix = np.ones((ORDER, *phi.shape))
-    suffix = np.ones((ORDER, *phi.shape))
-    for k in range(1, ORDER):
-        np.multiply(prefix[k - 1], gaps[k - 1], out=prefix[k])
-        np.multiply(suffix[ORDER - k], gaps[ORDER - k], out=suffix[ORDER - k - 1])
-    prefix *= suffix
-    prefix /= _DENOMINATORS.reshape((ORDER,) + (1,) * phi.ndim)
-    return prefix
-
-
-def _good_length(size: int) -> int:
+def fft_length(size: int) -> int:
     """The smallest 2^a·3^b·5^c at least `size`: lengths pocketfft transforms fastest."""
     best = 1 << max(0, (size - 1).bit_length())
     five = 1
@@ -214,17 +174,17 @@ class _Source:
     offset: Array | None
 
 
-def plan(
+def prepare_kernels(
     loss: Loss,
     params: Mapping[str, float],
     x: Array,
     targets: Array,
     w1: Array,
-    grid: Grid,
-) -> Plan:
+    grid: Axis,
+) -> BinnedPlan:
     """The binned sweep of this loss and data over the columns w1 (all of them: each column's
     result does not depend on which others are swept), or NotApplicable with the reason."""
-    if not applies(loss):
+    if not fits(loss):
         raise NotApplicable("the loss is not declared smooth and a function of one number")
     sources = _sources(loss, params, x, targets)
     reach = max(abs(float(w1[0])), abs(float(w1[-1])))
@@ -243,7 +203,7 @@ def plan(
 
     delta = grid.step / refine
     spread = lebesgue()
-    groups: list[Group] = []
+    groups: list[KernelGroup] = []
     factor, floor, rounding = 1.0, 0.0, 0.0
     for source, frame in zip(sources, frames, strict=True):
         positions, offset, weight, stages = _compress(source, delta, reach)
@@ -251,15 +211,15 @@ def plan(
         if frame.shortfall > 1.0:  # the nodes reached beyond the points' frame, to worse
             raise NotApplicable("the loss varies too fast for interpolation on this grid")
         anchor, nodes, kernel = frame.anchor, frame.nodes, frame.kernel
-        length = _good_length(len(kernel))
-        group = Group(positions, offset, weight, refine, anchor, nodes, kernel, length)
+        length = fft_length(len(kernel))
+        group = KernelGroup(positions, offset, weight, refine, anchor, nodes, kernel, length)
         groups.append(group)
         stacked = sum(spread**s for s in range(stages + 1))
         factor = max(factor, stacked)
         peak = float(np.max(kernel, initial=0.0))
         floor += stacked * TARGET * FLOOR * peak * len(source.x)
         rounding += EPSILON * math.log2(length) * spread * group.mass * peak
-    return Plan(groups, factor, floor, rounding)
+    return BinnedPlan(groups, factor, floor, rounding)
 
 
 def _sources(loss: Loss, params: Mapping[str, float], x: Array, targets: Array) -> list[_Source]:
@@ -294,7 +254,7 @@ class _Frame:
 
 
 def _frame(
-    source: _Source, w1: Array, grid: Grid, refine: int, fixed: _Frame | None = None
+    source: _Source, w1: Array, grid: Axis, refine: int, fixed: _Frame | None = None
 ) -> _Frame:
     """The frame whose nodes cover every c = offset − w1·x of every column with 2·ORDER nodes
     to spare each side. `fixed` is kept if it already covers them (the binned positions stay
@@ -333,8 +293,8 @@ def _c_range(source: _Source, w1: Array) -> tuple[float, float]:
         return 0.0, 0.0
     low, high = math.inf, -math.inf
     for w in (float(w1[0]), float(w1[-1])):
-        for start in range(0, len(source.x), BLOCK_POINTS):
-            part = slice(start, start + BLOCK_POINTS)
+        for start in range(0, len(source.x), SPREAD_BLOCK):
+            part = slice(start, start + SPREAD_BLOCK)
             c = -w * source.x[part]
             if source.offset is not None:
                 c += source.offset[part]
@@ -344,44 +304,12 @@ def _c_range(source: _Source, w1: Array) -> tuple[float, float]:
     return low, high
 
 
-def _windows(values: Array, reach: int, reduce: Callable[..., Array]) -> Array:
-    """reduce over values[i − reach : i + reach + 1] for each i (the ends padded by repeats)."""
-    padded = np.pad(values, reach, mode="edge")
-    view = np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1)
-    return reduce(view, axis=1)
-
-
-def _interpolation(extended: Array) -> tuple[Array, Array]:
-    """Per kernel sample (of the samples inside the MARGIN): the bound on one point's
-    interpolation error there, and the least loss nearby (within 2·ORDER nodes, as far as two
-    spreadings move a point).
-
-    δ^ORDER·f⁽ᴼᴿᴰᴱᴿ⁾ is estimated by ORDER-th differences at strides s = 1, 2, 4, 8 divided
-    by s^ORDER, the largest of every stencil overlapping the sample's own, with the rounding
-    of the samples (2^ORDER·NOISE·ε·|f|) added; the smallest of the four is taken: on a fine
-    grid the differences at stride 1 are mostly rounding, at stride 8 they are not."""
-    best = np.full(len(extended), np.inf)
-    magnitude = np.abs(extended)
-    for stride in (1, 2, 4, 8):
-        differences = extended
-        for _ in range(ORDER):
-            differences = differences[stride:] - differences[:-stride]
-        half = ORDER * stride // 2
-        centred = np.pad(np.abs(differences), half, mode="edge")
-        reach = half + ORDER
-        noise = 2.0**ORDER * NOISE * EPSILON * _windows(magnitude, reach, np.max)
-        estimate = _windows(centred, reach, np.max) + noise
-        np.minimum(best, estimate / float(stride) ** ORDER, out=best)
-    best[np.isnan(best)] = np.inf
-    error = SAFETY * _constant() * best
-    least = _windows(extended, 2 * ORDER, np.min)
-    inside = slice(MARGIN, len(extended) - MARGIN)
-    return error[inside], least[inside]
-
-
 def _shortfall(extended: Array) -> float:
-    """How far the worst point's interpolation error is over its share (≤ 1: met)."""
-    error, least = _interpolation(extended)
+    """How far the worst point's interpolation error is over its share (≤ 1: met), judged on
+    the kernel samples inside the MARGIN."""
+    error, least = error_bounds(extended)
+    inside = slice(MARGIN, len(extended) - MARGIN)
+    error, least = error[inside], least[inside]
     kernel = extended[MARGIN : len(extended) - MARGIN]
     scale = np.maximum(least, FLOOR * float(np.max(kernel, initial=0.0)))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -405,7 +333,7 @@ def _compress(
     if offset is None:
         if across * 2 > count:
             return x, offset, None, 0
-        masses = _bin_plane(x, None, lo_x, step_x, across, 0.0, 1.0, 1)
+        masses = bin_plane(x, None, lo_x, step_x, across, 0.0, 1.0, 1)
         kept = np.flatnonzero(masses)
         nodes: Array = lo_x + (kept - (ORDER // 2 - 1)).astype(np.float64) * step_x
         return nodes, None, masses[kept], 1
@@ -413,7 +341,7 @@ def _compress(
     down = math.floor((hi_y - lo_y) / delta) + ORDER + 2
     if across * down > min(MAX_PLANE, ORDER * ORDER * count):  # no larger than what it holds
         return x, offset, None, 0
-    masses = _bin_plane(x, offset, lo_x, step_x, across, lo_y, delta, down)
+    masses = bin_plane(x, offset, lo_x, step_x, across, lo_y, delta, down)
     kept = np.flatnonzero(masses)
     if len(kept) * 2 > count:
         return x, offset, None, 0
@@ -423,56 +351,14 @@ def _compress(
     return positions, offsets, masses[kept], 2
 
 
-def _bin_plane(
-    x: Array,
-    y: Array | None,
-    lo_x: float,
-    step_x: float,
-    across: int,
-    lo_y: float,
-    step_y: float,
-    down: int,
-) -> Array:
-    """Masses on the nodes lo_x + (a − 3)·step_x (and lo_y + (b − 3)·step_y), flat a·down + b:
-    storage a holds node a − 3, so the first node of a point at ⌊s⌋ is stored at ⌊s⌋."""
-    size = across * down
-    masses = np.zeros(size)
-    chunk = BLOCK_POINTS // (ORDER if y is None else ORDER * ORDER)
-    for start in range(0, len(x), chunk):
-        part = slice(start, start + chunk)
-        index_x, weights_x = _spread_positions((x[part] - lo_x) / step_x)
-        index_x -= int(OFFSETS[0])
-        if y is None:
-            index = (index_x[None, :] + np.arange(ORDER)[:, None]).ravel()
-            masses += np.bincount(index, weights_x.ravel(), minlength=size)
-            continue
-        index_y, weights_y = _spread_positions((y[part] - lo_y) / step_y)
-        index_y -= int(OFFSETS[0])
-        base = index_x * down + index_y
-        steps = (np.arange(ORDER)[:, None] * down + np.arange(ORDER)[None, :]).ravel()
-        index = (base[None, :] + steps[:, None]).ravel()
-        weights = (weights_x[:, None, :] * weights_y[None, :, :]).ravel()
-        masses += np.bincount(index, weights, minlength=size)
-    return masses
-
-
-def _spread_positions(s: Array) -> tuple[IntArray, Array]:
-    """For positions s in node units: the index of each one's first node, ⌊s⌋ − 3, and the
-    weights of its ORDER nodes ⌊s⌋ − 3 … ⌊s⌋ + 4."""
-    whole = np.floor(s)
-    weights = _weights(s - whole)
-    index: IntArray = whole.astype(np.intp) + int(OFFSETS[0])
-    return index, weights
-
-
 # ---------------------------------------------------------------------------------------------
 # The sweep.
 
 
-def sweep_sums(
-    groups: Sequence[Group],
+def kernel_sums(
+    groups: Sequence[KernelGroup],
     w1: Array,
-    grid: Grid,
+    grid: Axis,
     progress: Callable[[float], None] | None = None,
 ) -> Array:
     """Σ f(w2 − c) over every group's masses for every w2 (rows) and w1 (columns): the sums,
@@ -494,18 +380,18 @@ def sweep_sums(
     return totals
 
 
-def _columns(group: Group, w1: Array, grid: Grid, spectrum: NDArray[np.complex128]) -> Array:
+def _columns(group: KernelGroup, w1: Array, grid: Axis, spectrum: NDArray[np.complex128]) -> Array:
     """The sums of a block of columns: node masses per column, convolved with the kernel."""
     nodes = group.nodes
     transformed = np.fft.rfft(_masses(group, w1, grid), group.length, axis=1)
     transformed *= spectrum
     sums = np.fft.irfft(transformed, group.length, axis=1)
-    # t = j·R + nodes − 1 is the grid's row j (see Group)
+    # t = j·R + nodes − 1 is the grid's row j (see KernelGroup)
     result: Array = sums[:, nodes - 1 :: group.refine][:, : grid.steps].T
     return result
 
 
-def _masses(group: Group, w1: Array, grid: Grid) -> Array:
+def _masses(group: KernelGroup, w1: Array, grid: Axis) -> Array:
     """The node masses (columns, nodes) of a block of columns.
 
     Columns are spread `per` at a time and points `chunk` at a time, both fixed by the group
@@ -514,8 +400,8 @@ def _masses(group: Group, w1: Array, grid: Grid) -> Array:
     origin = grid.low - group.anchor * delta
     cols, nodes, count = len(w1), group.nodes, len(group.x)
     masses = np.zeros((cols, nodes))
-    per = max(1, BLOCK_POINTS // count)
-    chunk = max(1, BLOCK_POINTS // per)
+    per = max(1, SPREAD_BLOCK // count)
+    chunk = max(1, SPREAD_BLOCK // per)
     steps = np.arange(ORDER)[:, None, None]
     for first in range(0, cols, per):
         w = w1[first : first + per, None]
@@ -526,7 +412,7 @@ def _masses(group: Group, w1: Array, grid: Grid) -> Array:
             c = -w * group.x[part]
             if group.offset is not None:
                 c += group.offset[part]
-            index, weights = _spread_positions((c - origin) / delta)
+            index, weights = spread_positions((c - origin) / delta)
             if group.weight is not None:
                 weights *= group.weight[part]
             flat = (index[None, :, :] + shift).ravel()
@@ -536,7 +422,7 @@ def _masses(group: Group, w1: Array, grid: Grid) -> Array:
 
 
 def _exact_rows(
-    groups: Sequence[Group], w1: float, rows: IntArray, grid: Grid
+    groups: Sequence[KernelGroup], w1: float, rows: IntArray, grid: Axis
 ) -> tuple[Array, Array]:
     """The sums of some rows of one column as plain dot products of its node masses with the
     kernel (no FFT), and the bound on their rounding: log₂(nodes)·ε·Σ|mass·K| (pairwise
@@ -555,7 +441,7 @@ def _exact_rows(
         per = max(1, BLOCK_SPECTRUM // len(masses))
         for start in range(0, len(rows), per):
             part = slice(start, start + per)
-            t = rows[part] * group.refine + group.nodes - 1  # see Group
+            t = rows[part] * group.refine + group.nodes - 1  # see KernelGroup
             kernel = group.kernel[t[:, None] - np.arange(first, last)[None, :]]
             terms = kernel * masses
             sums[part] += terms.sum(axis=1)
@@ -564,13 +450,13 @@ def _exact_rows(
     return sums, rounding
 
 
-def sweep_means(
+def binned_means(
     loss: Loss,
     params: Mapping[str, float],
     x: Array,
     targets: Array,
     w1: Array,
-    grid: Grid,
+    grid: Axis,
     progress: Callable[[float], None] | None = None,
 ) -> tuple[Array, float]:
     """The mean loss at every cell, and the declared bound: the largest relative error bound
@@ -580,8 +466,8 @@ def sweep_means(
     the largest kernel values) is summed again from its node masses without the FFT; one
     whose bound still exceeds it (a loss near 0 at nearly every point) is evaluated directly.
     """
-    chosen = plan(loss, params, x, targets, w1, grid)
-    sums = sweep_sums(chosen.groups, w1, grid, progress)
+    chosen = prepare_kernels(loss, params, x, targets, w1, grid)
+    sums = kernel_sums(chosen.groups, w1, grid, progress)
     bounds = chosen.bound(sums)
     for col in np.flatnonzero((bounds > TOLERANCE).any(axis=0)).tolist():
         rows = np.flatnonzero(bounds[:, col] > TOLERANCE)
@@ -601,8 +487,70 @@ def _direct_cell(
 ) -> float:
     """One cell's mean loss by direct evaluation, in blocks of points (bounded memory)."""
     total = 0.0
-    for start in range(0, len(x), BLOCK_POINTS):
-        part = slice(start, start + BLOCK_POINTS)
+    for start in range(0, len(x), SPREAD_BLOCK):
+        part = slice(start, start + SPREAD_BLOCK)
         predictions = w1 * x[part] + w2
         total += float(loss.value(predictions, targets[part], **params).sum())
     return total / len(x)
+
+
+AUTO_SECONDS = 10.0
+"""`auto` takes the binned approximation only for sweeps a direct evaluation would take longer
+than this over: below it, the exact answer is affordable."""
+
+POSITIONS = {"classification": 1 << 12, "regression": 1 << 19}
+"""Positions a column spreads at most, about: nodes in x per label, or in (x, y)."""
+
+
+@dataclass(frozen=True)
+class BinnedCost:
+    """Seconds on one core: a fixed start, binning each point once (dearer in (x, y) for
+    regression than in x per label), then per column a share and a share per position spread.
+    Rough costs of a current CPU, for choosing, never reported."""
+
+    start: float = 5e-3
+    per_label_point: float = 5e-8
+    per_residual_point: float = 6e-7
+    per_column: float = 3e-5
+    per_column_position: float = 3.5e-8
+
+    def seconds(self, regression: bool, points: int, columns: int) -> float:
+        positions = min(points, POSITIONS["regression" if regression else "classification"])
+        per_point = self.per_residual_point if regression else self.per_label_point
+        spread = self.per_column + self.per_column_position * positions
+        return self.start + per_point * points + columns * spread
+
+
+class BinnedMethod:
+    """Smooth losses by interpolated point masses convolved with the loss's kernel."""
+
+    name = "binned"
+    summary = (
+        "logistic, focal, exponential, log-cosh: point masses spread on fine nodes and "
+        f"convolved with the loss by FFT, every value within {TOLERANCE:g} relative"
+    )
+    exact = False
+    cost = BinnedCost()
+
+    def applies(self, job: Job) -> bool:
+        return fits(job.loss)
+
+    def seconds(self, job: Job) -> float:
+        return self.cost.seconds(job.loss.task == "regression", job.points, job.w1.steps)
+
+    def expected_seconds(self, job: Job) -> float:
+        return self.seconds(job)
+
+    def preferred(self, job: Job, direct_seconds: float) -> bool:
+        return direct_seconds > AUTO_SECONDS and self.seconds(job) < direct_seconds
+
+    def run(self, job: Job, x: Array, targets: Array, progress: Progress) -> Swept:
+        w1 = job.w1.values
+        try:
+            values, error = binned_means(job.loss, job.params, x, targets, w1, job.w2, progress)
+        except NotApplicable as reason:
+            raise NotApplicable(f"cannot bound its error here: {reason}") from None
+        return Swept(values, error)
+
+
+METHOD = BinnedMethod()

@@ -1,4 +1,4 @@
-"""A declarative description of a loss's structure, which the fast sweep engines read.
+"""A declarative description of a loss's structure, which the fast sweep methods read.
 
 Many losses of the line model p = w1·x + w2 are piecewise polynomials of one number u:
 
@@ -15,7 +15,8 @@ Jumps are allowed only where the engine can place every tie exactly as a direct 
 does: in a classification description with one break, at u = 0 (the zero-one loss, which
 predicts +1 where p > 0). Every other description must be continuous.
 
-This module imports nothing heavy: the catalogue reads it at start-up.
+This module imports nothing heavy: the catalogue reads it at start-up. The checks here
+guard against programming errors in a catalogue entry, so they raise ValueError.
 """
 
 from __future__ import annotations

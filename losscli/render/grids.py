@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from losscli.errors import DataError, OptionError, json_errors
-from losscli.losses import get_loss
-from losscli.sweep import Minimum, find_minimum
+from losscli.catalogue import get_loss
+from losscli.engine.surface import Minimum, find_minimum
+from losscli.errors import DataError, ParameterError, decode_text, json_errors
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -110,10 +110,7 @@ def read_grids(raw: bytes, name: str) -> list[GridView]:
     Accepted: losscli's document (`{"surfaces": [...]}`), one grid object, a list of them,
     or several documents one after another (ndjson, or jq's stream of pretty objects).
     """
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise DataError(f"{name}: not UTF-8 text (byte {error.start})") from None
+    text = decode_text(raw, name)
     records: list[Any] = []
     for document in _documents(text, name):
         if isinstance(document, dict) and "surfaces" in document:
@@ -211,6 +208,6 @@ def _titles(record: dict[str, Any], label: str) -> tuple[str, str]:
     )
     try:
         loss = get_loss(name)
-    except OptionError:  # a loss losscli does not know: its name is still the best title
+    except ParameterError:  # a loss losscli does not know: its name is still the best title
         return name, name
     return loss.title(params), loss.title(params, defaults=False)

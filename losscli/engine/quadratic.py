@@ -1,4 +1,5 @@
-"""Exact sweeps of quadratic losses (mse) from sufficient statistics: O(n + G²).
+"""The quadratic method: exact sweeps of quadratic losses (mse) from sufficient statistics,
+O(n + G²).
 
 With e = w1·x + w2 − y, the mean of c0 + c1·e + c2·e² over the points needs only a few means of
 the data. They are taken about the data's centre (u = x − x̄, v = y − ȳ), so data far from
@@ -18,6 +19,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from losscli.catalogue.structure import Piecewise
+from losscli.engine.method import Job, Progress, Swept
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -58,3 +62,46 @@ def sweep_means(coefficients: tuple[float, ...], x: Array, y: Array, w1: Array, 
     mean_e2 = s.spread * (w1 - s.slope) ** 2 + s.residual + 2.0 * offset * tilt + offset * offset
     result: Array = c0 + c1 * mean_e + c2 * mean_e2
     return result
+
+
+@dataclass(frozen=True)
+class QuadraticCost:
+    """Seconds on one core: a fixed start, then a share per point (the statistics) and per
+    cell (the formula). Rough costs of a current CPU, for choosing, never reported."""
+
+    start: float = 2e-5
+    per_term: float = 5e-9
+
+    def seconds(self, points: int, cells: int) -> float:
+        return self.start + self.per_term * (points + cells)
+
+
+class QuadraticMethod:
+    """A loss that is one polynomial of degree ≤ 2 in the residual, from five means."""
+
+    name = "quadratic"
+    summary = "mse and any one-piece quadratic of the residual, from centred sufficient statistics"
+    exact = True
+    cost = QuadraticCost()
+
+    def applies(self, job: Job) -> bool:
+        description = job.description
+        return isinstance(description, Piecewise) and description.is_polynomial
+
+    def seconds(self, job: Job) -> float:
+        return self.cost.seconds(job.points, job.cells)
+
+    def expected_seconds(self, job: Job) -> float:
+        return self.seconds(job)
+
+    def preferred(self, job: Job, direct_seconds: float) -> bool:
+        return True  # O(n + G²) against direct's O(n·G²): never worse but for noise
+
+    def run(self, job: Job, x: Array, targets: Array, progress: Progress) -> Swept:
+        description = job.description
+        assert isinstance(description, Piecewise)
+        coefficients = description.pieces[0]
+        return Swept(sweep_means(coefficients, x, targets, job.w1.values, job.w2.values))
+
+
+METHOD = QuadraticMethod()

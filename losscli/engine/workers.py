@@ -1,4 +1,5 @@
-"""Two processes for a long sweep: the w1 columns split in two, one part each.
+"""Other processes for a long sweep: the w1 columns split in two, one part each, a service
+any sweep method whose columns are independent may use (`by_columns`).
 
 Threads do not pay here: numpy holds the GIL between its calls, and handing the GIL back and
 forth costs more than the calls it would overlap (two threads measured no faster than one on a
@@ -14,7 +15,7 @@ sweep of 10 ms; a kept worker pays that once. It ends when this process does (it
 collected at exit, and its socket closes even if this process is killed) and holds nothing
 this process had open.
 
-Elsewhere the second process is a fresh interpreter (`python -m losscli.parallel`) that reads
+Elsewhere the second process is a fresh interpreter (`CHILD`, which runs `serve`) that reads
 its part of the work from stdin and writes its sums to stdout, both pickled: a few tenths of a
 second to start, worth it only for sweeps of seconds. Either way, should the second process
 fail, the first does its part too, and no failure of the second reaches the user.
@@ -42,13 +43,14 @@ if TYPE_CHECKING:
 
     Array = NDArray[np.float64]
 
-    Progress = Callable[[float], None] | None
+    from losscli.engine.method import Progress
+
     Columns = Callable[[Any, Array, Progress], Array]
     """`function(work, w1, progress)`: the (rows, len(w1)) sums of a sweep's columns `w1`."""
 
 
-CHILD = ("-m", "losscli.parallel")
-"""How a fresh second interpreter is started: this module, run as a script."""
+CHILD = ("-c", "import sys; from losscli.engine.workers import serve; sys.exit(serve())")
+"""How a fresh second interpreter is started: the arguments after the Python executable."""
 
 FORK_START = 1e-3
 """Seconds before a forked second process is at work (measured: about 1 ms)."""
@@ -73,6 +75,36 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
+def how_to_share(seconds: float) -> str:
+    """How a sweep expected to take `seconds` on one core shares the cores: "fork" or "spawn"
+    a second process for the right-hand columns, where it is long enough to repay the start,
+    or "none"."""
+    if cores() < 2:
+        return "none"
+    if has_worker():
+        return "fork" if seconds > FORK_SECONDS else "none"
+    return "spawn" if seconds > SPAWN_SECONDS else "none"
+
+
+def expected_seconds(seconds: float) -> float:
+    """About how long a sweep of `seconds` on one core takes as `by_columns` runs it."""
+    how = how_to_share(seconds)
+    if how == "none":
+        return seconds
+    start = FORK_START if how == "fork" else SPAWN_START
+    return (seconds + start) / 2
+
+
+def by_columns(
+    function: Columns, work: Any, w1: Array, rows: int, progress: Progress, *, seconds: float
+) -> Array:
+    """`function(work, w1, progress)`, the (rows, len(w1)) sums of a sweep's columns, shared
+    with a second process where the sweep is long enough (`how_to_share`)."""
+    if how_to_share(seconds) == "none":
+        return function(work, w1, progress)
+    return in_two(function, work, w1, rows, progress, seconds=seconds)
+
+
 def can_fork() -> bool:
     """Whether a fork is safe and cheap: on Linux, with no other Python thread running (a
     progress bar's, say), which could hold a lock the child would wait on forever."""
@@ -87,14 +119,16 @@ def in_two(
     progress: Progress = None,
     *,
     seconds: float = 0.0,
+    use_worker: bool = True,
 ) -> Array:
     """`function(work, w1, progress)`, with a second process doing the right-hand columns.
 
     `function` must be picklable (a module-level function). `seconds`, the sweep's expected
     length on one core, sets the split: the first process takes the larger share while a
     second is being started. Progress is the first's share, which ends when the sweep does.
+    `use_worker=False` starts a fresh interpreter even where a forked worker could serve.
     """
-    worker = _the_worker()
+    worker = _the_worker() if use_worker else None
     if worker is None and seconds < SPAWN_SECONDS:  # another thread's sweep has the worker,
         return function(work, w1, progress)  # and a fresh interpreter would not pay
     start = (FORK_START if worker.fresh else 0.0) if worker is not None else SPAWN_START
@@ -353,10 +387,10 @@ def _feed(child: subprocess.Popen[bytes], message: bytes) -> None:
         pass
 
 
-def _serve() -> int:
+def serve() -> int:
     """The fresh child's side: one part of a sweep from stdin, its sums to stdout; status 0.
 
-    Anything else on stdin (this module run by hand, say) is one line on stderr and status 1.
+    Anything else on stdin (`CHILD` run by hand, say) is one line on stderr and status 1.
     """
     try:
         function, work, w1 = pickle.load(sys.stdin.buffer)
@@ -365,12 +399,9 @@ def _serve() -> int:
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; the parent reports it
         return 130
     except Exception:  # garbage on stdin: unpickling, unpacking and calling it raise many kinds
-        sys.stderr.write("losscli.parallel: expected a sweep from losscli on stdin\n")
+        sys.stderr.write("losscli.engine.workers: expected a sweep from losscli on stdin\n")
         return 1
     sys.stdout.buffer.write(pickle.dumps(sums, protocol=pickle.HIGHEST_PROTOCOL))
     sys.stdout.buffer.flush()
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(_serve())

@@ -1,7 +1,7 @@
 """The built-in datasets `--dataset NAME` names: what each is for, its task, a grid that shows it.
 
 This module is read when the CLI is built (choices, help, completion), so it imports neither
-numpy nor `losscli.data` until a dataset is loaded.
+numpy nor the generators until a dataset is loaded.
 
 Each dataset serves one task, except `lesson`, which is the lesson's pair: its synthetic
 regression set for regression losses and its classification set for classification losses
@@ -16,14 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from losscli.errors import OptionError
+from losscli.defaults import LESSON_WINDOW, SYNTHETIC_SETTINGS, Window
+from losscli.errors import ParameterError
 
 if TYPE_CHECKING:
-    from losscli.data import Dataset
-    from losscli.losses import Task
-
-Window = tuple[tuple[float, float], tuple[float, float]]
-LESSON_WINDOW: Window = ((-2.0, 4.0), (-2.0, 4.0))
+    from losscli.catalogue import Task
+    from losscli.data.dataset import Dataset
 
 
 @dataclass(frozen=True)
@@ -44,34 +42,34 @@ OUTLIER_SHARE = 0.2
 
 
 def _lesson(task: Task, **synthetic: Any) -> Dataset:
-    from losscli import data
+    from losscli.data import synthetic as generators
 
-    return data.synthetic(task, **synthetic)
+    return generators.synthetic(task, **synthetic)
 
 
 def _celsius(task: Task) -> Dataset:
-    from losscli import data
+    from losscli.data.synthetic import celsius
 
-    return data.celsius()
+    return celsius()
 
 
 def _outliers(task: Task) -> Dataset:
-    from losscli import data
+    from losscli.data.synthetic import synthetic_regression
 
-    dataset = data.synthetic_regression(outliers=OUTLIER_SHARE)
+    dataset = synthetic_regression(outliers=OUTLIER_SHARE)
     return replace(dataset, name="outliers", origin={**dataset.origin, "dataset": "outliers"})
 
 
 def _separable(task: Task, **shaping: int) -> Dataset:
-    from losscli import data
+    from losscli.data.synthetic import separable
 
-    return data.separable(**shaping)
+    return separable(**shaping)
 
 
 def _imbalanced(task: Task) -> Dataset:
-    from losscli import data
+    from losscli.data.synthetic import imbalanced_classification
 
-    return data.imbalanced_classification()
+    return imbalanced_classification()
 
 
 DATASETS: dict[str, BuiltinDataset] = {
@@ -83,7 +81,7 @@ DATASETS: dict[str, BuiltinDataset] = {
             "The lesson's synthetic data: 40 noisy points on y = 1.5·x + 0.5, and 40 labelled "
             "by its sign (shaped by --n, --seed, --noise, ...).",
             _lesson,
-            shaped_by=("n", "true_w1", "true_w2", "noise", "seed", "outliers", "flip"),
+            shaped_by=SYNTHETIC_SETTINGS,
         ),
         BuiltinDataset(
             "celsius",
@@ -126,7 +124,7 @@ def get_dataset(name: str) -> BuiltinDataset:
         return DATASETS[name.lower()]
     except KeyError:
         known = ", ".join(DATASETS)
-        raise OptionError("--dataset", f"unknown dataset {name!r}; known: {known}") from None
+        raise ParameterError("dataset", f"unknown dataset {name!r}; known: {known}") from None
 
 
 def load(
@@ -144,13 +142,16 @@ def load(
     entry = get_dataset(name)
     if task not in entry.tasks:
         others = ", ".join(n for n, d in DATASETS.items() if task in d.tasks)
-        raise OptionError(
-            "--dataset",
+        raise ParameterError(
+            "dataset",
             f"{entry.name} is a {entry.tasks[0]} dataset but {loss_name} is a {task} loss "
             f"({task} datasets: {others})",
         )
     if misplaced := [name for name in typed if name not in entry.shaped_by]:
-        option = "--" + misplaced[0].replace("_", "-")
-        raise OptionError(option, f"shapes the lesson's synthetic data, not --dataset {entry.name}")
+        raise ParameterError(
+            misplaced[0],
+            f"shapes the lesson's synthetic data, not {{dataset}} {entry.name}",
+            mentions=("dataset",),
+        )
     shaping = {name: synthetic[name] for name in entry.shaped_by if name in synthetic}
     return entry.build(task, **shaping)

@@ -1,4 +1,5 @@
-"""Exact sweeps of piecewise-polynomial losses from per-column histograms: O(G·(n + G)).
+"""The piecewise method's kernel: the sums of a piecewise-polynomial loss over the points, for
+every w2 of a block of columns, from per-column histograms: O(G·(n + G)).
 
 For one w1 every point contributes f(w2 − c_i), with c_i = y_i − w1·x_i (regression, u = p − y)
 or c_i = −w1·x_i (classification, u = p, one description per label), and f a piecewise
@@ -28,93 +29,26 @@ import math
 import mmap
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from losscli.piecewise import PerLabel, Piecewise, check_description
-
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from losscli.piecewise import Description
+    from losscli.catalogue.structure import Piecewise
+    from losscli.engine.axis import Axis
 
     Array = NDArray[np.float64]
     IntArray = NDArray[np.intp]
 
-BLOCK_POINTS = 1 << 15
+BLOCK_PAIRS = 1 << 15
 """Point-column pairs binned at once: the working arrays stay in the CPU cache."""
-
-BLOCK_BINS = 1 << 13
-"""Sub-bin-column pairs combined at once: small enough (64 KiB an array) that the combine's
-arrays are reused from the heap block after block rather than mapped afresh, whose page
-faults cost more than the arithmetic; and memory stays bounded for wide grids."""
-
-BLOCK_WORK = 1 << 22
-"""Point-column pairs between two progress reports (a few tens of milliseconds)."""
-
-MAX_SPAN = 16
-"""A description whose breaks span more than this many grid widths is swept directly."""
 
 OPEN_SPAN = 4
 """Points spread over at most this many times the kept bins are binned without clamping."""
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The w2 axis as the engine needs it: lo + j·h for j < steps, and its float values."""
-
-    low: float
-    step: float
-    values: Array
-
-    @property
-    def steps(self) -> int:
-        return len(self.values)
-
-    @classmethod
-    def of(cls, values: Array) -> Grid:
-        steps = len(values)
-        return cls(float(values[0]), float(values[-1] - values[0]) / (steps - 1), values)
-
-
-@dataclass(frozen=True)
-class Group:
-    """Points swept with one `Piecewise`: c_i = offset_i − w1·x_i (offset None means 0)."""
-
-    x: Array
-    offset: Array | None
-    shape: Piecewise
-
-
-def groups_for(description: Description, x: Array, targets: Array) -> list[Group]:
-    """Split the data by label for a classification description; one group for regression."""
-    if isinstance(description, Piecewise):
-        check_description(description, classification=False)
-        return [Group(x, targets, description)]
-    check_description(description, classification=True)
-    groups = []
-    for label in (1.0, -1.0):
-        chosen = targets == label
-        if chosen.any():
-            groups.append(Group(x[chosen], None, description.for_label(label)))
-    return groups
-
-
-def supports(description: Description, grid: Grid) -> bool:
-    """Whether the histogram sweep applies: breaks that span a bounded number of grid widths."""
-    shapes = (
-        (description.positive, description.negative)
-        if isinstance(description, PerLabel)
-        else (description,)
-    )
-    for shape in shapes:
-        breaks = shape.breaks
-        if not breaks or (breaks[-1] - breaks[0]) / grid.step > MAX_SPAN * grid.steps:
-            return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -127,10 +61,10 @@ class _Role:
     mask: IntArray | None
 
 
-class _Layout:
+class Layout:
     """Everything about a group's sub-bins that does not depend on w1, computed once."""
 
-    def __init__(self, shape: Piecewise, grid: Grid) -> None:
+    def __init__(self, shape: Piecewise, grid: Axis) -> None:
         h, steps = grid.step, grid.steps
         breaks = shape.breaks
         offsets = [(k - breaks[0]) / h for k in breaks]
@@ -197,61 +131,7 @@ def _about(coefficients: Sequence[float], k: float, h: float) -> tuple[float, fl
     return (c0 + (c1 + c2 * k) * k, (c1 + 2.0 * c2 * k) * h, c2 * h * h)
 
 
-@dataclass(frozen=True)
-class Plan:
-    """A histogram sweep prepared once for all its columns: what `sweep_columns` needs.
-
-    It depends on the whole w1 range (the binning frame does), not on which columns are swept
-    with which, so every column's sums are the same bit for bit however the columns are split
-    between processes. Picklable, for a second process started by `losscli.parallel`.
-    """
-
-    points: tuple[_Points, ...]
-    grid: Grid
-
-
-def plan(groups: Sequence[Group], w1: Array, grid: Grid) -> Plan:
-    """Lay out each group's sub-bins and scale its points to grid units, once."""
-    return Plan(tuple(_Points(g, _Layout(g.shape, grid), grid, w1) for g in groups), grid)
-
-
-def sweep_sums(
-    groups: Sequence[Group],
-    w1: Array,
-    grid: Grid,
-    progress: Callable[[float], None] | None = None,
-) -> Array:
-    """Σ_i f(w1·x_i + w2 …) for every w2 (rows) and w1 (columns): the sums, not yet means."""
-    return sweep_columns(plan(groups, w1, grid), w1, progress)
-
-
-def sweep_columns(
-    prepared: Plan, w1: Array, progress: Callable[[float], None] | None = None
-) -> Array:
-    """The sums for the columns `w1` (all or some of those planned), in blocks of columns
-    that bound memory; `progress` is called with the fraction done."""
-    steps = prepared.grid.steps
-    totals = np.zeros((steps, len(w1)))
-    buffers = _buffers()
-    work = sum(len(p.x) + p.width for p in prepared.points) * len(w1)
-    done = 0
-    for points in prepared.points:
-        count = len(points.x)
-        per_block = max(1, min(BLOCK_BINS // points.width, BLOCK_WORK // max(count, 1)))
-        for start in range(0, len(w1), per_block):
-            cols = slice(start, start + per_block)
-            moments = points.moments(w1[cols], buffers)
-            if points.layout.linear:
-                totals[:, cols] += _combine_linear(points, moments, steps).T
-            else:
-                totals[:, cols] += _combine(points.layout, moments, steps).T
-            done += (count + points.width) * len(w1[cols])
-            if progress is not None:
-                progress(done / work)
-    return totals
-
-
-class _Buffers:
+class Buffers:
     """Working arrays for blocks of point-column pairs, one set per thread, kept between sweeps.
 
     A fresh page costs a fault of a few microseconds, more than the arithmetic done on it, so
@@ -265,13 +145,13 @@ class _Buffers:
 
     def get(self, name: str, dtype: type = np.float64) -> np.ndarray:
         if name not in self.arrays:
-            size = BLOCK_POINTS * np.dtype(dtype).itemsize
+            size = BLOCK_PAIRS * np.dtype(dtype).itemsize
             if hasattr(mmap, "MADV_DONTFORK"):
                 memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
                 memory.madvise(mmap.MADV_DONTFORK)
                 array: np.ndarray = np.frombuffer(memory, dtype=dtype)  # keeps the map open
             else:
-                array = np.empty(BLOCK_POINTS, dtype=dtype)
+                array = np.empty(BLOCK_PAIRS, dtype=dtype)
             array.fill(0)
             self.arrays[name] = array
         return self.arrays[name]
@@ -280,11 +160,11 @@ class _Buffers:
 _local = threading.local()
 
 
-def _buffers() -> _Buffers:
+def thread_buffers() -> Buffers:
     """This thread's working arrays."""
     if not hasattr(_local, "buffers"):
-        _local.buffers = _Buffers()
-    buffers: _Buffers = _local.buffers
+        _local.buffers = Buffers()
+    buffers: Buffers = _local.buffers
     return buffers
 
 
@@ -292,7 +172,7 @@ if hasattr(os, "register_at_fork"):  # a forked child has none of the parent's a
     os.register_at_fork(after_in_child=_local.__dict__.clear)
 
 
-class _Points:
+class ScaledPoints:
     """A group's points scaled to grid units once, and the histogram of a block of columns.
 
     In grid units t_1 = base_i − w1·x_i/h, with base_i = (offset_i + k_1 − lo)/h − first, so
@@ -310,13 +190,16 @@ class _Points:
     bincount, which the two bincounts then share.
     """
 
-    def __init__(self, group: Group, layout: _Layout, grid: Grid, w1: Array) -> None:
+    def __init__(
+        self, x: Array, offset: Array | None, shape: Piecewise, grid: Axis, w1: Array
+    ) -> None:
+        layout = Layout(shape, grid)
         self.layout = layout
         self.grid = grid
-        self.raw_x = group.x
-        self.x = group.x / grid.step
-        offset = 0.0 if group.offset is None else group.offset
-        base = (offset + (group.shape.breaks[0] - grid.low)) / grid.step - layout.first
+        self.raw_x = x
+        self.x = x / grid.step
+        shift = 0.0 if offset is None else offset
+        base = (shift + (shape.breaks[0] - grid.low)) / grid.step - layout.first
         frame = self._frame(base, w1)
         self.opening: int | None = None
         ways = layout.ways
@@ -329,7 +212,7 @@ class _Points:
             kept = np.clip(whole - self.opening, 0, layout.bins - 1)
             self.beyond = np.repeat((whole - self.opening - kept).astype(np.float64), ways)
             base = base + self.opening
-        self.base = np.broadcast_to(np.asarray(base, dtype=np.float64), group.x.shape)
+        self.base = np.broadcast_to(np.asarray(base, dtype=np.float64), x.shape)
         self.sums_t = not (layout.fractional or layout.exact_ties)
         self.t_base = np.arange(layout.size) // layout.ways + float(self.opening or 0)
         """⌊t⌋ of each kept sub-bin as t counts (from the opened frame's first bin)."""
@@ -343,8 +226,8 @@ class _Points:
             return None
         low, high = math.inf, -math.inf
         bases = np.broadcast_to(base, self.x.shape)
-        for start in range(0, len(self.x), BLOCK_POINTS):  # in chunks: no n-sized temporaries
-            part = slice(start, start + BLOCK_POINTS)
+        for start in range(0, len(self.x), BLOCK_PAIRS):  # in chunks: no n-sized temporaries
+            part = slice(start, start + BLOCK_PAIRS)
             for w in (w1[0], w1[-1]):
                 t = bases[part] - w * self.x[part]
                 low, high = min(low, float(np.min(t))), max(high, float(np.max(t)))
@@ -353,12 +236,12 @@ class _Points:
         opening = max(0, 1 - math.floor(low))
         return opening, max(math.floor(high) + opening + 2, opening + layout.bins + 1)
 
-    def moments(self, w1: Array, buffers: _Buffers) -> list[Array]:
+    def moments(self, w1: Array, buffers: Buffers) -> list[Array]:
         """Per column and kept sub-bin: the count of points and the sums of φ and φ² (as needed)."""
         layout = self.layout
         cols, width, points = len(w1), self.width, len(self.x)
-        across = max(1, min(cols, BLOCK_POINTS // max(points, 1)))
-        chunk = min(points, BLOCK_POINTS // across)
+        across = max(1, min(cols, BLOCK_PAIRS // max(points, 1)))
+        chunk = min(points, BLOCK_PAIRS // across)
         sums: list[np.ndarray] = [np.empty((cols, width), dtype=np.intp)]  # whole counts
         sums += [np.empty((cols, width)) for _ in range(layout.degree)]
         for first_col in range(0, cols, across):
@@ -381,7 +264,7 @@ class _Points:
                         total[rows] = part.reshape(len(w), width)
         return self._kept(sums)
 
-    def _bin(self, w: Array, part: slice, buffers: _Buffers) -> tuple[IntArray, Array]:
+    def _bin(self, w: Array, part: slice, buffers: Buffers) -> tuple[IntArray, Array]:
         """Each point's sub-bin (flat over the columns in `w`) and its weight: φ, or t if summed."""
         layout = self.layout
         shape = (len(w), len(self.x[part]))
@@ -430,7 +313,7 @@ class _Points:
                     sums[2] += self.beyond * (2.0 * first + self.beyond * count)
                 first += self.beyond * count
             sums = [self._fold(s) for s in sums]
-        if self.sums_t and len(sums) > 1 and not layout.linear:  # _combine_linear takes Σt
+        if self.sums_t and len(sums) > 1 and not layout.linear:  # combine_linear takes Σt
             sums[1] -= sums[0] * self.t_base
         return sums
 
@@ -452,7 +335,7 @@ class _Points:
         out -= self.layout.first
 
 
-def _settle_ties(whole: IntArray, w: Array, x: Array, grid: Grid, first: int) -> None:
+def _settle_ties(whole: IntArray, w: Array, x: Array, grid: Axis, first: int) -> None:
     """Move each point to the bin its c = −fl(w1·x) falls in by the grid's own float values.
 
     `whole` is ⌊t_1⌋ counted from `first`, that is b + (−first − 1) where b counts the grid
@@ -470,7 +353,7 @@ def _settle_ties(whole: IntArray, w: Array, x: Array, grid: Grid, first: int) ->
     whole -= below[whole] > c
 
 
-def _combine(layout: _Layout, moments: list[Array], steps: int) -> Array:
+def combine(layout: Layout, moments: list[Array], steps: int) -> Array:
     """Each role's sums over its bins, as a (columns, steps) array of per-w2 totals.
 
     A role of break q over points with bins b ≤ j (or > j) sums s = j − b + δ, δ = shift − φ:
@@ -509,8 +392,8 @@ def _combine(layout: _Layout, moments: list[Array], steps: int) -> Array:
     return total
 
 
-def _combine_linear(points: _Points, moments: list[Array], steps: int) -> Array:
-    """`_combine` for one break and pieces of degree ≤ 1 (mae, quantile, hinge), in fewer passes.
+def combine_linear(points: ScaledPoints, moments: list[Array], steps: int) -> Array:
+    """`combine` for one break and pieces of degree ≤ 1 (mae, quantile, hinge), in fewer passes.
 
     With U(j) the count of points above the break at j (b ≤ j), D(j) their Σδ, N and Δ the
     totals, and L(j) = Σ_{i<j} U(i): the piece above sums γ⁺·U + α⁺·(L + D), the piece below
@@ -554,7 +437,7 @@ def _combine_linear(points: _Points, moments: list[Array], steps: int) -> Array:
     return total
 
 
-def _sums_upto(layout: _Layout, moments: list[Array], role: _Role, k: int) -> tuple[Array, Array]:
+def _sums_upto(layout: Layout, moments: list[Array], role: _Role, k: int) -> tuple[Array, Array]:
     """Σ1, Σδ or Σδ² (k = 0, 1, 2) of a role's sub-bins: over bins ≤ j for each j, and in all."""
     count, shift = moments[0], layout.shift[role.brk]
     if k == 0:

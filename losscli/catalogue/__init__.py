@@ -1,0 +1,42 @@
+"""The loss catalogue: what each loss is, how to compute it, and where to find it by name.
+
+`model` defines an entry (`Loss`, `Param`), `structure` the piecewise descriptions the fast
+sweep methods read, `regression` and `classification` the built-in losses, `registry` the
+catalogue itself, `plugins` and `expr` the losses from other packages and from formulas.
+Nothing here imports numpy until a loss is evaluated, so the command line can list the
+catalogue at start-up.
+"""
+
+from losscli.catalogue.model import EXPR_PREFIX, TASKS, Loss, Param, Task
+from losscli.catalogue.registry import (
+    CATALOGUE,
+    PLUGIN_PROBLEMS,
+    PLUGINS,
+    all_params,
+    choose,
+    get_loss,
+    load_plugins,
+    loss_names,
+    register,
+    restored,
+    withdraw,
+)
+
+__all__ = [
+    "CATALOGUE",
+    "EXPR_PREFIX",
+    "PLUGINS",
+    "PLUGIN_PROBLEMS",
+    "TASKS",
+    "Loss",
+    "Param",
+    "Task",
+    "all_params",
+    "choose",
+    "get_loss",
+    "load_plugins",
+    "loss_names",
+    "register",
+    "restored",
+    "withdraw",
+]

@@ -1,0 +1,166 @@
+"""`losscli descend`: walk downhill on one loss's surface and draw the paths over its map."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from losscli import __version__
+from losscli.cli.errors import reported_errors, usage_error
+from losscli.cli.options import (
+    data_options,
+    echo,
+    emit,
+    grid_options,
+    loss_options,
+    max_seconds_option,
+    output_options,
+    picture_options,
+    view_options,
+    warn,
+)
+from losscli.defaults import DESCENT_STEPS, LEARNING_RATE, MOMENTUM, OPTIMIZER, TOLERANCE
+from losscli.descent.optimizers import OPTIMIZERS
+
+if TYPE_CHECKING:
+    from losscli.cli.options import DataRequest, LossRequest
+    from losscli.engine import GridSpec
+    from losscli.render.view import Pictures, ViewOptions
+
+
+@click.command()
+@loss_options(single="mse")
+@data_options
+@grid_options("--grid-steps")
+@view_options
+@click.option(
+    "--start",
+    type=(float, float),
+    metavar="W1 W2",
+    help="Where the walk starts. Default: the grid corner farthest from the grid minimum.",
+)
+@click.option(
+    "--optimizer",
+    "optimizers",
+    multiple=True,
+    type=click.Choice(list(OPTIMIZERS)),
+    help=f"Update rule; repeat to draw several paths. Default: {OPTIMIZER}. "
+    + "; ".join(f"{o.name}: {o.summary}" for o in OPTIMIZERS.values()),
+)
+@click.option("--lr", type=float, default=LEARNING_RATE, show_default=True, help="Learning rate.")
+@click.option(
+    "--steps", type=int, default=DESCENT_STEPS, show_default=True, help="Maximum number of steps."
+)
+@click.option(
+    "--tol",
+    type=float,
+    default=TOLERANCE,
+    show_default=True,
+    help="Converged when the step's length and the change in loss are both below this.",
+)
+@click.option(
+    "--momentum",
+    type=float,
+    default=MOMENTUM,
+    show_default=True,
+    help="Momentum coefficient of momentum and nesterov, in [0, 1).",
+)
+@click.option(
+    "--batch-size",
+    type=int,
+    help="Points per step, drawn afresh each step (stochastic gradient descent), seeded by "
+    "--seed. Default: all points (full batch).",
+)
+@picture_options
+@click.option("--animate", is_flag=True, help="Redraw the map step by step on a terminal.")
+@click.option(
+    "--fps",
+    type=click.FloatRange(min=0, min_open=True, max=1000),
+    default=20.0,
+    show_default=True,
+    help="Steps per second of --animate (steps that move no path to a new cell are skipped).",
+)
+@max_seconds_option
+@output_options(["text", "json"])
+def descend(
+    losses: LossRequest,
+    data: DataRequest,
+    grid: GridSpec,
+    view: ViewOptions,
+    start: tuple[float, float] | None,
+    optimizers: tuple[str, ...],
+    lr: float,
+    steps: int,
+    tol: float,
+    momentum: float,
+    batch_size: int | None,
+    pictures: Pictures,
+    animate: bool,
+    fps: float,
+    max_seconds: float,
+    output_format: str,
+    output: str | None,
+) -> None:
+    """Walk downhill on one loss's surface from --start and draw the path over the map.
+
+    Each run stops for one reason: converged (step and loss change below --tol),
+    max_steps, zero_gradient (the gradient is exactly zero: hinge's plateau) or diverged
+    (the loss is not finite or grew past 1e6 times its start). Leaving the drawn window is not
+    a stop. --format json writes every step; `losscli surface --path FILE` draws it again.
+
+    \b
+      losscli descend --loss mse --start -1.5 3.5 --lr 0.3 --steps 60
+      losscli descend --loss mae --optimizer gd --optimizer adam
+      losscli descend --loss hinge --dataset separable --start 3 0
+    """
+    from losscli import engine
+    from losscli.data.sources import Points
+    from losscli.descent import Settings, default_start, descend, runs_document
+    from losscli.render.view import Destination, paths_over, show
+
+    with reported_errors():
+        if animate and output_format != "text":
+            raise usage_error(
+                "--animate", f"draws the map; it cannot be used with --format {output_format}"
+            )
+        if len(set(optimizers)) < len(optimizers):
+            raise usage_error("--optimizer", "each optimizer can be given once")
+        [(loss, params)] = losses.resolve()
+        settings = Settings(
+            lr=lr,
+            steps=steps,
+            tol=tol,
+            momentum=momentum,
+            batch_size=batch_size,
+            seed=data.synthetic["seed"],
+        )
+        if data.path is not None and "seed" in data.given and batch_size is None:
+            raise usage_error(
+                "--seed", "with --data it seeds only --batch-size, which is not given"
+            )
+        points = Points(data.source(also_used=("seed",)), sys.stdin.buffer, warn)
+        dataset = points(loss)
+        w1, w2 = grid.axes(points.source.window())
+        engine.check([(loss, params)], points, w1, w2, method="auto", max_seconds=max_seconds)
+        surface = engine.sweep(loss, params, dataset, w1, w2)
+        origin = start if start is not None else default_start(surface)
+        runs = [
+            descend(loss, params, dataset, origin, name, settings)
+            for name in optimizers or (OPTIMIZER,)
+        ]
+        if output_format == "json":
+            import json
+
+            document = runs_document(loss, params, runs, __version__)
+            return emit(json.dumps(document, allow_nan=False) + "\n", output)
+        show(
+            [surface],
+            view,
+            Destination(output, pictures),
+            title="losscli descend",
+            echo=echo,
+            paths=paths_over([surface], runs, loss.name, fps if animate else None),
+        )
+    return None

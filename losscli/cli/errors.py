@@ -1,0 +1,42 @@
+"""The one table from the core's errors to what the user sees: a message and an exit status.
+
+| raised by the core        | shown as                                         | exit |
+|---------------------------|--------------------------------------------------|------|
+| `ParameterError(field)`   | `Error: Invalid value for '--FIELD': message`    | 2    |
+| `DataError`               | `Error: message` (it names the file and the row) | 1    |
+
+A field is spelled as its option, `--` and dashes for underscores (`w1_range` is
+`--w1-range`), unless a command spells it otherwise (`grid_steps` is `--steps` for surface).
+Combinations of flags are the command line's own business, refused here with `usage_error`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from losscli.defaults import option_name
+from losscli.errors import DataError, ParameterError
+
+
+def usage_error(flag: str, message: str) -> click.BadParameter:
+    """A usage error naming the flag, as Click reports a bad value (exit status 2)."""
+    return click.BadParameter(message, param_hint=f"'{flag}'")
+
+
+@contextmanager
+def reported_errors(**flags: str) -> Iterator[None]:
+    """Turn the core's errors inside the block into Click's; `flags` spells the fields this
+    command names differently (`grid_steps="--steps"`)."""
+
+    def flag(field: str) -> str:
+        return flags.get(field) or option_name(field)
+
+    try:
+        yield
+    except ParameterError as error:
+        raise usage_error(flag(error.field), error.describe(flag)) from None
+    except DataError as error:
+        raise click.ClickException(str(error)) from None

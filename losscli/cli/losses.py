@@ -1,0 +1,47 @@
+"""`losscli losses`: the loss catalogue, or one loss in full."""
+
+from __future__ import annotations
+
+import click
+
+from losscli.catalogue import CATALOGUE, PLUGIN_PROBLEMS, get_loss
+from losscli.cli.errors import reported_errors
+from losscli.cli.options import complete_loss, echo
+
+
+@click.command("losses")
+@click.argument("name", required=False, shell_complete=complete_loss)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+def losses_command(name: str | None, output_format: str) -> None:
+    """List the loss catalogue (name, task, formula, parameters), or show loss NAME in full:
+    formula, gradient, parameters and their ranges, convexity, advice, aliases.
+
+    NAME may be an alias or a formula `expr:...`.
+    """
+    import json
+
+    from losscli.render.catalogue import loss_details, loss_record, loss_table
+
+    for broken, reason in PLUGIN_PROBLEMS.items():
+        click.echo(f"Warning: plugin loss {broken!r} was not loaded: {reason}", err=True)
+    if name is not None:
+        with reported_errors():
+            loss = get_loss(name)
+        if output_format == "json":
+            return echo(json.dumps(loss_record(loss), indent=2) + "\n")
+        from losscli.render.console import terminal_width
+
+        columns = min(terminal_width() or 100, 100)
+        return echo(loss_details(loss, max(columns, 40)))
+    if output_format == "json":
+        return echo(json.dumps([loss_record(loss) for loss in CATALOGUE.values()], indent=2) + "\n")
+    from losscli.render.view import print_table
+
+    return print_table(loss_table(CATALOGUE.values()))

@@ -1,0 +1,451 @@
+"""Options shared between commands, as small decorators that each hand the command one typed
+spec instead of a dozen keywords: the losses asked for (`LossRequest`), the data's source
+(`DataRequest`), the grid (`GridSpec`), the view (`ViewOptions`) and its pictures.
+
+A spec records which options the user typed (`given`), since some choices depend on it: a
+built-in dataset's own window unless a range is typed, a hyper-parameter no chosen loss takes
+refused only when typed.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+from click.core import ParameterSource
+from click.shell_completion import CompletionItem
+
+from losscli.catalogue import CATALOGUE, all_params, choose, get_loss, loss_names
+from losscli.cli.errors import usage_error
+from losscli.data.builtin import DATASETS
+from losscli.defaults import (
+    GRID_STEPS,
+    LESSON_DATA,
+    LESSON_LOSSES,
+    LESSON_WINDOW,
+    MAX_SECONDS,
+    SCALES,
+    SYNTHETIC_SETTINGS,
+    option_name,
+)
+
+if TYPE_CHECKING:
+    from losscli.catalogue import Loss, Param
+    from losscli.data.sources import Source
+    from losscli.engine.axis import GridSpec
+    from losscli.render.view import Pictures, ViewOptions
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def given(ctx: click.Context, name: str) -> bool:
+    """Whether the user typed this option (rather than it taking its default)."""
+    return ctx.get_parameter_source(name) in (
+        ParameterSource.COMMANDLINE,
+        ParameterSource.ENVIRONMENT,
+    )
+
+
+def bundle(
+    options: Sequence[Callable[[Any], Any]],
+    into: str,
+    build: Callable[[click.Context, dict[str, Any]], Any],
+) -> Callable[[F], F]:
+    """Add the options to a command and hand it `into=build(ctx, values)` in their place,
+    `values` being the options' values by parameter name."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {name: kwargs.pop(name) for name in names if name in kwargs}
+            kwargs[into] = build(click.get_current_context(), values)
+            return func(*args, **kwargs)
+
+        added: list[click.Parameter] = getattr(wrapper, "__click_params__", [])
+        before = len(added)
+        for option in reversed(options):
+            option(wrapper)  # appends its parameter to the list Click keeps on the function
+        names = [param.name for param in wrapper.__click_params__[before:]]  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+# ---------------------------------------------------------------------------------------------
+# Losses.
+
+
+@dataclass(frozen=True)
+class LossRequest:
+    """The losses named (none: the lesson's four) and the hyper-parameters' values."""
+
+    names: tuple[str, ...]
+    values: Mapping[str, float]
+    given: frozenset[str]
+
+    def resolve(self) -> list[tuple[Loss, dict[str, float]]]:
+        return choose(self.names, self.values, self.given)
+
+
+class LossParamOption(click.Option):
+    """An option made from a catalogue hyper-parameter (`--delta`), not one of losscli's own."""
+
+
+def complete_loss(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    return [
+        CompletionItem(name, help=CATALOGUE[get_loss(name).name].summary)
+        for name in loss_names()
+        if name.startswith(incomplete)
+    ]
+
+
+def loss_options(*, single: str | None = None) -> Callable[[F], F]:
+    """`--loss` (repeatable; or one, default `single`) and one option per hyper-parameter of
+    the catalogue (--delta, ...), handed to the command as `losses: LossRequest`."""
+    if single is None:
+        loss = click.option(
+            "--loss",
+            "-l",
+            "loss_names",
+            multiple=True,
+            metavar="NAME",
+            shell_complete=complete_loss,
+            help="Loss to show; repeat for several panels. Default: the lesson's "
+            f"{', '.join(LESSON_LOSSES)}. See `losscli losses`.",
+        )
+    else:
+        loss = click.option(
+            "--loss",
+            "-l",
+            "loss_names",
+            default=single,
+            show_default=True,
+            metavar="NAME",
+            shell_complete=complete_loss,
+            help="The loss to walk down. See `losscli losses`.",
+        )
+    params = [
+        click.option(
+            param.option,
+            param.name,
+            cls=LossParamOption,
+            type=float,
+            default=param.default,
+            show_default=True,
+            help=f"{param.help} ({_takers(param)}; {param.range_text})",
+        )
+        for param in all_params().values()
+    ]
+
+    def build(ctx: click.Context, values: dict[str, Any]) -> LossRequest:
+        names = values.pop("loss_names")
+        chosen = (names,) if isinstance(names, str) else tuple(names)
+        return LossRequest(chosen, values, frozenset(n for n in values if given(ctx, n)))
+
+    return bundle([loss, *params], "losses", build)
+
+
+def _takers(param: Param) -> str:
+    return ", ".join(loss.name for loss in CATALOGUE.values() if param in loss.params)
+
+
+# ---------------------------------------------------------------------------------------------
+# Data.
+
+
+@dataclass(frozen=True)
+class DataRequest:
+    """--data PATH, or --dataset NAME (None: the lesson's), and the synthetic settings, with
+    the names of those typed."""
+
+    path: str | None
+    dataset: str | None
+    synthetic: Mapping[str, Any]
+    given: tuple[str, ...]
+
+    def source(self, *, also_used: Collection[str] = ()) -> Source:
+        """The core's `Source`; synthetic settings are refused with --data, except those in
+        `also_used` (options that mean something besides the data, such as descend's --seed
+        for its mini-batches)."""
+        from losscli.data.sources import Source
+
+        if self.path is not None:
+            if self.dataset is not None:
+                raise usage_error(
+                    "--dataset", "cannot be used with --data: choose one source of points"
+                )
+            if misplaced := [name for name in self.given if name not in also_used]:
+                raise usage_error(
+                    option_name(misplaced[0]),
+                    "sets up synthetic data and cannot be used with --data",
+                )
+        return Source(self.path, self.dataset, self.synthetic, self.given)
+
+
+def dataset_option(func: F) -> F:
+    """--dataset NAME: one of the built-in datasets."""
+    names = ", ".join(DATASETS)
+    return click.option(
+        "--dataset",
+        "dataset_name",
+        type=click.Choice(list(DATASETS), case_sensitive=False),
+        help=f"Built-in dataset: {names} (see `losscli data --help`). Default: lesson.",
+    )(func)
+
+
+def synthetic_options(helps: Mapping[str, str]) -> list[Callable[[F], F]]:
+    """One option per setting of the lesson's generator, its default the lesson's."""
+    types = {"n": int, "seed": int}
+    return [
+        click.option(
+            option_name(name),
+            name,
+            type=types.get(name, float),
+            default=getattr(LESSON_DATA, name),
+            show_default=True,
+            help=helps[name],
+        )
+        for name in SYNTHETIC_SETTINGS
+    ]
+
+
+SYNTHETIC_HELP = {
+    "n": "Synthetic: number of points.",
+    "true_w1": "Synthetic: slope of the true line.",
+    "true_w2": "Synthetic: intercept of the true line.",
+    "noise": "Synthetic: standard deviation of the Gaussian noise on y.",
+    "seed": "Synthetic: random seed (the lesson's is 11).",
+    "outliers": "Synthetic regression: share of points moved 3 to 6 above the line.",
+    "flip": "Synthetic classification: share of labels flipped.",
+}
+
+
+def data_options(func: F) -> F:
+    """--data or --dataset, and the options of the lesson's synthetic generator, handed to the
+    command as `data: DataRequest`."""
+    options = [
+        click.option(
+            "--data",
+            "data_path",
+            metavar="PATH",
+            type=click.Path(allow_dash=True),
+            help="Points to use: CSV with columns x,y (header optional) or JSON; '-' reads "
+            "standard input. Default: the lesson's synthetic data.",
+        ),
+        dataset_option,
+        *synthetic_options(SYNTHETIC_HELP),
+    ]
+
+    def build(ctx: click.Context, values: dict[str, Any]) -> DataRequest:
+        path, dataset = values.pop("data_path"), values.pop("dataset_name")
+        typed = tuple(name for name in SYNTHETIC_SETTINGS if given(ctx, name))
+        return DataRequest(path, dataset, values, typed)
+
+    return bundle(options, "data", build)(func)
+
+
+# ---------------------------------------------------------------------------------------------
+# Grid, view and output.
+
+
+def grid_options(steps_flag: str = "--steps") -> Callable[[F], F]:
+    """The grid's options, handed to the command as `grid: GridSpec`; `steps_flag` names the
+    points-per-axis option (--steps, or --grid-steps where --steps means something else)."""
+    steps_name = steps_flag.lstrip("-").replace("-", "_")
+    (w1_low, w1_high), (w2_low, w2_high) = LESSON_WINDOW
+    options = [
+        click.option(
+            "--w1-range",
+            type=(float, float),
+            default=(w1_low, w1_high),
+            show_default=True,
+            metavar="LO HI",
+            help="Range of the slope w1 (horizontal axis).",
+        ),
+        click.option(
+            "--w2-range",
+            type=(float, float),
+            default=(w2_low, w2_high),
+            show_default=True,
+            metavar="LO HI",
+            help="Range of the intercept w2 (vertical axis).",
+        ),
+        click.option(
+            steps_flag,
+            steps_name,
+            type=click.IntRange(min=2),
+            default=GRID_STEPS,
+            show_default=True,
+            help="Grid points along each axis.",
+        ),
+        click.option(
+            "--w1-steps",
+            type=click.IntRange(min=2),
+            help=f"Grid points along w1 (overrides {steps_flag}).",
+        ),
+        click.option(
+            "--w2-steps",
+            type=click.IntRange(min=2),
+            help=f"Grid points along w2 (overrides {steps_flag}).",
+        ),
+    ]
+
+    def build(ctx: click.Context, values: dict[str, Any]) -> GridSpec:
+        from losscli.engine.axis import GridSpec
+
+        steps = values[steps_name]
+        return GridSpec(
+            values["w1_range"] if given(ctx, "w1_range") else None,
+            values["w2_range"] if given(ctx, "w2_range") else None,
+            values["w1_steps"] or steps,
+            values["w2_steps"] or steps,
+        )
+
+    return bundle(options, "grid", build)
+
+
+def view_options(func: F) -> F:
+    """How grids are drawn, handed to the command as `view: ViewOptions`."""
+    options = [
+        click.option(
+            "--style",
+            type=click.Choice(["map", "plain"]),
+            default="map",
+            show_default=True,
+            help="map: coloured panels with axes and legend; "
+            "plain: the lesson's figure, one character a cell.",
+        ),
+        click.option(
+            "--levels",
+            type=click.IntRange(1, 64),
+            help="Number of bands (default: 8 in colour, 4 otherwise, as in the lesson).",
+        ),
+        click.option(
+            "--scale",
+            type=click.Choice(list(SCALES)),
+            default=SCALES[0],
+            show_default=True,
+            help="How values map to bands: log and quantile show detail near the minimum.",
+        ),
+        click.option(
+            "--origin",
+            type=click.Choice(["lower", "upper"]),
+            default="lower",
+            show_default=True,
+            help="Where w2's low end is drawn (upper is the lesson's layout).",
+        ),
+        click.option(
+            "--color",
+            type=click.Choice(["auto", "always", "never"]),
+            default="auto",
+            show_default=True,
+            help="auto: colour on a terminal, none when piped or NO_COLOR is set.",
+        ),
+        click.option(
+            "--width",
+            type=click.IntRange(min=20),
+            metavar="COLUMNS",
+            help="Fit the view to this many columns (default: $COLUMNS or the terminal's). "
+            "Grids too large for it are thinned to fit, the minimum's cell kept; panels wrap.",
+        ),
+    ]
+
+    def build(ctx: click.Context, values: dict[str, Any]) -> ViewOptions:
+        from losscli.render.view import ViewOptions
+
+        return ViewOptions(**values)
+
+    return bundle(options, "view", build)(func)
+
+
+def picture_options(func: F) -> F:
+    """--save-svg and --save-html: the view as pictures, in colour, handed to the command as
+    `pictures: Pictures`."""
+    options = [
+        click.option(
+            "--save-svg",
+            metavar="PATH",
+            type=click.Path(dir_okay=False, writable=True),
+            help="Also write the view, in colour, as an SVG picture (for slides).",
+        ),
+        click.option(
+            "--save-html",
+            metavar="PATH",
+            type=click.Path(dir_okay=False, writable=True),
+            help="Also write the view, in colour, as an HTML page.",
+        ),
+    ]
+
+    def build(ctx: click.Context, values: dict[str, Any]) -> Pictures:
+        from losscli.render.view import Pictures
+
+        return Pictures(values["save_svg"], values["save_html"])
+
+    return bundle(options, "pictures", build)(func)
+
+
+def max_seconds_option(func: F) -> F:
+    """--max-seconds: sweeps expected to take longer are refused before they start."""
+    return click.option(
+        "--max-seconds",
+        type=click.FloatRange(min=0, min_open=True),
+        default=MAX_SECONDS,
+        show_default=True,
+        metavar="SECONDS",
+        help="Refuse, before starting, sweeps the engine expects to take longer than this "
+        "(an estimate: raise it to run a long sweep anyway).",
+    )(func)
+
+
+def output_path_option(func: F) -> F:
+    """-o PATH, handed to the command as `output`."""
+    return click.option(
+        "-o",
+        "--output",
+        metavar="PATH",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Write to this file instead of standard output (replaced whole, never half-written).",
+    )(func)
+
+
+def output_options(formats: Iterable[str], help: str = "Output format.") -> Callable[[F], F]:
+    """--format (the first format by default) and -o PATH, handed to the command as
+    `output_format` and `output`."""
+    choices = list(formats)
+
+    def decorate(func: F) -> F:
+        return click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(choices),
+            default=choices[0],
+            show_default=True,
+            help=help,
+        )(output_path_option(func))
+
+    return decorate
+
+
+def emit(text: str, output: str | None) -> None:
+    """Write the result to `-o PATH` atomically, or to standard output."""
+    if output:
+        from losscli.output import write_atomically
+
+        write_atomically(output, text)
+    else:
+        echo(text)
+
+
+def echo(text: str) -> None:
+    """Text on standard output as it is (Click copes with a stream that lacks UTF-8)."""
+    click.echo(text, nl=False)
+
+
+def warn(message: str) -> None:
+    """A warning on standard error: the work goes on."""
+    click.echo(f"Warning: {message}", err=True)

@@ -1,0 +1,37 @@
+"""`losscli render`: draw saved grids again."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from losscli.cli.errors import reported_errors
+from losscli.cli.options import echo, output_path_option, picture_options, view_options
+
+if TYPE_CHECKING:
+    from losscli.render.view import Pictures, ViewOptions
+
+
+@click.command("render")
+@click.argument("source", metavar="FILE|-", type=click.Path(dir_okay=False, allow_dash=True))
+@view_options
+@picture_options
+@output_path_option
+def render_command(source: str, view: ViewOptions, pictures: Pictures, output: str | None) -> None:
+    """Draw the grids in a JSON FILE ('-' reads standard input), as surface draws its own.
+
+    All the view options of surface apply. Reads what `surface --format json` or `--format
+    ndjson` wrote, also after jq has filtered or changed it, and any tool's {"w1": [...],
+    "w2": [...], "values": [[...]]} where values[i][j] is the value at w2[i], w1[j] (null for
+    a missing value; other keys are ignored; "title" or "loss" names the panel). The minimum
+    is found from the values.
+    """
+    from losscli.data.files import read_bytes
+    from losscli.render.grids import read_grids
+    from losscli.render.view import Destination, show
+
+    with reported_errors():
+        grids = read_grids(*read_bytes(source, sys.stdin.buffer))
+        show(grids, view, Destination(output, pictures), title="losscli render", echo=echo)

@@ -1,0 +1,151 @@
+"""`losscli surface`: sweep losses over a grid of (w1, w2) and draw their surfaces."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from losscli.cli.errors import reported_errors, usage_error
+from losscli.cli.options import (
+    data_options,
+    echo,
+    emit,
+    grid_options,
+    loss_options,
+    max_seconds_option,
+    output_options,
+    picture_options,
+    view_options,
+    warn,
+)
+from losscli.defaults import AUTO, METHODS
+
+if TYPE_CHECKING:
+    from losscli.cli.options import DataRequest, LossRequest
+    from losscli.engine import GridSpec, Surface
+    from losscli.render.view import Pictures, ViewOptions
+
+FORMATS = ("text", "json", "ndjson", "csv", "npz")
+"""The view, then `losscli.render.export.WRITERS`' formats."""
+
+
+@click.command()
+@loss_options()
+@data_options
+@grid_options()
+@view_options
+@click.option(
+    "--path",
+    "path_files",
+    metavar="FILE",
+    multiple=True,
+    type=click.Path(),
+    help="Overlay the descent paths saved by `losscli descend --format json` (repeatable).",
+)
+@picture_options
+@output_options(
+    FORMATS,
+    help="text: the view; json: one document; ndjson: one surface a line; csv: one cell a row; "
+    "npz: numpy's arrays (needs -o). Data keeps the grid's full resolution.",
+)
+@click.option(
+    "--method",
+    type=click.Choice([AUTO, *METHODS]),
+    default=AUTO,
+    show_default=True,
+    help="Sweep algorithm: auto picks the fastest exact one the loss allows, or for a smooth "
+    "loss binned (an approximation within 1e-12 relative) where direct would take over 10 s; "
+    "direct evaluates every cell and point (to cross-check). The JSON records the one used.",
+)
+@max_seconds_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar on stderr for long sweeps.")
+def surface(
+    losses: LossRequest,
+    data: DataRequest,
+    grid: GridSpec,
+    view: ViewOptions,
+    path_files: tuple[str, ...],
+    pictures: Pictures,
+    output_format: str,
+    output: str | None,
+    method: str,
+    max_seconds: float,
+    quiet: bool,
+) -> None:
+    """Sweep losses over a grid of (w1, w2) and draw their surfaces side by side.
+
+    Each panel marks the grid's minimum with a star. With no --loss it shows the lesson's four
+    losses, each on the synthetic dataset its task needs. `values[i][j]` in the JSON is the
+    mean loss at w2 = w2[i], w1 = w1[j]; `losscli render` draws it again. --path draws saved
+    descent paths over every panel.
+    """
+    from losscli import engine
+    from losscli.data.sources import Points
+    from losscli.descent import load_runs
+    from losscli.render.progress import sweep_progress
+    from losscli.render.view import Destination, paths_over, show
+
+    with reported_errors(grid_steps="--steps"):
+        _check_output(output_format, output, pictures)
+        if path_files and output_format != "text":
+            raise usage_error(
+                "--path", f"draws on the map; it cannot be used with --format {output_format}"
+            )
+        runs = [run for path in path_files for run in load_runs(path)]
+        chosen = losses.resolve()
+        points = Points(data.source(), sys.stdin.buffer, warn)
+        if not losses.names:  # the default panels: those the data suits
+            chosen = [(loss, params) for loss, params in chosen if points.suits(loss)]
+        w1, w2 = grid.axes(points.source.window())
+        engine.check(chosen, points, w1, w2, method=method, max_seconds=max_seconds)
+        with sweep_progress(quiet=quiet) as track:
+            surfaces = [
+                engine.sweep(
+                    loss,
+                    params,
+                    points(loss),
+                    w1,
+                    w2,
+                    method=method,
+                    progress=track(loss.title(params)) if track else None,
+                )
+                for loss, params in chosen
+            ]
+        if output_format != "text":
+            return _export(surfaces, output_format, output)
+        paths = paths_over(surfaces, runs, surfaces[0].loss.name) if runs else None
+        show(
+            surfaces,
+            view,
+            Destination(output, pictures),
+            title="losscli surface",
+            echo=echo,
+            paths=paths,
+        )
+    return None
+
+
+def _check_output(output_format: str, output: str | None, pictures: Pictures) -> None:
+    """Refuse, before any work, the combinations that have nothing sensible to write."""
+    if output_format == "npz" and output is None:
+        raise usage_error("--format", "npz is binary: give -o PATH to write it to a file")
+    for flag, path in (("--save-svg", pictures.svg), ("--save-html", pictures.html)):
+        if path is not None and output_format != "text":
+            raise usage_error(
+                flag, f"pictures the view, so it needs --format text, not {output_format}"
+            )
+
+
+def _export(surfaces: list[Surface], output_format: str, output: str | None) -> None:
+    """The data at the grid's full resolution, in one of the formats for other tools."""
+    from losscli.render.export import WRITERS
+
+    content = WRITERS[output_format](surfaces)
+    if isinstance(content, bytes) and output is not None:
+        from losscli.output import write_atomically
+
+        return write_atomically(output, content)
+    assert isinstance(content, str)
+    return emit(content, output)

@@ -1,0 +1,8 @@
+"""Points for the line model: the `Dataset`, the lesson's generator and the built-in sets,
+files in CSV or JSON, and the source a command reads them from.
+
+`dataset` holds the `Dataset` itself, `synthetic` the generators, `builtin` the sets that
+`--dataset` names, `files` the readers and writers, `sources` where a command's points come
+from. Nothing is imported here, so that the command line can list the built-in sets at
+start-up without numpy.
+"""

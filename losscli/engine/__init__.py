@@ -1,0 +1,28 @@
+"""The sweep engine: a loss's mean over the data at every cell of a (w1, w2) grid, fast.
+
+`axis` holds the grid's axes, `surface` the result, `method` the contract every sweep method
+keeps and `registry` the methods themselves (`quadratic`, `piecewise` with its `histogram`
+kernel, `binned` with its `interpolation`, `direct`), `sweep` runs one, `budget` refuses what
+would cost too much, and `workers` lends any method a second process.
+"""
+
+from losscli.engine.axis import Axis, GridSpec
+from losscli.engine.budget import check
+from losscli.engine.method import Job
+from losscli.engine.registry import METHODS, choose, expect
+from losscli.engine.surface import Minimum, Surface, find_minimum
+from losscli.engine.sweep import sweep
+
+__all__ = [
+    "METHODS",
+    "Axis",
+    "GridSpec",
+    "Job",
+    "Minimum",
+    "Surface",
+    "check",
+    "choose",
+    "expect",
+    "find_minimum",
+    "sweep",
+]

@@ -1,0 +1,180 @@
+"""The piecewise method: exact sweeps of piecewise-polynomial losses (mae, huber, hinge, …).
+
+For one w1 every point contributes f(w2 − c_i), with c_i = y_i − w1·x_i (regression, u = p − y)
+or c_i = −w1·x_i (classification, u = p, one description per label), and f the loss's declared
+piecewise polynomial (`losscli.catalogue.structure`). Over the uniform w2 grid these sums come
+from per-column histograms of where the points cross the breaks (`losscli.engine.histogram`):
+O(G·(n + G)) for G × G cells and n points instead of O(n·G²).
+
+A sweep is prepared once (`prepare`: each group's layout and its points scaled to grid units)
+and then run column block by column block (`sweep_columns`), which a second process may share
+(`losscli.engine.workers`): each column's sums are the same bit for bit however the columns are
+split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from losscli.catalogue.structure import PerLabel, Piecewise, check_description
+from losscli.engine import workers
+from losscli.engine.histogram import ScaledPoints, combine, combine_linear, thread_buffers
+from losscli.engine.method import Job, Progress, Swept
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from losscli.catalogue.structure import Description
+    from losscli.engine.axis import Axis
+
+    Array = NDArray[np.float64]
+
+BLOCK_BINS = 1 << 13
+"""Sub-bin-column pairs combined at once: small enough (64 KiB an array) that the combine's
+arrays are reused from the heap block after block rather than mapped afresh, whose page
+faults cost more than the arithmetic; and memory stays bounded for wide grids."""
+
+BLOCK_WORK = 1 << 22
+"""Point-column pairs between two progress reports (a few tens of milliseconds)."""
+
+MAX_SPAN = 16
+"""A description whose breaks span more than this many grid widths is swept directly."""
+
+
+@dataclass(frozen=True)
+class ShapeGroup:
+    """Points swept with one `Piecewise`: c_i = offset_i − w1·x_i (offset None means 0)."""
+
+    x: Array
+    offset: Array | None
+    shape: Piecewise
+
+
+def groups_for(description: Description, x: Array, targets: Array) -> list[ShapeGroup]:
+    """Split the data by label for a classification description; one group for regression."""
+    if isinstance(description, Piecewise):
+        check_description(description, classification=False)
+        return [ShapeGroup(x, targets, description)]
+    check_description(description, classification=True)
+    groups = []
+    for label in (1.0, -1.0):
+        chosen = targets == label
+        if chosen.any():
+            groups.append(ShapeGroup(x[chosen], None, description.for_label(label)))
+    return groups
+
+
+def supports(description: Description, grid: Axis) -> bool:
+    """Whether the histogram sweep applies: breaks that span a bounded number of grid widths."""
+    shapes = (
+        (description.positive, description.negative)
+        if isinstance(description, PerLabel)
+        else (description,)
+    )
+    for shape in shapes:
+        breaks = shape.breaks
+        if not breaks or (breaks[-1] - breaks[0]) / grid.step > MAX_SPAN * grid.steps:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class HistogramPlan:
+    """A histogram sweep prepared once for all its columns: what `sweep_columns` needs.
+
+    It depends on the whole w1 range (the binning frame does), not on which columns are swept
+    with which, so every column's sums are the same bit for bit however the columns are split
+    between processes. Picklable, for a second process (`losscli.engine.workers`).
+    """
+
+    points: tuple[ScaledPoints, ...]
+    grid: Axis
+
+
+def prepare(groups: Sequence[ShapeGroup], w1: Array, grid: Axis) -> HistogramPlan:
+    """Lay out each group's sub-bins and scale its points to grid units, once."""
+    scaled = (ScaledPoints(g.x, g.offset, g.shape, grid, w1) for g in groups)
+    return HistogramPlan(tuple(scaled), grid)
+
+
+def sweep_columns(prepared: HistogramPlan, w1: Array, progress: Progress = None) -> Array:
+    """Σ_i f(…) at every w2 (rows) for the columns `w1` (all or some of those planned): the
+    sums, not yet means, in blocks of columns that bound memory."""
+    steps = prepared.grid.steps
+    totals = np.zeros((steps, len(w1)))
+    buffers = thread_buffers()
+    work = sum(len(p.x) + p.width for p in prepared.points) * len(w1)
+    done = 0
+    for points in prepared.points:
+        count = len(points.x)
+        per_block = max(1, min(BLOCK_BINS // points.width, BLOCK_WORK // max(count, 1)))
+        for start in range(0, len(w1), per_block):
+            cols = slice(start, start + per_block)
+            moments = points.moments(w1[cols], buffers)
+            if points.layout.linear:
+                totals[:, cols] += combine_linear(points, moments, steps).T
+            else:
+                totals[:, cols] += combine(points.layout, moments, steps).T
+            done += (count + points.width) * len(w1[cols])
+            if progress is not None:
+                progress(done / work)
+    return totals
+
+
+@dataclass(frozen=True)
+class HistogramCost:
+    """Seconds on one core: a fixed start, then per column a share per point (binning) and
+    per w2 step (combining). Rough costs of a current CPU (mae measured at 3.1e-9 and 3.2e-8,
+    huber at 5.1e-9 and 2.3e-7), for choosing and sharing the cores, never reported."""
+
+    start: float = 2e-4
+    per_column_point: float = 4.5e-9
+    per_column_step: float = 1.2e-7
+
+    def seconds(self, points: int, columns: int, rows: int) -> float:
+        return self.start + columns * (self.per_column_point * points + self.per_column_step * rows)
+
+
+class PiecewiseMethod:
+    """Piecewise polynomials of degree ≤ 2 with breaks, from per-column histograms."""
+
+    name = "piecewise"
+    summary = (
+        "mae, huber, smooth-l1, quantile, hinge, squared-hinge, zero-one: the sums over the "
+        "points from per-column histograms of where they cross the breaks"
+    )
+    exact = True
+    cost = HistogramCost()
+
+    def applies(self, job: Job) -> bool:
+        description = job.description
+        if description is None:
+            return False
+        if isinstance(description, Piecewise) and description.is_polynomial:
+            return False  # the quadratic method's
+        return supports(description, job.w2)
+
+    def seconds(self, job: Job) -> float:
+        return self.cost.seconds(job.points, job.w1.steps, job.w2.steps)
+
+    def expected_seconds(self, job: Job) -> float:
+        return workers.expected_seconds(self.seconds(job))
+
+    def preferred(self, job: Job, direct_seconds: float) -> bool:
+        return self.seconds(job) < direct_seconds
+
+    def run(self, job: Job, x: Array, targets: Array, progress: Progress) -> Swept:
+        assert job.description is not None
+        w1 = job.w1.values
+        prepared = prepare(groups_for(job.description, x, targets), w1, job.w2)
+        sums = workers.by_columns(
+            sweep_columns, prepared, w1, job.w2.steps, progress, seconds=self.seconds(job)
+        )
+        return Swept(sums / len(x))
+
+
+METHOD = PiecewiseMethod()

@@ -1,0 +1,53 @@
+"""The sweep: a loss's mean over the data at every cell of the (w1, w2) grid, by the method
+the registry chooses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from losscli.defaults import AUTO
+from losscli.engine.method import Job, NotApplicable, Progress
+from losscli.engine.registry import FALLBACK, choose
+from losscli.engine.surface import Surface
+from losscli.errors import ParameterError
+
+if TYPE_CHECKING:
+    from losscli.catalogue import Loss
+    from losscli.data.dataset import Dataset
+    from losscli.engine.axis import Axis
+
+
+def sweep(
+    loss: Loss,
+    params: Mapping[str, float],
+    data: Dataset,
+    w1: Axis,
+    w2: Axis,
+    *,
+    method: str = AUTO,
+    progress: Progress = None,
+) -> Surface:
+    """The mean loss at every grid cell, by the fastest exact algorithm the loss allows.
+
+    `method` is "auto" (see `losscli.engine.registry`), or a method's name to insist on it; a
+    method that does not apply is a `ParameterError` for `method`. `progress`, if given, is
+    called with the fraction done (0 to 1) as the sweep goes; the surface records the method
+    that ran.
+    """
+    targets = data.targets_for(loss.task, loss.name)
+    job = Job(loss, dict(params), len(data), w1, w2)
+    chosen = choose(job, method)
+    with np.errstate(all="ignore"):  # an overflowing loss is an honest inf (or nan), drawn so
+        try:
+            swept = chosen.run(job, data.x, targets, progress)
+        except NotApplicable as reason:
+            if method != AUTO:
+                raise ParameterError("method", f"{chosen.name} {reason}") from None
+            chosen = FALLBACK  # the data defeats the method's promise: exact instead
+            swept = chosen.run(job, data.x, targets, progress)
+    return Surface(
+        loss, dict(params), data, w1.values, w2.values, swept.values, chosen.name, swept.error
+    )

@@ -1,0 +1,69 @@
+"""The loss catalogue for people and programs: a table of every loss, one loss in full, and
+the JSON records `losses --format json` prints."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from losscli.catalogue import Loss
+
+
+def loss_record(loss: Loss) -> dict[str, Any]:
+    """One catalogue entry as JSON."""
+    return {
+        "name": loss.name,
+        "aliases": list(loss.aliases),
+        "task": loss.task,
+        "summary": loss.summary,
+        "formula": loss.formula,
+        "gradient": loss.gradient_formula,
+        "params": [
+            {"name": p.name, "default": p.default, "range": p.range_text, "help": p.help}
+            for p in loss.params
+        ],
+        "convex": loss.convex,
+        "advice": loss.advice,
+    }
+
+
+def loss_details(loss: Loss, width: int) -> str:
+    """One loss in full, as `losses NAME` prints it, long values wrapped under themselves."""
+    rows = [
+        ("task", loss.task),
+        ("formula", loss.formula),
+        ("gradient", "dℓ/dp = " + loss.gradient_formula),
+        ("reduction", "mean over points" if loss.per_point else "whole dataset at once"),
+        ("convex", "yes, in (w1, w2)" if loss.convex else "no (not guaranteed)"),
+        ("aliases", ", ".join(loss.aliases) or "–"),
+    ]
+    rows += [
+        ("params" if i == 0 else "", f"{p.option} {p.default:g}  ({p.range_text})  {p.help}")
+        for i, p in enumerate(loss.params)
+    ] or [("params", "–")]
+    rows.append(("advice", loss.advice))
+    lines = [f"{loss.name} — {loss.label}"]
+    lines += textwrap.wrap(loss.summary, width, initial_indent="  ", subsequent_indent="  ")
+    lines.append("")
+    for key, value in rows:
+        head = f"  {key:<10} "
+        lines += textwrap.wrap(value, width, initial_indent=head, subsequent_indent=" " * len(head))
+    return "\n".join(lines) + "\n"
+
+
+def loss_table(losses: Iterable[Loss]) -> Table:
+    """A row a loss: its name and aliases, task, per-point formula and parameters."""
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("loss", max_width=17)  # aliases wrap under the name, leaving the formula room
+    table.add_column("task", no_wrap=True)
+    table.add_column("per-point formula")
+    table.add_column("parameters")
+    for loss in losses:
+        label = loss.name + (f" ({', '.join(loss.aliases)})" if loss.aliases else "")
+        params = "\n".join(f"{p.option} {p.default:g}" for p in loss.params) or "–"
+        table.add_row(label, loss.task, loss.formula, params)
+    return table

@@ -1,0 +1,263 @@
+"""A command's view: grids drawn in the chosen style, with descent paths over them, to the
+terminal or `-o PATH`, and as pictures.
+
+Every command that draws (surface, descend, render) shows its grids through `show`, so the
+view options (`ViewOptions`: style, bands, colour, width) and the destinations
+(`Destination`: standard output or a file, SVG, HTML) behave the same everywhere. The map style
+is a Rich renderable drawn through one console (`losscli.render.console`); the plain style is
+the lesson's figure as text.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.console import Console, Group, RenderableType
+from rich.text import Text
+
+from losscli.defaults import COLOR_LEVELS, PLAIN_LEVELS
+from losscli.output import write_atomically
+from losscli.render.console import make_console, stdout_has_unicode, terminal_width
+from losscli.render.pictures import Look, save_pictures
+from losscli.render.pictures import show as show_look
+
+if TYPE_CHECKING:
+    from losscli.descent import Run
+    from losscli.render.colormap import Marks
+    from losscli.render.grids import Grid
+
+Echo = Callable[[str], None]
+"""Writes text to standard output (the CLI's, which copes with a stream that lacks UTF-8)."""
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """How grids are drawn: `map` (coloured panels, axes, legend) or `plain` (the lesson's
+    figure); bands (default: 8 in colour, 4 otherwise) and their scale; where w2's low end
+    is; colour (auto, always, never); the width to fit (None: the terminal's)."""
+
+    style: str = "map"
+    levels: int | None = None
+    scale: str = "linear"
+    origin: str = "lower"
+    color: str = "auto"
+    width: int | None = None
+
+
+@dataclass(frozen=True)
+class Pictures:
+    """The view saved, in colour, as an SVG picture and/or an HTML page, where given."""
+
+    svg: str | None = None
+    html: str | None = None
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a view goes: standard output or the file `output` (replaced whole), and also the
+    pictures."""
+
+    output: str | None = None
+    pictures: Pictures = Pictures()
+
+    def write(self, text: str, echo: Echo) -> None:
+        if self.output:
+            write_atomically(self.output, text)
+        else:
+            echo(text)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Descent runs to draw over the maps, with notes on how they relate to the panels, and
+    the speed of an animation (steps a second) if one is to be played."""
+
+    runs: Sequence[Run]
+    notes: tuple[str, ...] = ()
+    animate_fps: float | None = None
+
+
+def paths_over(
+    grids: Sequence[Grid], runs: Sequence[Run], loss_name: str, animate_fps: float | None = None
+) -> Paths:
+    """The runs, noting when they were walked on another loss than the first panel's
+    (`loss_name`) or are measured against the first of several panels."""
+    notes = []
+    walked = sorted({run.loss for run in runs} - {loss_name})
+    if walked:
+        notes.append(f"(loss: as saved, walked on {', '.join(walked)})")
+    if len(grids) > 1:
+        notes.append(f"(to min: the {grids[0].title} panel's grid minimum)")
+    return Paths(runs, tuple(notes), animate_fps)
+
+
+def show(
+    grids: Sequence[Grid],
+    view: ViewOptions,
+    to: Destination,
+    *,
+    title: str,
+    echo: Echo,
+    paths: Paths | None = None,
+) -> None:
+    """Draw grids in the chosen style; descent paths, if any, over every panel (marked on the
+    cells as drawn, after any thinning) with their legend and table below."""
+    if view.style == "plain":
+        return _show_plain(grids, view, to, title=title, echo=echo, paths=paths)
+    return _show_map(grids, view, to, title=title, paths=paths)
+
+
+def _show_map(
+    grids: Sequence[Grid],
+    view: ViewOptions,
+    to: Destination,
+    *,
+    title: str,
+    paths: Paths | None,
+) -> None:
+    """The coloured maps, printed through one console: on standard output or into the file,
+    played as an animation first where asked and on a terminal, saved as pictures."""
+    runs = paths.runs if paths else ()
+
+    def picture(look: Look, shown: Sequence[Run], under: bool = True) -> RenderableType:
+        from losscli.render.colormap import render_maps
+
+        def overlay(grid: Grid) -> Marks:
+            from losscli.render.paths import path_marks
+
+            return path_marks(grid, shown, origin=view.origin, unicode=look.unicode)
+
+        maps = render_maps(
+            grids,
+            levels=view.levels or (COLOR_LEVELS if look.color else PLAIN_LEVELS),
+            scale=view.scale,
+            origin=view.origin,
+            color=look.color,
+            unicode=look.unicode,
+            width=look.width,
+            overlay=overlay if shown else None,
+        )
+        if paths is None or not under:
+            return maps
+        return Group(maps, _under_map(grids[0], paths, color=look.color, unicode=look.unicode))
+
+    def animation(console: Console, look: Look) -> None:
+        assert paths is not None and paths.animate_fps is not None
+        _animate(
+            console,
+            lambda shown: picture(look, shown, under=False),
+            picture(look, runs),
+            grids[0],
+            runs,
+            paths.animate_fps,
+        )
+
+    buffer = io.StringIO() if to.output else None
+    console = make_console(color=view.color, file=buffer or sys.stdout, width=view.width)
+    show_look(
+        lambda look: picture(look, runs),
+        console,
+        unicode=to.output is not None or stdout_has_unicode(),
+        svg=to.pictures.svg,
+        html=to.pictures.html,
+        title=title,
+        animation=animation if paths and paths.animate_fps else None,
+    )
+    if buffer is not None and to.output:
+        write_atomically(to.output, buffer.getvalue())
+
+
+def _under_map(
+    grid: Grid, paths: Paths, *, color: bool, unicode: bool, plain: bool = False
+) -> RenderableType:
+    """The paths' legend, window notes and table, measured against the first panel."""
+    from losscli.render.paths import under_map
+
+    table = under_map(grid, paths.runs, color=color, unicode=unicode, plain=plain)
+    return Group(table, *(Text(note, "dim") for note in paths.notes))
+
+
+def _show_plain(
+    grids: Sequence[Grid],
+    view: ViewOptions,
+    to: Destination,
+    *,
+    title: str,
+    echo: Echo,
+    paths: Paths | None,
+) -> None:
+    """The lesson's figure as text; it fits a width only when one is known (see --width)."""
+    from losscli.render.plain import render_plain
+
+    unicode = to.output is not None or stdout_has_unicode()
+    known_width = view.width or (None if to.output else terminal_width())
+
+    def overlay(grid: Grid) -> Mapping[tuple[int, int], str]:
+        from losscli.render.paths import path_marks, plain_marks
+
+        assert paths is not None
+        return plain_marks(path_marks(grid, paths.runs, origin=view.origin, unicode=unicode))
+
+    text = render_plain(
+        grids,
+        levels=view.levels or PLAIN_LEVELS,
+        scale=view.scale,
+        origin=view.origin,
+        unicode=unicode,
+        width=known_width,
+        overlay=overlay if paths else None,
+    )
+    if paths:
+        under = _under_map(grids[0], paths, color=False, unicode=unicode, plain=True)
+        text += "\n" + plain_text(under)
+    to.write(text, echo)
+    if to.pictures.svg or to.pictures.html:
+        drawn = max(len(line) for line in text.splitlines())
+        figure = Text(text.rstrip("\n"), no_wrap=True)
+        save_pictures(
+            lambda look: figure, drawn, svg=to.pictures.svg, html=to.pictures.html, title=title
+        )
+
+
+def plain_text(renderable: RenderableType) -> str:
+    """A renderable as text without colour or trailing blanks."""
+    buffer = io.StringIO()
+    make_console(color="never", file=buffer, width=100).print(renderable)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def print_table(renderable: RenderableType) -> None:
+    """A renderable (a table) on standard output, as the terminal allows."""
+    from losscli.render.pictures import print_trimmed
+
+    print_trimmed(make_console(file=sys.stdout), renderable)
+
+
+def _animate(
+    console: Console,
+    frame: Callable[[Sequence[Run]], RenderableType],
+    final: RenderableType,
+    grid: Grid,
+    runs: Sequence[Run],
+    fps: float,
+) -> None:
+    """Redraw the map step by step with every run's path up to that step, then the final
+    picture. Steps that leave every path in the cells it was in draw nothing new: skipped."""
+    import time
+
+    from rich.live import Live
+
+    from losscli.descent import head
+    from losscli.render.paths import redraw_steps
+
+    last = max(run.steps for run in runs)
+    with Live(console=console, auto_refresh=False) as live:
+        for step in redraw_steps(grid, runs):
+            shown = frame([head(run, step) for run in runs])
+            live.update(Group(Text(f"step {step} of {last}"), shown), refresh=True)
+            time.sleep(1.0 / fps)
+        live.update(final, refresh=True)
