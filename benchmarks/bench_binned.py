@@ -3,7 +3,7 @@
     PYTHONPATH=. python benchmarks/bench_binned.py                 # logistic, G = 1001, n = 10⁶
     PYTHONPATH=. python benchmarks/bench_binned.py --all --repeat 3
 
-For each loss it times `losscli.sweep.sweep` over a G × G grid on [−2, 4]² (method "auto",
+For each loss it times `losscli.engine.sweep` over a G × G grid on [−2, 4]² (method "auto",
 which takes binned there), the fastest of --repeat runs; traces the peak of a further run with
 tracemalloc (numpy's arrays included), and reports it with the data's own arrays (x, y: 16
 bytes a point) and the process's maximum resident set; then evaluates every STRIDE-th row and
@@ -18,9 +18,9 @@ import resource
 import time
 import tracemalloc
 
-from losscli.data import synthetic_classification, synthetic_regression
-from losscli.losses import get_loss
-from losscli.sweep import Axis, estimate_seconds, sweep
+from losscli.catalogue import get_loss
+from losscli.data.synthetic import synthetic_classification, synthetic_regression
+from losscli.engine import METHODS, Axis, Job, sweep
 
 LOSSES = ("logistic", "focal", "exponential", "log-cosh")
 STRIDE = 50
@@ -59,7 +59,7 @@ def main() -> None:
             for row in range(0, args.steps, STRIDE):
                 exact = float(loss.value(scores + surface.w2[row], targets, **params).mean())
                 worst = max(worst, abs(surface.values[row, col] - exact) / abs(exact))
-        direct = estimate_seconds("direct", args.n, args.steps, args.steps, loss=loss)
+        direct = METHODS["direct"].seconds(Job(loss, params, args.n, axis, w2))
         print(
             f"{name:12} {surface.method:8} {min(seconds):8.3f} {direct:10.0f} s {peak / 2**20:8.1f}"
             f" {worst:13.1e} {surface.error or 0.0:9.1e}"

@@ -6,7 +6,7 @@
 For every grid size G (G × G cells over [−2, 4]²), data size n and loss (mse, mae, huber with
 delta 1, hinge) on the lesson's synthetic data, it times, on the same data:
 
-* engine: `losscli.sweep.sweep` with method "auto" (two processes where it chooses them);
+* engine: `losscli.engine.sweep` with method "auto" (two processes where it chooses them);
 * naive: a chunked (G·G, n) numpy broadcast of the catalogue's formula, 2²⁰ predictions a
   chunk. When it would run longer than NAIVE_BUDGET seconds, it stops and the full time is
   extrapolated from the share of cells done (marked ~); the difference is over those cells;
@@ -33,10 +33,10 @@ import tracemalloc
 
 import numpy as np
 
-from losscli import parallel
-from losscli.data import Dataset, synthetic_classification, synthetic_regression
-from losscli.losses import get_loss
-from losscli.sweep import Axis, sweep
+from losscli.catalogue import get_loss
+from losscli.data.dataset import Dataset
+from losscli.data.synthetic import synthetic_classification, synthetic_regression
+from losscli.engine import Axis, sweep, workers
 
 NAIVE_BUDGET = 20.0
 """Seconds the naive sweep may run before the rest is extrapolated."""
@@ -195,7 +195,7 @@ def main() -> None:
 
 def worker_peak() -> float:
     """The forked worker's peak resident set in MB (0 if there is none, or no /proc)."""
-    pid = parallel.worker_pid()
+    pid = workers.worker_pid()
     try:
         with open(f"/proc/{pid}/status") as status:
             line = next(line for line in status if line.startswith("VmHWM:"))

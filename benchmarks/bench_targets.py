@@ -4,9 +4,9 @@
     PYTHONPATH=. python benchmarks/bench_targets.py --large    # G = 1001, n = 10⁶, engine only
 
 The machine varies by ±30 % between runs, so single timings (bench_sweep.py) can mislead: this
-prints the engine's min and median over --repeat runs of `losscli.sweep.sweep` (method auto)
+prints the engine's min and median over --repeat runs of `losscli.engine.sweep` (method auto)
 and, for G = 201, the median of three naive broadcast sweeps and the ratio of the medians.
-Each loss starts without a forked worker (`losscli.parallel`), so its first run ("first")
+Each loss starts without a forked worker (`losscli.engine.workers`), so its first run ("first")
 pays for the fork, as the first sweep of a command does; the later runs reuse the worker.
 """
 
@@ -18,10 +18,9 @@ import time
 
 from bench_sweep import LOSSES, machine, naive_sweep
 
-from losscli import parallel
-from losscli.data import synthetic_classification, synthetic_regression
-from losscli.losses import get_loss
-from losscli.sweep import Axis, sweep
+from losscli.catalogue import get_loss
+from losscli.data.synthetic import synthetic_classification, synthetic_regression
+from losscli.engine import Axis, sweep, workers
 
 
 def main() -> None:
@@ -37,7 +36,7 @@ def main() -> None:
         data = classification if name == "hinge" else regression
         loss = get_loss(name)
         times = []
-        parallel.stop_worker()
+        workers.stop_worker()
         for _ in range(options.repeat):
             start = time.perf_counter()
             surface = sweep(loss, params, data, axis, axis)

@@ -9,12 +9,10 @@ at start-up without importing the modules that implement them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Final
+from typing import Final, NamedTuple
 
 
-@dataclass(frozen=True)
-class Synthetic:
+class Synthetic(NamedTuple):
     """The settings of the lesson's synthetic generator; the defaults are the lesson's own."""
 
     n: int = 40
@@ -29,7 +27,7 @@ class Synthetic:
 LESSON_DATA: Final = Synthetic()
 """The settings that give the lesson's two datasets exactly."""
 
-SYNTHETIC_SETTINGS: Final = tuple(field.name for field in fields(Synthetic))
+SYNTHETIC_SETTINGS: Final = Synthetic._fields
 """The settings that shape synthetic data, in the order the command line lists them."""
 
 LESSON_LOSSES: Final = ("mse", "mae", "huber", "hinge")

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from losscli.catalogue import get_loss
 from losscli.data.dataset import Dataset
 from losscli.data.synthetic import synthetic_classification, synthetic_regression
-from losscli.engine import Axis, binned, direct, expect, interpolation, sweep
+from losscli.engine import Axis, binned, binned_plan, direct, expect, interpolation, sweep
 from losscli.engine.method import Job, NotApplicable
 from losscli.errors import ParameterError
 
@@ -85,7 +85,7 @@ def test_lagrange_weights_reproduce_polynomials_below_the_order():
 
 def test_fft_lengths_are_smooth_and_long_enough():
     for size in (1, 2, 7, 250, 1001, 2403, 4097, 65537):
-        length = binned.fft_length(size)
+        length = binned_plan.fft_length(size)
         assert length >= size
         rest = length
         for prime in (2, 3, 5):
@@ -96,11 +96,11 @@ def test_fft_lengths_are_smooth_and_long_enough():
 
 
 def test_which_losses_it_applies_to():
-    applicable = {name for name in SMOOTH if binned.fits(get_loss(name))}
+    applicable = {name for name in SMOOTH if binned_plan.fits(get_loss(name))}
     assert applicable == set(SMOOTH)
     for name in ("bce", "dice", "mse", "mae", "huber", "hinge", "zero-one"):
-        assert not binned.fits(get_loss(name)), name
-    assert not binned.fits(get_loss("expr:log(cosh(p - y))"))  # undeclared: not assumed
+        assert not binned_plan.fits(get_loss(name)), name
+    assert not binned_plan.fits(get_loss("expr:log(cosh(p - y))"))  # undeclared: not assumed
     regression = [loss for loss in map(get_loss, ("mse", "mae", "huber", "smooth-l1"))]
     assert all(loss.residual for loss in regression)
     assert get_loss("quantile").residual and get_loss("log-cosh").residual
@@ -108,7 +108,7 @@ def test_which_losses_it_applies_to():
 
 def test_a_regression_loss_must_declare_it_depends_on_the_residual_alone():
     undeclared = dataclasses.replace(get_loss("log-cosh"), residual=False)
-    assert not binned.fits(undeclared)
+    assert not binned_plan.fits(undeclared)
     data = synthetic_regression(n=50)
     with pytest.raises(ParameterError, match="binned does not apply to this loss"):
         sweep(undeclared, {}, data, Axis("w1", -2, 4, 9), Axis("w2", -2, 4, 9), method="binned")
@@ -204,7 +204,7 @@ def test_each_column_is_the_same_however_the_columns_are_split():
         targets = data.targets_for(loss.task, name)
         w1 = Axis("w1", -2, 4, 61).values
         grid = Axis("w2", -2, 4, 45)
-        plan = binned.prepare_kernels(loss, {}, data.x, targets, w1, grid)
+        plan = binned_plan.prepare_kernels(loss, {}, data.x, targets, w1, grid)
         whole = binned.kernel_sums(plan.groups, w1, grid)
         halves = [binned.kernel_sums(plan.groups, part, grid) for part in (w1[:30], w1[30:])]
         assert np.array_equal(whole, np.concatenate(halves, axis=1))
@@ -217,14 +217,14 @@ def test_many_points_are_binned_once_and_still_agree():
     data = synthetic_classification(n=20000, flip=0.05)
     loss = get_loss("logistic")
     w1, w2 = Axis("w1", -2, 4, 31), Axis("w2", -2, 4, 31)
-    plan = binned.prepare_kernels(loss, {}, data.x, data.y, w1.values, w2)
+    plan = binned_plan.prepare_kernels(loss, {}, data.x, data.y, w1.values, w2)
     assert all(group.weight is not None for group in plan.groups)
     assert sum(len(group.x) for group in plan.groups) < len(data) / 10
     check("logistic", {}, data, w1, w2)
     # and for regression on (x, y) nodes
     data = synthetic_regression(n=60000, noise=0.05)
     w1 = Axis("w1", 0.5, 2.5, 31)
-    plan = binned.prepare_kernels(get_loss("log-cosh"), {}, data.x, data.y, w1.values, w2)
+    plan = binned_plan.prepare_kernels(get_loss("log-cosh"), {}, data.x, data.y, w1.values, w2)
     assert plan.groups[0].weight is not None and len(plan.groups[0].x) < len(data) / 2
     check("log-cosh", {}, data, w1, w2)
 
@@ -236,7 +236,7 @@ def test_cells_with_small_sums_are_summed_again_and_meet_the_bound():
     loss = get_loss("exponential")
     w1, w2 = Axis("w1", -4, 4, 41), Axis("w2", -10, 10, 41)
     grid = w2
-    plan = binned.prepare_kernels(loss, {}, data.x, data.y, w1.values, grid)
+    plan = binned_plan.prepare_kernels(loss, {}, data.x, data.y, w1.values, grid)
     sums = binned.kernel_sums(plan.groups, w1.values, grid)
     assert (plan.bound(sums) > binned.TOLERANCE).sum() > 100  # the FFT alone would not do
     check("exponential", {}, data, w1, w2)
@@ -250,7 +250,7 @@ def test_a_kink_declared_smooth_is_caught_by_the_kernels_differences():
     w1, w2 = Axis("w1", -4, 4, 17), Axis("w2", -20, 20, 41)
     grid = w2
     with pytest.raises(NotApplicable, match=r"varies too fast|spread over"):
-        binned.prepare_kernels(pretend, {}, data.x, data.y, w1.values, grid)
+        binned_plan.prepare_kernels(pretend, {}, data.x, data.y, w1.values, grid)
     # where the grid stays clear of the kinks it is smooth, and binned agrees with direct
     near = Axis("w2", -3, 3, 41)
     fast = sweep(pretend, {}, data, w1, near, method="binned")

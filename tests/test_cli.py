@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -290,12 +291,20 @@ def test_entry_point_exit_statuses():
     assert (data.returncode, data.stderr) == (1, "Error: /nonexistent/points.csv: no such file\n")
 
 
+def wait_for_a_child(pid: int, timeout: float = 30.0) -> None:
+    """Until process `pid` has a child process of its own (Linux's /proc says)."""
+    end = time.monotonic() + timeout
+    while not Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        assert time.monotonic() < end, "no child process appeared"
+        time.sleep(0.01)
+
+
 def test_ctrl_c_prints_interrupted_exits_130_and_leaves_no_file(tmp_path):
     target = tmp_path / "grid.json"
     command = [sys.executable, "-m", "losscli", "surface", "--steps", "4000", "--loss", "mae"]
     command += ["--format", "json", "-o", str(target)]
     with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as process:
-        time.sleep(1.5)  # well inside the sweep, which takes several seconds
+        wait_for_a_child(process.pid)  # the sweep has begun: it forked its worker
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 130
         assert process.stderr.read().strip() == "interrupted"

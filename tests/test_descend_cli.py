@@ -16,7 +16,7 @@ from rich.console import Console
 from losscli import __version__
 from losscli.catalogue import CATALOGUE, get_loss
 from losscli.data.synthetic import synthetic
-from losscli.descent import Run, Settings, descend
+from losscli.descent.walk import Run, Settings, descend
 from losscli.engine import Axis, sweep
 from losscli.render.colormap import render_maps
 from losscli.render.grids import GridView

@@ -14,16 +14,9 @@ from losscli.catalogue import CATALOGUE, get_loss
 from losscli.data.dataset import Dataset
 from losscli.data.synthetic import separable, synthetic
 from losscli.defaults import STOP_REASONS
-from losscli.descent import (
-    OPTIMIZERS,
-    Settings,
-    default_start,
-    descend,
-    gradient_at,
-    head,
-    read_runs,
-    runs_document,
-)
+from losscli.descent.optimizers import OPTIMIZERS
+from losscli.descent.runs import read_runs, runs_document
+from losscli.descent.walk import Settings, default_start, descend, gradient_at, head
 from losscli.engine import Axis, sweep
 from losscli.errors import DataError, ParameterError
 

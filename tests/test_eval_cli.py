@@ -219,7 +219,7 @@ PLUGIN_SOURCE = textwrap.dedent(
     '''
     """A loss from another package: Cauchy's log(1 + (e/scale)²), robust to outliers."""
 
-    from losscli._lazy import lazy_import
+    from losscli.lazy import lazy_import
     from losscli.catalogue import Loss, Param
 
     np = lazy_import("numpy")

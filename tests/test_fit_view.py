@@ -18,7 +18,7 @@ from rich.cells import cell_len
 
 from losscli.cli import cli
 from losscli.engine import find_minimum
-from losscli.render.grids import GridView, _keep, thin
+from losscli.render.grids import GridView, kept_indices, thin
 
 CLEAN_ENV = {"COLUMNS": None, "NO_COLOR": None, "FORCE_COLOR": None, "TERM": "xterm"}
 
@@ -33,10 +33,10 @@ def run(*args: str, env: dict[str, str | None] | None = None) -> Result:
 
 def test_keep_spreads_picks_and_moves_the_nearest_onto_the_minimum() -> None:
     # np.linspace(0, 10, 5) = 0, 2.5, 5, 7.5, 10; rint rounds half to even: 0, 2, 5, 8, 10.
-    assert _keep(11, 5, None).tolist() == [0, 2, 5, 8, 10]
-    assert _keep(11, 5, 4).tolist() == [0, 2, 4, 8, 10]  # 5 is the pick nearest to 4
-    assert _keep(11, 5, 10).tolist() == [0, 2, 5, 8, 10]
-    assert _keep(4, 9, 1).tolist() == [0, 1, 2, 3]  # fits already: everything kept
+    assert kept_indices(11, 5, None).tolist() == [0, 2, 5, 8, 10]
+    assert kept_indices(11, 5, 4).tolist() == [0, 2, 4, 8, 10]  # 5 is the pick nearest to 4
+    assert kept_indices(11, 5, 10).tolist() == [0, 2, 5, 8, 10]
+    assert kept_indices(4, 9, 1).tolist() == [0, 1, 2, 3]  # fits already: everything kept
 
 
 grids = hnp.arrays(

@@ -3,7 +3,7 @@
 The contract: an entry point `NAME = package.module:OBJECT` resolves to a `Loss` instance
 whose name (lower case, not a built-in's) and aliases become `--loss` choices and whose
 `Param`s become options. The module is imported whenever losscli starts, so it should import
-numpy lazily (`losscli._lazy.lazy_import`) or inside its functions. A plugin that fails to
+numpy lazily (`losscli.lazy.lazy_import`) or inside its functions. A plugin that fails to
 load is skipped and recorded; the rest of the catalogue works as before.
 """
 

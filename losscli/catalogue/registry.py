@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
-from losscli.catalogue import classification, regression
-from losscli.catalogue.expr import formula_loss
+from losscli.catalogue import classification, plugins, regression
 from losscli.catalogue.model import EXPR_PREFIX, Loss, Param
-from losscli.catalogue import plugins
 from losscli.defaults import LESSON_LOSSES
 from losscli.errors import ParameterError
 
@@ -108,6 +106,8 @@ def loss_names() -> list[str]:
 def get_loss(name: str) -> Loss:
     """The entry for a name or alias, or a formula `expr:...`; an unknown name lists the known."""
     if name.startswith(EXPR_PREFIX):
+        from losscli.catalogue.expr import formula_loss  # ast and operator: only when asked
+
         return formula_loss(name[len(EXPR_PREFIX) :])
     try:
         return CATALOGUE[ALIASES[name.lower()]]

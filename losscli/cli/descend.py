@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
 from losscli import __version__
 from losscli.cli.errors import reported_errors, usage_error
 from losscli.cli.options import (
+    F,
+    bundle,
     data_options,
     echo,
     emit,
@@ -30,49 +32,76 @@ if TYPE_CHECKING:
     from losscli.render.view import Pictures, ViewOptions
 
 
+class WalkRequest(NamedTuple):
+    """Where the walks start (None: the corner farthest from the grid minimum), which
+    optimizers walk, and the settings they share but for the seed."""
+
+    start: tuple[float, float] | None
+    optimizers: tuple[str, ...]
+    settings: dict[str, Any]
+
+
+def walk_options(func: F) -> F:
+    """The walk's options, handed to the command as `walk: WalkRequest`."""
+    options = [
+        click.option(
+            "--start",
+            type=(float, float),
+            metavar="W1 W2",
+            help="Where the walk starts. Default: the grid corner farthest from the grid minimum.",
+        ),
+        click.option(
+            "--optimizer",
+            "optimizers",
+            multiple=True,
+            type=click.Choice(list(OPTIMIZERS)),
+            help=f"Update rule; repeat to draw several paths. Default: {OPTIMIZER}. "
+            + "; ".join(f"{o.name}: {o.summary}" for o in OPTIMIZERS.values()),
+        ),
+        click.option(
+            "--lr", type=float, default=LEARNING_RATE, show_default=True, help="Learning rate."
+        ),
+        click.option(
+            "--steps",
+            type=int,
+            default=DESCENT_STEPS,
+            show_default=True,
+            help="Maximum number of steps.",
+        ),
+        click.option(
+            "--tol",
+            type=float,
+            default=TOLERANCE,
+            show_default=True,
+            help="Converged when the step's length and the change in loss are both below this.",
+        ),
+        click.option(
+            "--momentum",
+            type=float,
+            default=MOMENTUM,
+            show_default=True,
+            help="Momentum coefficient of momentum and nesterov, in [0, 1).",
+        ),
+        click.option(
+            "--batch-size",
+            type=int,
+            help="Points per step, drawn afresh each step (stochastic gradient descent), seeded "
+            "by --seed. Default: all points (full batch).",
+        ),
+    ]
+
+    def build(ctx: click.Context, values: dict[str, Any]) -> WalkRequest:
+        return WalkRequest(values.pop("start"), values.pop("optimizers"), values)
+
+    return bundle(options, "walk", build)(func)
+
+
 @click.command()
 @loss_options(single="mse")
 @data_options
 @grid_options("--grid-steps")
 @view_options
-@click.option(
-    "--start",
-    type=(float, float),
-    metavar="W1 W2",
-    help="Where the walk starts. Default: the grid corner farthest from the grid minimum.",
-)
-@click.option(
-    "--optimizer",
-    "optimizers",
-    multiple=True,
-    type=click.Choice(list(OPTIMIZERS)),
-    help=f"Update rule; repeat to draw several paths. Default: {OPTIMIZER}. "
-    + "; ".join(f"{o.name}: {o.summary}" for o in OPTIMIZERS.values()),
-)
-@click.option("--lr", type=float, default=LEARNING_RATE, show_default=True, help="Learning rate.")
-@click.option(
-    "--steps", type=int, default=DESCENT_STEPS, show_default=True, help="Maximum number of steps."
-)
-@click.option(
-    "--tol",
-    type=float,
-    default=TOLERANCE,
-    show_default=True,
-    help="Converged when the step's length and the change in loss are both below this.",
-)
-@click.option(
-    "--momentum",
-    type=float,
-    default=MOMENTUM,
-    show_default=True,
-    help="Momentum coefficient of momentum and nesterov, in [0, 1).",
-)
-@click.option(
-    "--batch-size",
-    type=int,
-    help="Points per step, drawn afresh each step (stochastic gradient descent), seeded by "
-    "--seed. Default: all points (full batch).",
-)
+@walk_options
 @picture_options
 @click.option("--animate", is_flag=True, help="Redraw the map step by step on a terminal.")
 @click.option(
@@ -89,13 +118,7 @@ def descend(
     data: DataRequest,
     grid: GridSpec,
     view: ViewOptions,
-    start: tuple[float, float] | None,
-    optimizers: tuple[str, ...],
-    lr: float,
-    steps: int,
-    tol: float,
-    momentum: float,
-    batch_size: int | None,
+    walk: WalkRequest,
     pictures: Pictures,
     animate: bool,
     fps: float,
@@ -117,7 +140,8 @@ def descend(
     """
     from losscli import engine
     from losscli.data.sources import Points
-    from losscli.descent import Settings, default_start, descend, runs_document
+    from losscli.descent.runs import runs_document
+    from losscli.descent.walk import Settings, walks
     from losscli.render.view import Destination, paths_over, show
 
     with reported_errors():
@@ -125,18 +149,11 @@ def descend(
             raise usage_error(
                 "--animate", f"draws the map; it cannot be used with --format {output_format}"
             )
-        if len(set(optimizers)) < len(optimizers):
+        if len(set(walk.optimizers)) < len(walk.optimizers):
             raise usage_error("--optimizer", "each optimizer can be given once")
         [(loss, params)] = losses.resolve()
-        settings = Settings(
-            lr=lr,
-            steps=steps,
-            tol=tol,
-            momentum=momentum,
-            batch_size=batch_size,
-            seed=data.synthetic["seed"],
-        )
-        if data.path is not None and "seed" in data.given and batch_size is None:
+        settings = Settings(**walk.settings, seed=data.synthetic["seed"])
+        if data.path is not None and "seed" in data.given and settings.batch_size is None:
             raise usage_error(
                 "--seed", "with --data it seeds only --batch-size, which is not given"
             )
@@ -145,11 +162,7 @@ def descend(
         w1, w2 = grid.axes(points.source.window())
         engine.check([(loss, params)], points, w1, w2, method="auto", max_seconds=max_seconds)
         surface = engine.sweep(loss, params, dataset, w1, w2)
-        origin = start if start is not None else default_start(surface)
-        runs = [
-            descend(loss, params, dataset, origin, name, settings)
-            for name in optimizers or (OPTIMIZER,)
-        ]
+        runs = walks(loss, params, dataset, surface, walk.start, walk.optimizers, settings)
         if output_format == "json":
             import json
 

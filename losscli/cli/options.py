@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -78,8 +77,7 @@ def bundle(
 # Losses.
 
 
-@dataclass(frozen=True)
-class LossRequest:
+class LossRequest(NamedTuple):
     """The losses named (none: the lesson's four) and the hyper-parameters' values."""
 
     names: tuple[str, ...]
@@ -158,8 +156,7 @@ def _takers(param: Param) -> str:
 # Data.
 
 
-@dataclass(frozen=True)
-class DataRequest:
+class DataRequest(NamedTuple):
     """--data PATH, or --dataset NAME (None: the lesson's), and the synthetic settings, with
     the names of those typed."""
 

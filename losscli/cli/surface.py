@@ -83,7 +83,7 @@ def surface(
     """
     from losscli import engine
     from losscli.data.sources import Points
-    from losscli.descent import load_runs
+    from losscli.descent.runs import load_runs
     from losscli.render.progress import sweep_progress
     from losscli.render.view import Destination, paths_over, show
 

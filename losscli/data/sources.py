@@ -8,7 +8,6 @@ regression set and classification losses its labelled set).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
@@ -29,7 +28,7 @@ class Source:
 
     path: str | None = None
     dataset: str | None = None
-    synthetic: Mapping[str, Any] = field(default_factory=lambda: dataclasses.asdict(LESSON_DATA))
+    synthetic: Mapping[str, Any] = field(default_factory=LESSON_DATA._asdict)
     given: Collection[str] = ()
 
     def window(self) -> Window:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     Array = NDArray[np.float64]
 else:
-    from losscli._lazy import lazy_import
+    from losscli.lazy import lazy_import
 
     np = lazy_import("numpy")
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from losscli.catalogue import Loss
 else:
-    from losscli._lazy import lazy_import
+    from losscli.lazy import lazy_import
 
     np = lazy_import("numpy")
 

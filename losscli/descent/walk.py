@@ -28,11 +28,11 @@ Conventions:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from losscli.defaults import DESCENT_STEPS, LEARNING_RATE, MOMENTUM, TOLERANCE
+from losscli.defaults import DESCENT_STEPS, LEARNING_RATE, MOMENTUM, OPTIMIZER, TOLERANCE
 from losscli.descent.optimizers import OPTIMIZERS
 from losscli.errors import ParameterError
 from losscli.line import value_and_gradient
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     Array = NDArray[np.float64]
 else:
-    from losscli._lazy import lazy_import
+    from losscli.lazy import lazy_import
 
     np = lazy_import("numpy")  # the CLI imports this package at start-up, before numpy is needed
 
@@ -213,6 +213,23 @@ def descend(
         values[: k + 1].copy(),
         gradients[: k + 1].copy(),
     )
+
+
+def walks(
+    loss: Loss,
+    params: Mapping[str, float],
+    data: Dataset,
+    surface: Surface,
+    start: tuple[float, float] | None,
+    optimizers: Sequence[str],
+    settings: Settings,
+) -> list[Run]:
+    """One walk per optimizer (the default one if none is named) from `start`, or from the
+    corner of `surface`'s grid farthest from its minimum."""
+    origin = start if start is not None else default_start(surface)
+    return [
+        descend(loss, params, data, origin, name, settings) for name in optimizers or (OPTIMIZER,)
+    ]
 
 
 def default_start(surface: Surface) -> tuple[float, float]:

@@ -79,8 +79,8 @@ def thin(grid: Grid, max_cols: int, max_rows: int) -> Grid:
     if rows <= max_rows and cols <= max_cols:
         return grid
     minimum = grid.minimum
-    keep_rows = _keep(rows, max_rows, None if minimum is None else minimum.row)
-    keep_cols = _keep(cols, max_cols, None if minimum is None else minimum.col)
+    keep_rows = kept_indices(rows, max_rows, None if minimum is None else minimum.row)
+    keep_cols = kept_indices(cols, max_cols, None if minimum is None else minimum.col)
     return GridView(
         grid.title,
         grid.short_title,
@@ -90,7 +90,7 @@ def thin(grid: Grid, max_cols: int, max_rows: int) -> Grid:
     )
 
 
-def _keep(count: int, limit: int, must: int | None) -> NDArray[np.int64]:
+def kept_indices(count: int, limit: int, must: int | None) -> NDArray[np.int64]:
     """`min(count, limit)` indices evenly spread over `range(count)` (ends kept), with `must`."""
     if count <= limit:
         return np.arange(count)

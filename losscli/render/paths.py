@@ -33,7 +33,7 @@ from losscli.render.colormap import Mark, fmt
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from losscli.descent import Run
+    from losscli.descent.walk import Run
     from losscli.render.grids import Grid
 
 START = Mark("S ", "#ffffff")

@@ -26,7 +26,7 @@ from losscli.render.pictures import Look, save_pictures
 from losscli.render.pictures import show as show_look
 
 if TYPE_CHECKING:
-    from losscli.descent import Run
+    from losscli.descent.walk import Run
     from losscli.render.colormap import Marks
     from losscli.render.grids import Grid
 
@@ -251,7 +251,7 @@ def _animate(
 
     from rich.live import Live
 
-    from losscli.descent import head
+    from losscli.descent.walk import head
     from losscli.render.paths import redraw_steps
 
     last = max(run.steps for run in runs)

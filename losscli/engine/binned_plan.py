@@ -1,0 +1,309 @@
+"""The binned method's plan: the node spacing, the binning of many points, the frames and the
+kernels, and the constants of its error bound (see `losscli.engine.binned` for the method).
+
+The plan is made once for all columns, so each column's sums do not depend on which columns
+are swept with it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from losscli.engine.interpolation import (
+    EPSILON,
+    ORDER,
+    SPREAD_BLOCK,
+    bin_plane,
+    error_bounds,
+    lebesgue,
+)
+from losscli.engine.method import NotApplicable
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from numpy.typing import NDArray
+
+    from losscli.catalogue import Loss
+    from losscli.engine.axis import Axis
+
+    Array = NDArray[np.float64]
+
+TARGET = 1e-13
+"""The interpolation error asked of every point, relative to its loss: sets the node spacing."""
+
+FLOOR = 1e-4
+"""Where a loss is near 0 (log-cosh at u = 0) its error is held to TARGET of FLOOR times the
+kernel's largest value instead."""
+
+MAX_LENGTH = 1 << 18
+"""Longest FFT a column may need; wider spreads of residuals are refused (swept directly)."""
+
+MAX_PLANE = 1 << 22
+"""Most (x, y) nodes a regression may be binned on before the columns (32 MiB of float64)."""
+
+MARGIN = 10 * ORDER
+"""Kernel samples taken beyond each end to judge its differences there: the widest stencil
+(ORDER strides of 8) and a window of ORDER more."""
+
+REFINE_TRIES = 10
+"""Attempts at a node spacing before giving up (each one refines by the measured shortfall)."""
+
+
+@dataclass(frozen=True)
+class KernelGroup:
+    """Masses swept with one kernel: c = offset − w1·x at each position, of weight `weight`.
+
+    The frame: node m sits at c = `origin` + m·δ, δ = grid step / `refine`, for m < `nodes`;
+    `kernel[i]` is f((first + i)·δ), first = A − nodes + 1 where origin = lo − A·δ; the
+    convolution runs at FFT length `length`.
+    """
+
+    x: Array
+    offset: Array | None
+    weight: Array | None
+    refine: int
+    anchor: int
+    nodes: int
+    kernel: Array
+    length: int
+
+    @property
+    def mass(self) -> float:
+        """Σ|weight|: what the FFT's rounding scales with."""
+        return float(len(self.x) if self.weight is None else np.abs(self.weight).sum())
+
+
+@dataclass(frozen=True)
+class BinnedPlan:
+    """A binned sweep ready to run: its groups, and the constants of its error bound.
+
+    A cell whose exact sum is S has |binned − S| ≤ factor·TARGET·S + floor + rounding, where
+    `floor` covers the points where the loss is near 0 and `rounding` the FFT's rounding.
+    """
+
+    groups: list[KernelGroup]
+    factor: float
+    floor: float
+    rounding: float
+
+    def bound(self, sums: Array, rounding: Array | float | None = None) -> Array:
+        """Each cell's bound relative to its computed sum (inf where the sum is 0); `rounding`
+        replaces the FFT's where the sums were formed otherwise."""
+        absolute = self.floor + (self.rounding if rounding is None else rounding)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            relative: Array = self.factor * TARGET + absolute / np.abs(sums)
+        return np.where(np.isfinite(relative), relative, np.inf)
+
+
+def fits(loss: Loss) -> bool:
+    """Whether the loss is declared fit for the binned sweep: per point, smooth, and a function
+    of one number (the score per label, or the residual)."""
+    return loss.per_point and loss.smooth and (loss.task == "classification" or loss.residual)
+
+
+def fft_length(size: int) -> int:
+    """The smallest 2^a·3^b·5^c at least `size`: lengths pocketfft transforms fastest."""
+    best = 1 << max(0, (size - 1).bit_length())
+    five = 1
+    while five < best:
+        three = five
+        while three < best:
+            two = three
+            while two < size:
+                two *= 2
+            best = min(best, two)
+            three *= 3
+        five *= 5
+    return best
+
+
+@dataclass
+class _Source:
+    """One kernel's points before planning: f, and c = offset − w1·x."""
+
+    f: Callable[[Array], Array]
+    x: Array
+    offset: Array | None
+
+
+def prepare_kernels(
+    loss: Loss,
+    params: Mapping[str, float],
+    x: Array,
+    targets: Array,
+    w1: Array,
+    grid: Axis,
+) -> BinnedPlan:
+    """The binned sweep of this loss and data over the columns w1 (all of them: each column's
+    result does not depend on which others are swept), or NotApplicable with the reason."""
+    if not fits(loss):
+        raise NotApplicable("the loss is not declared smooth and a function of one number")
+    sources = _sources(loss, params, x, targets)
+    reach = max(abs(float(w1[0])), abs(float(w1[-1])))
+    refine = 1
+    for _ in range(REFINE_TRIES):
+        frames = [_frame(source, w1, grid, refine) for source in sources]
+        worst = max(frame.shortfall for frame in frames)
+        if worst <= 1.0:
+            break
+        # finer by the shortfall, at most 8 times at once (far from the answer the differences
+        # need not scale as δ^ORDER)
+        more = min(8.0, worst ** (1.0 / ORDER) * 1.05)
+        refine = math.ceil(refine * more)
+    else:
+        raise NotApplicable("the loss varies too fast for interpolation on this grid")
+
+    delta = grid.step / refine
+    spread = lebesgue()
+    groups: list[KernelGroup] = []
+    factor, floor, rounding = 1.0, 0.0, 0.0
+    for source, frame in zip(sources, frames, strict=True):
+        positions, offset, weight, stages = _compress(source, delta, reach)
+        frame = _frame(_Source(source.f, positions, offset), w1, grid, refine, fixed=frame)
+        if frame.shortfall > 1.0:  # the nodes reached beyond the points' frame, to worse
+            raise NotApplicable("the loss varies too fast for interpolation on this grid")
+        anchor, nodes, kernel = frame.anchor, frame.nodes, frame.kernel
+        length = fft_length(len(kernel))
+        group = KernelGroup(positions, offset, weight, refine, anchor, nodes, kernel, length)
+        groups.append(group)
+        stacked = sum(spread**s for s in range(stages + 1))
+        factor = max(factor, stacked)
+        peak = float(np.max(kernel, initial=0.0))
+        floor += stacked * TARGET * FLOOR * peak * len(source.x)
+        rounding += EPSILON * math.log2(length) * spread * group.mass * peak
+    return BinnedPlan(groups, factor, floor, rounding)
+
+
+def _sources(loss: Loss, params: Mapping[str, float], x: Array, targets: Array) -> list[_Source]:
+    """One kernel for regression (f(u) = ℓ(u, 0)), one per label present for classification."""
+    if loss.task == "regression":
+
+        def residual(u: Array) -> Array:
+            return loss.value(u, np.zeros_like(u), **params)
+
+        return [_Source(residual, x, targets)]
+    sources = []
+    for label in (1.0, -1.0):
+        chosen = targets == label
+        if chosen.any():
+
+            def score(u: Array, label: float = label) -> Array:
+                return loss.value(u, np.full_like(u, label), **params)
+
+            sources.append(_Source(score, x[chosen], None))
+    return sources
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """Nodes m = 0 … nodes − 1 at lo + (m − anchor)·δ, the kernel over every node-to-grid
+    offset, and how far its worst point's interpolation error is over its share."""
+
+    anchor: int
+    nodes: int
+    kernel: Array
+    shortfall: float
+
+
+def _frame(
+    source: _Source, w1: Array, grid: Axis, refine: int, fixed: _Frame | None = None
+) -> _Frame:
+    """The frame whose nodes cover every c = offset − w1·x of every column with 2·ORDER nodes
+    to spare each side. `fixed` is kept if it already covers them (the binned positions stay
+    inside the points' own frame). The kernel is sampled MARGIN samples further each side to
+    judge the interpolation error at its ends as well as inside."""
+    delta = grid.step / refine
+    low, high = _c_range(source, w1)
+    anchor = math.ceil((grid.low - low) / delta) + 2 * ORDER
+    nodes = math.floor((high - grid.low) / delta) + anchor + 2 * ORDER + 1
+    if (
+        fixed is not None
+        and fixed.anchor >= anchor
+        and fixed.nodes - fixed.anchor >= nodes - anchor
+    ):
+        return fixed
+    size = (grid.steps - 1) * refine + nodes
+    if size > MAX_LENGTH:
+        raise NotApplicable(
+            f"the residuals spread over {size} node widths, more than {MAX_LENGTH} (far outliers)"
+        )
+    first = anchor - nodes + 1 - MARGIN
+    with np.errstate(all="ignore"):
+        offsets: Array = np.arange(first, first + size + 2 * MARGIN, dtype=np.float64) * delta
+        extended = np.asarray(source.f(offsets), dtype=np.float64)
+    kernel = extended[MARGIN : MARGIN + size]
+    if not np.all(np.isfinite(kernel)):
+        raise NotApplicable("the loss overflows on this grid")
+    if np.any(kernel < 0.0):
+        raise NotApplicable("the loss is negative somewhere on this grid")
+    return _Frame(anchor, nodes, kernel, _shortfall(extended))
+
+
+def _c_range(source: _Source, w1: Array) -> tuple[float, float]:
+    """The least and greatest c = offset − w1·x over all columns (linear in w1: the ends)."""
+    if len(source.x) == 0:
+        return 0.0, 0.0
+    low, high = math.inf, -math.inf
+    for w in (float(w1[0]), float(w1[-1])):
+        for start in range(0, len(source.x), SPREAD_BLOCK):
+            part = slice(start, start + SPREAD_BLOCK)
+            c = -w * source.x[part]
+            if source.offset is not None:
+                c += source.offset[part]
+            low, high = min(low, float(c.min())), max(high, float(c.max()))
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise NotApplicable("the data or grid is too large for float64")
+    return low, high
+
+
+def _shortfall(extended: Array) -> float:
+    """How far the worst point's interpolation error is over its share (≤ 1: met), judged on
+    the kernel samples inside the MARGIN."""
+    error, least = error_bounds(extended)
+    inside = slice(MARGIN, len(extended) - MARGIN)
+    error, least = error[inside], least[inside]
+    kernel = extended[MARGIN : len(extended) - MARGIN]
+    scale = np.maximum(least, FLOOR * float(np.max(kernel, initial=0.0)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(error > 0.0, error / (TARGET * scale), 0.0)
+    return float(np.max(ratio, initial=0.0))
+
+
+def _compress(
+    source: _Source, delta: float, reach: float
+) -> tuple[Array, Array | None, Array | None, int]:
+    """The positions the columns spread: the points themselves, or, when there are far more
+    points than nodes, nodes in x (spacing δ/max|w1|, so w1·x moves by at most δ between them)
+    and for regression in y (spacing δ), with the points' masses. Also how many spreadings
+    (0, 1 or 2) lie between a point and the columns' nodes."""
+    x, offset, count = source.x, source.offset, len(source.x)
+    if count == 0:
+        return x, offset, None, 0
+    step_x = delta / reach
+    lo_x, hi_x = float(x.min()), float(x.max())
+    across = math.floor((hi_x - lo_x) / step_x) + ORDER + 2
+    if offset is None:
+        if across * 2 > count:
+            return x, offset, None, 0
+        masses = bin_plane(x, None, lo_x, step_x, across, 0.0, 1.0, 1)
+        kept = np.flatnonzero(masses)
+        nodes: Array = lo_x + (kept - (ORDER // 2 - 1)).astype(np.float64) * step_x
+        return nodes, None, masses[kept], 1
+    lo_y, hi_y = float(offset.min()), float(offset.max())
+    down = math.floor((hi_y - lo_y) / delta) + ORDER + 2
+    if across * down > min(MAX_PLANE, ORDER * ORDER * count):  # no larger than what it holds
+        return x, offset, None, 0
+    masses = bin_plane(x, offset, lo_x, step_x, across, lo_y, delta, down)
+    kept = np.flatnonzero(masses)
+    if len(kept) * 2 > count:
+        return x, offset, None, 0
+    row, col = np.divmod(kept, down)
+    positions = lo_x + (row - (ORDER // 2 - 1)) * step_x
+    offsets = lo_y + (col - (ORDER // 2 - 1)) * delta
+    return positions, offsets, masses[kept], 2
