@@ -97,6 +97,23 @@ def test_json_matches_the_core_walk(invoke):
     np.testing.assert_array_equal([p["loss"] for p in saved], run.loss_values)
 
 
+@pytest.mark.parametrize(
+    ("loss", "w1", "w2"),
+    [("mse", 0.3, -1.7), ("huber", 1.1, 0.45), ("logistic", -0.7, 2.3), ("dice", 2.9, -0.1)],
+)
+def test_eval_and_descend_report_the_same_gradient_to_the_last_bit(invoke, loss, w1, w2):
+    """Step 0 of a walk is the start: its loss and gradient are what `eval` prints there."""
+    point = ("--w1", str(w1), "--w2", str(w2))
+    [evaluated] = json.loads(invoke("eval", "-l", loss, *point, "--format", "json").output)
+    walked = as_json(
+        invoke(
+            "descend", "-l", loss, "--start", str(w1), str(w2), "--steps", "0", "--format", "json"
+        )
+    )
+    start = walked["runs"][0]["trajectory"][0]
+    assert (start["loss"], start["gradient"]) == (evaluated["value"], evaluated["gradient"])
+
+
 def test_diverged_json_writes_null_for_overflow_and_stays_strict(invoke):
     result = invoke("descend", "--start", "1e200", "0", "--format", "json")
     assert "NaN" not in result.output and "Infinity" not in result.output

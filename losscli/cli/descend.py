@@ -160,7 +160,9 @@ def descend(
         points = Points(data.source(also_used=("seed",)), sys.stdin.buffer, warn)
         dataset = points(loss)
         w1, w2 = grid.axes(points.source.window())
-        engine.check([(loss, params)], points, w1, w2, method="auto", max_seconds=max_seconds)
+        engine.check_budget(
+            [(loss, params)], points, w1, w2, method="auto", max_seconds=max_seconds
+        )
         surface = engine.sweep(loss, params, dataset, w1, w2)
         runs = walks(loss, params, dataset, surface, walk.start, walk.optimizers, settings)
         if output_format == "json":

@@ -99,7 +99,7 @@ def surface(
         if not losses.names:  # the default panels: those the data suits
             chosen = [(loss, params) for loss, params in chosen if points.suits(loss)]
         w1, w2 = grid.axes(points.source.window())
-        engine.check(chosen, points, w1, w2, method=method, max_seconds=max_seconds)
+        engine.check_budget(chosen, points, w1, w2, method=method, max_seconds=max_seconds)
         with sweep_progress(quiet=quiet) as track:
             surfaces = [
                 engine.sweep(

@@ -7,7 +7,7 @@ would cost too much, and `workers` lends any method a second process.
 """
 
 from losscli.engine.axis import Axis, GridSpec
-from losscli.engine.budget import check
+from losscli.engine.budget import check_budget
 from losscli.engine.method import Job
 from losscli.engine.registry import METHODS, choose, expect
 from losscli.engine.surface import Minimum, Surface, find_minimum
@@ -20,7 +20,7 @@ __all__ = [
     "Job",
     "Minimum",
     "Surface",
-    "check",
+    "check_budget",
     "choose",
     "expect",
     "find_minimum",

@@ -240,7 +240,6 @@ class BinnedMethod:
         "logistic, focal, exponential, log-cosh: point masses spread on fine nodes and "
         f"convolved with the loss by FFT, every value within {TOLERANCE:g} relative"
     )
-    exact = False
     cost = BinnedCost()
 
     def applies(self, job: Job) -> bool:

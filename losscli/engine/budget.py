@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from losscli.engine.axis import Axis
 
 
-def check(
+def check_budget(
     chosen: Sequence[tuple[Loss, Mapping[str, float]]],
     dataset_for: Callable[[Loss], Dataset],
     w1: Axis,

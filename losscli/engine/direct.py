@@ -76,7 +76,6 @@ class DirectMethod:
 
     name = "direct"
     summary = "any loss, formulas and plugins included: every cell from every point, in blocks"
-    exact = True
     cost = DirectCost()
 
     def applies(self, job: Job) -> bool:

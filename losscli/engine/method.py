@@ -68,8 +68,6 @@ class Method(Protocol):
     name: str
     summary: str
     """One line for the documentation: how it works and when it applies."""
-    exact: bool
-    """Whether its values are the loss's own to rounding (else it declares an error bound)."""
 
     def applies(self, job: Job) -> bool:
         """Whether it can sweep this loss on this grid at all."""
@@ -89,5 +87,6 @@ class Method(Protocol):
         ...
 
     def run(self, job: Job, x: Array, targets: Array, progress: Progress) -> Swept:
-        """The mean loss at every cell (rows w2, columns w1)."""
+        """The mean loss at every cell (rows w2, columns w1); an approximate method declares
+        its error bound in the result."""
         ...

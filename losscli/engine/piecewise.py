@@ -147,7 +147,6 @@ class PiecewiseMethod:
         "mae, huber, smooth-l1, quantile, hinge, squared-hinge, zero-one: the sums over the "
         "points from per-column histograms of where they cross the breaks"
     )
-    exact = True
     cost = HistogramCost()
 
     def applies(self, job: Job) -> bool:

@@ -81,7 +81,6 @@ class QuadraticMethod:
 
     name = "quadratic"
     summary = "mse and any one-piece quadratic of the residual, from centred sufficient statistics"
-    exact = True
     cost = QuadraticCost()
 
     def applies(self, job: Job) -> bool:

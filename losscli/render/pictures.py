@@ -31,7 +31,7 @@ Animation = Callable[[Console, Look], None]
 """Frames played on a terminal console; the last one stays on screen."""
 
 
-def show(
+def print_view(
     view: View,
     console: Console,
     *,

@@ -22,8 +22,7 @@ from rich.text import Text
 from losscli.defaults import COLOR_LEVELS, PLAIN_LEVELS
 from losscli.output import write_atomically
 from losscli.render.console import make_console, stdout_has_unicode, terminal_width
-from losscli.render.pictures import Look, save_pictures
-from losscli.render.pictures import show as show_look
+from losscli.render.pictures import Look, print_view, save_pictures
 
 if TYPE_CHECKING:
     from losscli.descent.walk import Run
@@ -158,7 +157,7 @@ def _show_map(
 
     buffer = io.StringIO() if to.output else None
     console = make_console(color=view.color, file=buffer or sys.stdout, width=view.width)
-    show_look(
+    print_view(
         lambda look: picture(look, runs),
         console,
         unicode=to.output is not None or stdout_has_unicode(),
