@@ -42,8 +42,8 @@ GRID_STEPS: Final = 21
 """Grid lines along each axis, as in the lesson's figure."""
 
 AUTO: Final = "auto"
-METHODS: Final = ("quadratic", "piecewise", "binned", "direct")
-"""The sweep algorithms, fastest first; `losscli.engine.METHODS` implements them."""
+METHOD_NAMES: Final = ("quadratic", "piecewise", "binned", "direct")
+"""The sweep algorithms, fastest first; `losscli.engine.METHOD_NAMES` implements them."""
 
 MAX_SECONDS: Final = 60.0
 """Sweeps expected to take longer than this in all are refused until the limit is raised."""
@@ -61,7 +61,7 @@ STOP_REASONS: Final = ("converged", "max_steps", "zero_gradient", "diverged")
 OPTIMIZER: Final = "gd"
 LEARNING_RATE: Final = 0.1
 DESCENT_STEPS: Final = 500
-TOLERANCE: Final = 1e-8
+CONVERGENCE_TOLERANCE: Final = 1e-8
 MOMENTUM: Final = 0.9
 """A walk's defaults: plain gradient descent, its learning rate, at most this many steps,
 converged when a step and the change in loss are both below the tolerance; the momentum

@@ -9,7 +9,7 @@ from click.testing import CliRunner, Result
 
 from losscli.catalogue import get_loss
 from losscli.cli import cli
-from losscli.engine import Axis, Job, choose
+from losscli.engine import Axis, Job, choose_method
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -30,7 +30,7 @@ def method_for(name: str, points: int, steps: int, method: str = "auto", **param
     """The sweep method the engine takes for loss `name` on a square grid over [-2, 4]²."""
     loss = get_loss(name)
     axis = Axis("w", -2, 4, steps)
-    return choose(Job(loss, loss.resolve_params(params), points, axis, axis), method).name
+    return choose_method(Job(loss, loss.resolve_params(params), points, axis, axis), method).name
 
 
 def usage_error(result, option: str, message: str) -> None:

@@ -87,6 +87,15 @@ def test_the_core_imports_neither_click_nor_rich(name: str) -> None:
     assert not outside & {"click", "rich"}, f"{name} imports {outside & {'click', 'rich'}}"
 
 
+def test_the_defaults_and_the_command_line_load_without_numpy() -> None:
+    probe = (
+        "import sys, losscli.defaults, losscli.descent.optimizers, losscli.cli; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'rich'}))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout == "[]\n", result.stderr
+
+
 def design_section() -> str:
     readme = (ROOT / "README.md").read_text()
     start = readme.index("## Design")
@@ -185,7 +194,7 @@ def test_tests_use_public_names_only() -> None:
 
 
 def test_every_list_of_names_is_read_from_its_registry() -> None:
-    assert tuple(engine.METHODS) == defaults.METHODS
+    assert tuple(engine.METHODS) == defaults.METHOD_NAMES
     assert ("text", *WRITERS) == FORMATS
     assert tuple(STOP_NOTES) == defaults.STOP_REASONS
     engine_doc = (ROOT / "docs" / "engine.md").read_text()

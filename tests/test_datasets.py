@@ -10,7 +10,7 @@ from conftest import FIXTURES, usage_error
 
 from losscli.catalogue import get_loss
 from losscli.data import synthetic as data
-from losscli.data.builtin import DATASETS, load
+from losscli.data.builtin import DATASETS, load_builtin
 from losscli.errors import ParameterError
 
 
@@ -27,7 +27,10 @@ def test_the_built_in_datasets_and_their_tasks():
 @pytest.mark.parametrize("name", list(DATASETS))
 def test_every_dataset_is_deterministic(name):
     for task in DATASETS[name].tasks:
-        first, second = load(name, task, "a loss", {}), load(name, task, "a loss", {})
+        first, second = (
+            load_builtin(name, task, "a loss", {}),
+            load_builtin(name, task, "a loss", {}),
+        )
         assert first.x.tolist() == second.x.tolist() and first.y.tolist() == second.y.tolist()
 
 
@@ -51,7 +54,7 @@ def test_celsius_mse_is_11794_at_half_and_ten_and_zero_on_the_true_line():
 
 
 def test_outliers_drag_mses_minimum_but_not_maes():
-    outliers = load("outliers", "regression", "mse", {})
+    outliers = load_builtin("outliers", "regression", "mse", {})
     assert len(outliers) == 40
     lesson = data.synthetic_regression()
     lifted = outliers.y - lesson.y
@@ -91,17 +94,17 @@ def test_a_loss_of_the_other_task_is_a_usage_error(invoke):
         "(regression datasets: lesson, celsius, outliers)",
     )
     with pytest.raises(ParameterError):
-        load("outliers", "classification", "logistic", {})
+        load_builtin("outliers", "classification", "logistic", {})
 
 
 def test_an_unknown_dataset_lists_the_known_ones():
     with pytest.raises(ParameterError) as error:
-        load("Nope", "regression", "mse", {})
+        load_builtin("Nope", "regression", "mse", {})
     assert (
         error.value.message
         == "unknown dataset 'Nope'; known: lesson, celsius, outliers, imbalanced, separable"
     )
-    assert load("CELSIUS", "regression", "mse", {}).origin["dataset"] == "celsius"
+    assert load_builtin("CELSIUS", "regression", "mse", {}).origin["dataset"] == "celsius"
 
 
 def test_synthetic_options_only_shape_the_lesson(invoke):

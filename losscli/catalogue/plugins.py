@@ -60,7 +60,7 @@ def may_have_plugins(folders: Iterable[str]) -> bool:
     return False
 
 
-def load(register: Callable[[Loss], None]) -> dict[str, str]:
+def discover(register: Callable[[Loss], None]) -> dict[str, str]:
     """Register every plugin loss found; returns those that failed, by name, with why."""
     problems = {}
     for entry in entry_points():

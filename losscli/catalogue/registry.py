@@ -91,7 +91,7 @@ def _built_in() -> None:
 def load_plugins() -> None:
     """Register every plugin loss installed (see `losscli.catalogue.plugins`); those that
     fail are recorded in PLUGIN_PROBLEMS."""
-    PLUGIN_PROBLEMS.update(plugins.load(_register_plugin))
+    PLUGIN_PROBLEMS.update(plugins.discover(_register_plugin))
 
 
 _built_in()
@@ -130,7 +130,7 @@ def all_params(losses: Iterable[Loss] | None = None) -> dict[str, Param]:
     return params
 
 
-def choose(
+def resolve_losses(
     names: Sequence[str], values: Mapping[str, float], given: Collection[str] = ()
 ) -> list[tuple[Loss, dict[str, float]]]:
     """The losses named (the lesson's four if none), each with its hyper-parameters resolved

@@ -15,12 +15,12 @@ import click
 from losscli import __version__
 from losscli.catalogue import CATALOGUE, PLUGINS, all_params, withdraw
 from losscli.cli.data import data_command
-from losscli.cli.descend import descend
+from losscli.cli.descend import descend_command
 from losscli.cli.evaluate import eval_command
 from losscli.cli.losses import losses_command
 from losscli.cli.options import LossParamOption
 from losscli.cli.render import render_command
-from losscli.cli.surface import surface
+from losscli.cli.surface import surface_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -36,7 +36,14 @@ def cli() -> None:
     """
 
 
-for command in (surface, descend, data_command, losses_command, eval_command, render_command):
+for command in (
+    surface_command,
+    descend_command,
+    data_command,
+    losses_command,
+    eval_command,
+    render_command,
+):
     cli.add_command(command)
 
 

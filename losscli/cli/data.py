@@ -68,6 +68,6 @@ def data_command(
                 task = entry.tasks[0]
             elif task not in entry.tasks:
                 raise usage_error("TASK", f"{entry.name} is a {entry.tasks[0]} dataset")
-            dataset = builtin.load(entry.name, task, task, synthetic, typed)
+            dataset = builtin.load_builtin(entry.name, task, task, synthetic, typed)
         text = files.to_json(dataset) if output_format == "json" else files.to_csv(dataset)
         emit(text, output)

@@ -23,7 +23,13 @@ from losscli.cli.options import (
     view_options,
     warn,
 )
-from losscli.defaults import DESCENT_STEPS, LEARNING_RATE, MOMENTUM, OPTIMIZER, TOLERANCE
+from losscli.defaults import (
+    CONVERGENCE_TOLERANCE,
+    DESCENT_STEPS,
+    LEARNING_RATE,
+    MOMENTUM,
+    OPTIMIZER,
+)
 from losscli.descent.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
@@ -71,7 +77,7 @@ def walk_options(func: F) -> F:
         click.option(
             "--tol",
             type=float,
-            default=TOLERANCE,
+            default=CONVERGENCE_TOLERANCE,
             show_default=True,
             help="Converged when the step's length and the change in loss are both below this.",
         ),
@@ -96,7 +102,7 @@ def walk_options(func: F) -> F:
     return bundle(options, "walk", build)(func)
 
 
-@click.command()
+@click.command("descend")
 @loss_options(single="mse")
 @data_options
 @grid_options("--grid-steps")
@@ -113,7 +119,7 @@ def walk_options(func: F) -> F:
 )
 @max_seconds_option
 @output_options(["text", "json"])
-def descend(
+def descend_command(
     losses: LossRequest,
     data: DataRequest,
     grid: GridSpec,

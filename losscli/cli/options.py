@@ -17,7 +17,7 @@ import click
 from click.core import ParameterSource
 from click.shell_completion import CompletionItem
 
-from losscli.catalogue import CATALOGUE, all_params, choose, get_loss, loss_names
+from losscli.catalogue import CATALOGUE, all_params, get_loss, loss_names, resolve_losses
 from losscli.cli.errors import usage_error
 from losscli.data.builtin import DATASETS
 from losscli.defaults import (
@@ -63,8 +63,7 @@ def bundle(
             kwargs[into] = build(click.get_current_context(), values)
             return func(*args, **kwargs)
 
-        added: list[click.Parameter] = getattr(wrapper, "__click_params__", [])
-        before = len(added)
+        before = len(getattr(wrapper, "__click_params__", []))  # the options of inner decorators
         for option in reversed(options):
             option(wrapper)  # appends its parameter to the list Click keeps on the function
         names = [param.name for param in wrapper.__click_params__[before:]]  # type: ignore[attr-defined]
@@ -85,7 +84,7 @@ class LossRequest(NamedTuple):
     given: frozenset[str]
 
     def resolve(self) -> list[tuple[Loss, dict[str, float]]]:
-        return choose(self.names, self.values, self.given)
+        return resolve_losses(self.names, self.values, self.given)
 
 
 class LossParamOption(click.Option):
@@ -105,28 +104,24 @@ def complete_loss(
 def loss_options(*, single: str | None = None) -> Callable[[F], F]:
     """`--loss` (repeatable; or one, default `single`) and one option per hyper-parameter of
     the catalogue (--delta, ...), handed to the command as `losses: LossRequest`."""
-    if single is None:
-        loss = click.option(
-            "--loss",
-            "-l",
-            "loss_names",
-            multiple=True,
-            metavar="NAME",
-            shell_complete=complete_loss,
-            help="Loss to show; repeat for several panels. Default: the lesson's "
-            f"{', '.join(LESSON_LOSSES)}. See `losscli losses`.",
-        )
-    else:
-        loss = click.option(
-            "--loss",
-            "-l",
-            "loss_names",
-            default=single,
-            show_default=True,
-            metavar="NAME",
-            shell_complete=complete_loss,
-            help="The loss to walk down. See `losscli losses`.",
-        )
+    several = {
+        "multiple": True,
+        "help": "Loss to show; repeat for several panels. Default: the lesson's "
+        f"{', '.join(LESSON_LOSSES)}. See `losscli losses`.",
+    }
+    one = {
+        "default": single,
+        "show_default": True,
+        "help": "The loss to walk down. See `losscli losses`.",
+    }
+    loss = click.option(
+        "--loss",
+        "-l",
+        "loss_names",
+        metavar="NAME",
+        shell_complete=complete_loss,
+        **(several if single is None else one),
+    )
     params = [
         click.option(
             param.option,

@@ -20,7 +20,7 @@ from losscli.cli.options import (
     view_options,
     warn,
 )
-from losscli.defaults import AUTO, METHODS
+from losscli.defaults import AUTO, METHOD_NAMES
 
 if TYPE_CHECKING:
     from losscli.cli.options import DataRequest, LossRequest
@@ -31,7 +31,7 @@ FORMATS = ("text", "json", "ndjson", "csv", "npz")
 """The view, then `losscli.render.export.WRITERS`' formats."""
 
 
-@click.command()
+@click.command("surface")
 @loss_options()
 @data_options
 @grid_options()
@@ -52,7 +52,7 @@ FORMATS = ("text", "json", "ndjson", "csv", "npz")
 )
 @click.option(
     "--method",
-    type=click.Choice([AUTO, *METHODS]),
+    type=click.Choice([AUTO, *METHOD_NAMES]),
     default=AUTO,
     show_default=True,
     help="Sweep algorithm: auto picks the fastest exact one the loss allows, or for a smooth "
@@ -61,7 +61,7 @@ FORMATS = ("text", "json", "ndjson", "csv", "npz")
 )
 @max_seconds_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar on stderr for long sweeps.")
-def surface(
+def surface_command(
     losses: LossRequest,
     data: DataRequest,
     grid: GridSpec,

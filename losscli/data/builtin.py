@@ -127,7 +127,7 @@ def get_dataset(name: str) -> BuiltinDataset:
         raise ParameterError("dataset", f"unknown dataset {name!r}; known: {known}") from None
 
 
-def load(
+def load_builtin(
     name: str,
     task: Task,
     loss_name: str,

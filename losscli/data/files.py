@@ -132,14 +132,16 @@ def _parse_json(text: str, name: str) -> tuple[Array, Array, Callable[[int], str
             if not document:
                 raise DataError(f"{name}: no data points")
             for i, item in enumerate(document):
-                if not (isinstance(item, list) and len(item) == 2 and all(map(_json_number, item))):
+                pair = isinstance(item, list) and len(item) == 2
+                if not (pair and all(map(is_json_number, item))):
                     raise DataError(f"{name}: item {i} is not an [x, y] pair of numbers")
             raise DataError(f"{name}: expected a list of [x, y] pairs")
         return pairs[:, 0].copy(), pairs[:, 1].copy(), lambda i: f"{name}: item {i}"
     raise DataError(f'{name}: expected {{"x": [...], "y": [...]}} or a list of [x, y] pairs')
 
 
-def _json_number(value: object) -> bool:
+def is_json_number(value: object) -> bool:
+    """A JSON number: an int or a float, not a bool (which Python counts as an int)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -159,7 +161,7 @@ def _json_numbers(values: object, where: str) -> Array:
     if not isinstance(values, list):
         raise DataError(f"{where} is not a list of numbers")
     for i, value in enumerate(values):
-        if not _json_number(value):
+        if not is_json_number(value):
             raise DataError(f"{where}[{i}] is not a number: {json.dumps(value)[:40]}")
     raise DataError(f"{where} is not a flat list of numbers")
 

@@ -80,7 +80,7 @@ class Points:
         return loss.task == "regression" or self(loss).is_labelled()
 
     def _load(self, loss: Loss) -> Dataset:
-        return builtin.load(
+        return builtin.load_builtin(
             self.source.dataset or "lesson",
             loss.task,
             loss.name,

@@ -32,7 +32,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from losscli.defaults import DESCENT_STEPS, LEARNING_RATE, MOMENTUM, OPTIMIZER, TOLERANCE
+from losscli.defaults import (
+    CONVERGENCE_TOLERANCE,
+    DESCENT_STEPS,
+    LEARNING_RATE,
+    MOMENTUM,
+    OPTIMIZER,
+)
 from losscli.descent.optimizers import OPTIMIZERS
 from losscli.errors import ParameterError
 from losscli.line import value_and_gradient
@@ -61,7 +67,7 @@ class Settings:
 
     lr: float = LEARNING_RATE
     steps: int = DESCENT_STEPS
-    tol: float = TOLERANCE
+    tol: float = CONVERGENCE_TOLERANCE
     momentum: float = MOMENTUM
     rho: float = 0.9
     beta1: float = 0.9

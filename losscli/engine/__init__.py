@@ -9,7 +9,7 @@ would cost too much, and `workers` lends any method a second process.
 from losscli.engine.axis import Axis, GridSpec
 from losscli.engine.budget import check_budget
 from losscli.engine.method import Job
-from losscli.engine.registry import METHODS, choose, expect
+from losscli.engine.registry import METHODS, choose_method, expect
 from losscli.engine.surface import Minimum, Surface, find_minimum
 from losscli.engine.sweep import sweep
 
@@ -21,7 +21,7 @@ __all__ = [
     "Minimum",
     "Surface",
     "check_budget",
-    "choose",
+    "choose_method",
     "expect",
     "find_minimum",
     "sweep",

@@ -41,7 +41,7 @@ FLOOR = 1e-4
 """Where a loss is near 0 (log-cosh at u = 0) its error is held to TARGET of FLOOR times the
 kernel's largest value instead."""
 
-MAX_LENGTH = 1 << 18
+MAX_FFT_LENGTH = 1 << 18
 """Longest FFT a column may need; wider spreads of residuals are refused (swept directly)."""
 
 MAX_PLANE = 1 << 22
@@ -229,9 +229,10 @@ def _frame(
     ):
         return fixed
     size = (grid.steps - 1) * refine + nodes
-    if size > MAX_LENGTH:
+    if size > MAX_FFT_LENGTH:
         raise NotApplicable(
-            f"the residuals spread over {size} node widths, more than {MAX_LENGTH} (far outliers)"
+            f"the residuals spread over {size} node widths, "
+            f"more than {MAX_FFT_LENGTH} (far outliers)"
         )
     first = anchor - nodes + 1 - MARGIN
     with np.errstate(all="ignore"):

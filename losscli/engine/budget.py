@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from losscli.engine.method import Job
-from losscli.engine.registry import choose
+from losscli.engine.registry import choose_method
 from losscli.errors import ParameterError
 from losscli.limits import check_grid
 
@@ -44,7 +44,7 @@ def check_budget(
 
 def check_time(jobs: Sequence[Job], method: str, max_seconds: float) -> None:
     """Refuse sweeps expected to take longer than `max_seconds` in all."""
-    chosen = [choose(job, method) for job in jobs]
+    chosen = [choose_method(job, method) for job in jobs]
     seconds = [way.expected_seconds(job) for way, job in zip(chosen, jobs, strict=True)]
     total = sum(seconds)
     if total <= max_seconds:

@@ -31,7 +31,7 @@ FALLBACK = direct.METHOD
 """The method that applies to every sweep."""
 
 
-def choose(job: Job, method: str = AUTO) -> Method:
+def choose_method(job: Job, method: str = AUTO) -> Method:
     """The method for a sweep: `auto`'s choice, or the one named, checked."""
     if method == AUTO:
         fallback = FALLBACK.seconds(job)
@@ -55,5 +55,5 @@ def expect(
     """The method `sweep` would use, and about how many seconds it would take (a second
     process counted where it would start one): what a sweep costs, known before it runs."""
     job = Job(loss, params, points, w1, w2)
-    chosen = choose(job, method)
+    chosen = choose_method(job, method)
     return chosen.name, chosen.expected_seconds(job)

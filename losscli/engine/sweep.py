@@ -10,7 +10,7 @@ import numpy as np
 
 from losscli.defaults import AUTO
 from losscli.engine.method import Job, NotApplicable, Progress
-from losscli.engine.registry import FALLBACK, choose
+from losscli.engine.registry import FALLBACK, choose_method
 from losscli.engine.surface import Surface
 from losscli.errors import ParameterError
 
@@ -39,7 +39,7 @@ def sweep(
     """
     targets = data.targets_for(loss.task, loss.name)
     job = Job(loss, dict(params), len(data), w1, w2)
-    chosen = choose(job, method)
+    chosen = choose_method(job, method)
     with np.errstate(all="ignore"):  # an overflowing loss is an honest inf (or nan), drawn so
         try:
             swept = chosen.run(job, data.x, targets, progress)

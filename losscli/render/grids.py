@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from losscli.catalogue import get_loss
+from losscli.data.files import is_json_number
 from losscli.engine.surface import Minimum, find_minimum
 from losscli.errors import DataError, ParameterError, decode_text, json_errors
 
@@ -153,14 +154,10 @@ def _grid(record: object, label: str) -> GridView:
     return GridView(title, short_title, w1, w2, values)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _axis(values: object, where: str) -> Array:
     if not isinstance(values, list) or not values:
         raise DataError(f"{where} is not a non-empty list of numbers")
-    bad = next((i for i, value in enumerate(values) if not _is_number(value)), None)
+    bad = next((i for i, value in enumerate(values) if not is_json_number(value)), None)
     if bad is not None:
         raise DataError(f"{where}[{bad}] is not a number: {json.dumps(values[bad])[:40]}")
     axis = np.asarray(values, dtype=np.float64)
@@ -183,7 +180,7 @@ def _values(values: object, rows: int, cols: int, label: str) -> Array:
     cells = np.fromiter(chain.from_iterable(values), dtype=object, count=rows * cols)
     kinds = set(map(type, cells))
     if not kinds <= {int, float, type(None)}:  # bool, str, list, dict: find the first
-        good = np.frompyfunc(lambda v: v is None or _is_number(v), 1, 1)(cells).astype(bool)
+        good = np.frompyfunc(lambda v: v is None or is_json_number(v), 1, 1)(cells).astype(bool)
         i, j = divmod(int(np.argmin(good)), cols)
         shown = json.dumps(values[i][j])[:40]
         raise DataError(f"{label}: values[{i}][{j}] is not a number or null: {shown}")
@@ -202,7 +199,7 @@ def _titles(record: dict[str, Any], label: str) -> tuple[str, str]:
         return label, label
     given = record.get("params")
     params = (
-        {key: float(value) for key, value in given.items() if _is_number(value)}
+        {key: float(value) for key, value in given.items() if is_json_number(value)}
         if isinstance(given, dict)
         else {}
     )
