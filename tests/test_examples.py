@@ -3,9 +3,10 @@ and must print exactly that output.
 
 In README.md and docs/*.md, a fenced block whose first line starts with `$ ` holds commands,
 each followed by its output up to the next command (a command ending in a backslash or inside
-quotes goes on to the next line). They run in order, with bash, in one temporary folder, as a reader would type
-them: pipes, redirections and other programs (printf, python, jq) included, `losscli` being
-this checkout's. A line `...` in an output stands for any number of lines. The environment has
+quotes goes on to the next line). A document's examples run in order, with bash, in one
+temporary folder, as a reader would type them (the documents run side by side): pipes,
+redirections and other programs (printf, python, jq) included, `losscli` being this
+checkout's. A line `...` in an output stands for any number of lines. The environment has
 no colour and, unless the command sets it, COLUMNS=100. A command that calls a program this
 machine lacks (jq, say) is not run, and neither are the ones after it in its document.
 
@@ -21,6 +22,8 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,7 +129,10 @@ def run(command: str, folder: Path) -> list[str]:
     return [line.rstrip() for line in lines]
 
 
-def ran(document: Path, folder: Path) -> list[tuple[Example, list[str]]]:
+Results = list[tuple["Example", list[str]]]
+
+
+def ran(document: Path, folder: Path) -> Results:
     """Each example with what it printed, up to the first that cannot run here."""
     results = []
     for example in examples(document):
@@ -147,11 +153,24 @@ def matches(expected: list[str], actual: list[str]) -> bool:
     return matches(tail, actual[len(actual) - len(tail) :]) if tail else True
 
 
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[Path, Future[Results]]]:
+    """Every document's examples, run as soon as the first is asked for: the documents side by
+    side (each in its own folder, its examples in order), so the cores share the work."""
+    with ThreadPoolExecutor(max_workers=len(DOCUMENTS)) as pool:
+        yield {
+            document: pool.submit(ran, document, tmp_path_factory.mktemp(document.stem))
+            for document in DOCUMENTS
+        }
+
+
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: path.name)
-def test_documented_output_is_what_losscli_prints(document: Path, tmp_path: Path) -> None:
+def test_documented_output_is_what_losscli_prints(
+    document: Path, printed: dict[Path, Future[Results]]
+) -> None:
     wrong = [
         example.command
-        for example, actual in ran(document, tmp_path)
+        for example, actual in printed[document].result()
         if not matches(example.output, actual)
     ]
     assert not wrong, f"{document.name}: output differs for: {wrong}"

@@ -10,6 +10,7 @@ the lesson's figure as text.
 
 from __future__ import annotations
 
+import functools
 import io
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -26,7 +27,6 @@ from losscli.render.pictures import Look, print_view, save_pictures
 
 if TYPE_CHECKING:
     from losscli.descent.walk import Run
-    from losscli.render.colormap import Marks
     from losscli.render.grids import Grid
 
 Echo = Callable[[str], None]
@@ -122,43 +122,18 @@ def _show_map(
     played as an animation first where asked and on a terminal, saved as pictures."""
     runs = paths.runs if paths else ()
 
-    def picture(look: Look, shown: Sequence[Run], under: bool = True) -> RenderableType:
-        from losscli.render.colormap import render_maps
-
-        def overlay(grid: Grid) -> Marks:
-            from losscli.render.paths import path_marks
-
-            return path_marks(grid, shown, origin=view.origin, unicode=look.unicode)
-
-        maps = render_maps(
-            grids,
-            levels=view.levels or (COLOR_LEVELS if look.color else PLAIN_LEVELS),
-            scale=view.scale,
-            origin=view.origin,
-            color=look.color,
-            unicode=look.unicode,
-            width=look.width,
-            overlay=overlay if shown else None,
-        )
-        if paths is None or not under:
-            return maps
-        return Group(maps, _under_map(grids[0], paths, color=look.color, unicode=look.unicode))
+    def whole(look: Look) -> RenderableType:
+        return _maps(grids, view, look, runs, paths)
 
     def animation(console: Console, look: Look) -> None:
         assert paths is not None and paths.animate_fps is not None
-        _animate(
-            console,
-            lambda shown: picture(look, shown, under=False),
-            picture(look, runs),
-            grids[0],
-            runs,
-            paths.animate_fps,
-        )
+        frame = functools.partial(_maps, grids, view, look)
+        _animate(console, frame, whole(look), grids[0], runs, paths.animate_fps)
 
     buffer = io.StringIO() if to.output else None
     console = make_console(color=view.color, file=buffer or sys.stdout, width=view.width)
     print_view(
-        lambda look: picture(look, runs),
+        whole,
         console,
         unicode=to.output is not None or stdout_has_unicode(),
         svg=to.pictures.svg,
@@ -168,6 +143,39 @@ def _show_map(
     )
     if buffer is not None and to.output:
         write_atomically(to.output, buffer.getvalue())
+
+
+def _maps(
+    grids: Sequence[Grid],
+    view: ViewOptions,
+    look: Look,
+    shown: Sequence[Run],
+    paths: Paths | None = None,
+) -> RenderableType:
+    """The panels with the `shown` runs' paths over them; below them, if `paths` is given,
+    its legend, notes and table."""
+    from losscli.render.colormap import render_maps
+
+    overlay = None
+    if shown:
+        from losscli.render.paths import path_marks
+
+        overlay = functools.partial(
+            path_marks, runs=shown, origin=view.origin, unicode=look.unicode
+        )
+    maps = render_maps(
+        grids,
+        levels=view.levels or (COLOR_LEVELS if look.color else PLAIN_LEVELS),
+        scale=view.scale,
+        origin=view.origin,
+        color=look.color,
+        unicode=look.unicode,
+        width=look.width,
+        overlay=overlay,
+    )
+    if paths is None:
+        return maps
+    return Group(maps, _under_map(grids[0], paths, color=look.color, unicode=look.unicode))
 
 
 def _under_map(
