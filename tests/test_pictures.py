@@ -89,11 +89,14 @@ def test_plain_style_pictures_the_figure(tmp_path: Path) -> None:
     assert shown.count("*") == 4
 
 
-def test_an_unwritable_picture_path_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+def test_an_unwritable_picture_path_is_refused_before_any_work(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-folder" / "view.svg"
     result = run("surface", "--loss", "mse", "--save-svg", str(missing))
-    assert result.exit_code == 1
-    assert result.output.splitlines()[-1].startswith(f"Error: {missing}: cannot write here")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"Error: Invalid value for '--save-svg': {missing}: the folder {missing.parent} does not exist"
+    )
+    assert "MSE" not in result.output  # nothing was drawn
     assert list(tmp_path.iterdir()) == []
 
 

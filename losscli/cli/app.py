@@ -7,6 +7,7 @@ shell completion stay fast.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -103,17 +104,38 @@ def completion_script(shell: str) -> str:
     return complete(cli, {}, "losscli", COMPLETE_VAR).source()
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: the work unwinds (temporary files are removed, the second
+    process is ended), then losscli dies by the same signal, as the sender expects."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
 def main() -> None:
-    """The console script: Unix conventions for pipes and Ctrl-C around the Click group.
+    """The console script: Unix conventions for pipes and signals around the Click group.
 
     A reader that closes the pipe early (`losscli data --n 1000000 | head -1`) ends losscli
     quietly by SIGPIPE, as it ends `cat` or `yes`; Ctrl-C prints "interrupted" on stderr and
-    exits with status 130, the shell's code for SIGINT.
+    exits with status 130, the shell's code for SIGINT; SIGTERM and SIGHUP end it by that
+    signal once nothing half-done is left behind.
     """
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _terminate)
     try:
         status = cli.main(prog_name="losscli", standalone_mode=False)
+    except Terminated as ended:
+        signal.signal(ended.signum, signal.SIG_DFL)
+        os.kill(os.getpid(), ended.signum)
+        sys.exit(128 + ended.signum)  # where the signal does not end the process at once
     except click.exceptions.Abort:  # Click's name for KeyboardInterrupt and EOF at a prompt
         sys.stderr.write("interrupted\n")
         sys.exit(130)

@@ -8,7 +8,14 @@ import click
 
 from losscli.catalogue import TASKS, Task
 from losscli.cli.errors import reported_errors, usage_error
-from losscli.cli.options import dataset_option, emit, given, output_options, synthetic_options
+from losscli.cli.options import (
+    check_destination,
+    dataset_option,
+    emit,
+    given,
+    output_options,
+    synthetic_options,
+)
 from losscli.data.builtin import DATASETS
 from losscli.defaults import SYNTHETIC_SETTINGS
 
@@ -60,6 +67,7 @@ def data_command(
 
     typed = [name for name in SYNTHETIC_SETTINGS if given(ctx, name)]
     with reported_errors():
+        check_destination(output)
         if dataset_name is None:
             dataset = generate(task, **synthetic)
         else:

@@ -12,6 +12,7 @@ from losscli.cli.errors import reported_errors, usage_error
 from losscli.cli.options import (
     F,
     bundle,
+    check_destination,
     data_options,
     echo,
     emit,
@@ -151,6 +152,7 @@ def descend_command(
     from losscli.render.view import Destination, paths_over, show
 
     with reported_errors():
+        check_destination(output, pictures)
         if animate and output_format != "text":
             raise usage_error(
                 "--animate", f"draws the map; it cannot be used with --format {output_format}"

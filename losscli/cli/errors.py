@@ -5,9 +5,10 @@
 | `ParameterError(field)`   | `Error: Invalid value for '--FIELD': message`    | 2    |
 | `DataError`               | `Error: message` (it names the file and the row) | 1    |
 
-A field is spelled as its option, `--` and dashes for underscores (`w1_range` is
-`--w1-range`), unless a command spells it otherwise (`grid_steps` is `--steps` for surface).
-Combinations of flags are the command line's own business, refused here with `usage_error`.
+A field names the command's option of that name (`output` is `-o` / `--output`), or the flag a
+command spells it with (`grid_steps` is `--steps` for surface), or else is spelled `--` and
+dashes for underscores (`loss` is `--loss`). Combinations of flags are the command line's own
+business, refused with `usage_error`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ def reported_errors(**flags: str) -> Iterator[None]:
     try:
         yield
     except ParameterError as error:
-        raise usage_error(flag(error.field), error.describe(flag)) from None
+        message = error.describe(flag)
+        ctx = click.get_current_context(silent=True)
+        params = {} if ctx is None else {p.name: p for p in ctx.command.params}
+        own = params.get(error.field)
+        if own is not None and error.field not in flags:
+            raise click.BadParameter(message, ctx=ctx, param=own) from None
+        raise usage_error(flag(error.field), message) from None
     except DataError as error:
         raise click.ClickException(str(error)) from None

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 import click
 
 from losscli.cli.errors import reported_errors
-from losscli.cli.options import data_options, emit, loss_options, output_options, warn
+from losscli.cli.options import (
+    check_destination,
+    data_options,
+    emit,
+    loss_options,
+    output_options,
+    warn,
+)
 
 if TYPE_CHECKING:
     from losscli.cli.options import DataRequest, LossRequest
@@ -40,6 +47,7 @@ def eval_command(
     from losscli.render.point import to_json, to_text
 
     with reported_errors():
+        check_destination(output)
         chosen = losses.resolve()
         points = Points(data.source(), sys.stdin.buffer, warn)
         results = [evaluate(loss, params, points(loss), w1, w2) for loss, params in chosen]

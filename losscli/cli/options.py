@@ -362,13 +362,13 @@ def picture_options(func: F) -> F:
         click.option(
             "--save-svg",
             metavar="PATH",
-            type=click.Path(dir_okay=False, writable=True),
+            type=click.Path(dir_okay=False, writable=True, allow_dash=True),
             help="Also write the view, in colour, as an SVG picture (for slides).",
         ),
         click.option(
             "--save-html",
             metavar="PATH",
-            type=click.Path(dir_okay=False, writable=True),
+            type=click.Path(dir_okay=False, writable=True, allow_dash=True),
             help="Also write the view, in colour, as an HTML page.",
         ),
     ]
@@ -400,8 +400,9 @@ def output_path_option(func: F) -> F:
         "-o",
         "--output",
         metavar="PATH",
-        type=click.Path(dir_okay=False, writable=True),
-        help="Write to this file instead of standard output (replaced whole, never half-written).",
+        type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+        help="Write to this file instead of standard output (replaced whole, never half-written; "
+        "'-' is standard output).",
     )(func)
 
 
@@ -423,14 +424,27 @@ def output_options(formats: Iterable[str], help: str = "Output format.") -> Call
     return decorate
 
 
-def emit(text: str, output: str | None) -> None:
-    """Write the result to `-o PATH` atomically, or to standard output."""
-    if output:
-        from losscli.output import write_atomically
-
-        write_atomically(output, text)
+def emit(content: str | bytes, output: str | None) -> None:
+    """Write the result to `-o PATH` (see `losscli.output`), or as text to standard output."""
+    if output is None:
+        assert isinstance(content, str)
+        echo(content)
     else:
-        echo(text)
+        from losscli.output import write_output
+
+        write_output(output, content)
+
+
+def check_destination(output: str | None, pictures: Pictures | None = None) -> None:
+    """Refuse, before any work, an `-o` or picture path that cannot be written."""
+    from losscli.output import check_target
+
+    paths = {"output": output}
+    if pictures is not None:
+        paths.update(save_svg=pictures.svg, save_html=pictures.html)
+    for field, path in paths.items():
+        if path is not None:
+            check_target(path, field)
 
 
 def echo(text: str) -> None:

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 import click
 
 from losscli.cli.errors import reported_errors
-from losscli.cli.options import echo, output_path_option, picture_options, view_options
+from losscli.cli.options import (
+    check_destination,
+    echo,
+    output_path_option,
+    picture_options,
+    view_options,
+)
 
 if TYPE_CHECKING:
     from losscli.render.view import Pictures, ViewOptions
@@ -33,5 +39,6 @@ def render_command(source: str, view: ViewOptions, pictures: Pictures, output: s
     from losscli.render.view import Destination, show
 
     with reported_errors():
+        check_destination(output, pictures)
         grids = read_grids(*read_bytes(source, sys.stdin.buffer))
         show(grids, view, Destination(output, pictures), title="losscli render", echo=echo)

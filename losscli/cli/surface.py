@@ -9,6 +9,7 @@ import click
 
 from losscli.cli.errors import reported_errors, usage_error
 from losscli.cli.options import (
+    check_destination,
     data_options,
     echo,
     emit,
@@ -128,9 +129,13 @@ def surface_command(
 
 
 def _check_output(output_format: str, output: str | None, pictures: Pictures) -> None:
-    """Refuse, before any work, the combinations that have nothing sensible to write."""
+    """Refuse, before any work, the combinations that have nothing sensible to write, and
+    paths that cannot be written."""
     if output_format == "npz" and output is None:
-        raise usage_error("--format", "npz is binary: give -o PATH to write it to a file")
+        raise usage_error(
+            "--format", "npz is binary: give -o PATH to write it to a file (or -o - for a pipe)"
+        )
+    check_destination(output, pictures)
     for flag, path in (("--save-svg", pictures.svg), ("--save-html", pictures.html)):
         if path is not None and output_format != "text":
             raise usage_error(
@@ -142,10 +147,4 @@ def _export(surfaces: list[Surface], output_format: str, output: str | None) -> 
     """The data at the grid's full resolution, in one of the formats for other tools."""
     from losscli.render.export import WRITERS
 
-    content = WRITERS[output_format](surfaces)
-    if isinstance(content, bytes) and output is not None:
-        from losscli.output import write_atomically
-
-        return write_atomically(output, content)
-    assert isinstance(content, str)
-    return emit(content, output)
+    return emit(WRITERS[output_format](surfaces), output)

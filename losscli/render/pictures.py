@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rich.console import Console, RenderableType
 
-from losscli.output import write_atomically
+from losscli.output import write_output
 from losscli.render.console import console_has_color, console_has_unicode, make_recorder
 
 
@@ -78,6 +78,6 @@ def save_pictures(
     drawn = recorder.export_text(clear=False).splitlines()
     recorder.width = max(1, max((len(line.rstrip()) for line in drawn), default=0))  # crop margin
     if svg:
-        write_atomically(svg, recorder.export_svg(title=title, clear=False))
+        write_output(svg, recorder.export_svg(title=title, clear=False), "save_svg")
     if html:
-        write_atomically(html, recorder.export_html(clear=False))
+        write_output(html, recorder.export_html(clear=False), "save_html")

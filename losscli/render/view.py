@@ -21,7 +21,7 @@ from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from losscli.defaults import COLOR_LEVELS, PLAIN_LEVELS
-from losscli.output import write_atomically
+from losscli.output import to_file, write_output
 from losscli.render.console import make_console, stdout_has_unicode, terminal_width
 from losscli.render.pictures import Look, print_view, save_pictures
 
@@ -57,15 +57,16 @@ class Pictures:
 
 @dataclass(frozen=True)
 class Destination:
-    """Where a view goes: standard output or the file `output` (replaced whole), and also the
-    pictures."""
+    """Where a view goes: standard output, or `output` (see `losscli.output`; `-` is standard
+    output), and also the pictures."""
 
     output: str | None = None
     pictures: Pictures = Pictures()
 
     def write(self, text: str, echo: Echo) -> None:
-        if self.output:
-            write_atomically(self.output, text)
+        if to_file(self.output):
+            assert self.output is not None
+            write_output(self.output, text)
         else:
             echo(text)
 
@@ -130,19 +131,19 @@ def _show_map(
         frame = functools.partial(_maps, grids, view, look)
         _animate(console, frame, whole(look), grids[0], runs, paths.animate_fps)
 
-    buffer = io.StringIO() if to.output else None
+    buffer = io.StringIO() if to_file(to.output) else None
     console = make_console(color=view.color, file=buffer or sys.stdout, width=view.width)
     print_view(
         whole,
         console,
-        unicode=to.output is not None or stdout_has_unicode(),
+        unicode=buffer is not None or stdout_has_unicode(),
         svg=to.pictures.svg,
         html=to.pictures.html,
         title=title,
         animation=animation if paths and paths.animate_fps else None,
     )
-    if buffer is not None and to.output:
-        write_atomically(to.output, buffer.getvalue())
+    if buffer is not None and to.output is not None:
+        write_output(to.output, buffer.getvalue())
 
 
 def _maps(
@@ -200,8 +201,8 @@ def _show_plain(
     """The lesson's figure as text; it fits a width only when one is known (see --width)."""
     from losscli.render.plain import render_plain
 
-    unicode = to.output is not None or stdout_has_unicode()
-    known_width = view.width or (None if to.output else terminal_width())
+    unicode = to_file(to.output) or stdout_has_unicode()
+    known_width = view.width or (None if to_file(to.output) else terminal_width())
 
     def overlay(grid: Grid) -> Mapping[tuple[int, int], str]:
         from losscli.render.paths import path_marks, plain_marks
