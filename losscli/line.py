@@ -8,9 +8,12 @@ whole-dataset derivative for Dice). Both sums are numpy's pairwise sums. `losscl
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from losscli.errors import ParameterError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -53,6 +56,9 @@ class Point:
 
 def evaluate(loss: Loss, params: Mapping[str, float], data: Dataset, w1: float, w2: float) -> Point:
     """The loss and its gradient at (w1, w2) on `data`."""
+    for name, value in (("w1", w1), ("w2", w2)):
+        if not math.isfinite(value):
+            raise ParameterError(name, f"must be a finite number, got {value:g}")
     targets = data.targets_for(loss.task, loss.name)
     value, grad_w1, grad_w2 = value_and_gradient(loss, params, data.x, targets, w1, w2)
     return Point(loss, dict(params), w1, w2, value, grad_w1, grad_w2)

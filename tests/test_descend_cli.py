@@ -380,7 +380,7 @@ def test_surface_path_errors_exit_1_naming_the_file(invoke, tmp_path, content, m
             "sets up synthetic data and cannot be used with --data",
         ),
         (["--grid-steps", "1"], "--grid-steps", "1 is not in the range x>=2."),
-        (["--fps", "0"], "--fps", "0.0 is not in the range 0<x<=1000."),
+        (["--fps", "0"], "--fps", "0.0 is not in the range 0.01<=x<=1000."),
     ],
 )
 def test_descend_usage_errors_exit_2_with_one_line(invoke, args, option, message):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -57,8 +58,12 @@ def test_a_directory_is_not_a_data_file(tmp_path: Path):
     )
 
 
-def test_an_unreadable_file_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """As root every file is readable, so the refusal comes from a patched open()."""
+@pytest.mark.parametrize("command", [["surface", "--data"], ["render"], ["surface", "--path"]])
+def test_an_unreadable_file_says_so_with_the_data_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+):
+    """As root every file is readable, so the refusal comes from a patched open() and a
+    patched os.access (which Click would consult to refuse it with status 2 itself)."""
     path = tmp_path / "locked.csv"
     path.write_text("x,y\n1,2\n")
     real_open = builtins.open
@@ -69,7 +74,8 @@ def test_an_unreadable_file_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         return real_open(file, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "open", locked)
-    result = surface("--data", str(path))
+    monkeypatch.setattr(os, "access", lambda file, mode, **kw: str(file) != str(path))
+    result = CliRunner().invoke(cli, [*command, str(path)])
     assert (result.exit_code, result.stderr) == (1, f"Error: {path}: permission denied\n")
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -146,7 +147,9 @@ def parse(formula: str) -> tuple[Node, frozenset[str]]:
     if len(text) > MAX_LENGTH:
         raise ParameterError("loss", f"expr: formula longer than {MAX_LENGTH} characters")
     try:
-        tree = ast.parse(text, mode="eval")
+        with warnings.catch_warnings():  # the whitelist judges `is` and "\\d", not Python's hints
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
         where = f" at column {error.offset}" if error.offset else ""
         raise ParameterError("loss", f"expr: not a formula{where}: {error.msg}") from None

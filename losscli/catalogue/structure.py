@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 MAX_DEGREE = 2
 
 
+class Unrepresentable(ValueError):
+    """A description whose breaks or coefficients overflow float64 for these hyper-parameters
+    (huber's −delta²/2 at delta = 1e200): the loss is then swept without one."""
+
+
 @dataclass(frozen=True)
 class Piecewise:
     """The per-point loss as a piecewise polynomial of u: breaks and per-piece coefficients."""
@@ -50,14 +55,14 @@ class Piecewise:
                 f"got {len(self.pieces)}"
             )
         if not all(math.isfinite(k) for k in self.breaks):
-            raise ValueError(f"breaks must be finite, got {self.breaks}")
+            raise Unrepresentable(f"breaks must be finite, got {self.breaks}")
         if any(a >= b for a, b in itertools.pairwise(self.breaks)):
             raise ValueError(f"breaks must increase strictly, got {self.breaks}")
         for piece in self.pieces:
             if not 1 <= len(piece) <= MAX_DEGREE + 1:
                 raise ValueError(f"a piece has 1 to {MAX_DEGREE + 1} coefficients, got {piece}")
             if not all(math.isfinite(c) for c in piece):
-                raise ValueError(f"coefficients must be finite, got {piece}")
+                raise Unrepresentable(f"coefficients must be finite, got {piece}")
 
     @property
     def degree(self) -> int:

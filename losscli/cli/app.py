@@ -7,6 +7,7 @@ shell completion stay fast.
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
@@ -117,6 +118,21 @@ def _terminate(signum: int, frame: object) -> None:
     raise Terminated(signum)
 
 
+def _buffer_standard_output() -> None:
+    """Under PYTHONUNBUFFERED standard output writes straight to its descriptor, where a short
+    write (a disk filling up) loses the rest silently; a buffered writer retries it and says
+    when it fails."""
+    stream = sys.stdout
+    if isinstance(stream, io.TextIOWrapper) and isinstance(stream.buffer, io.FileIO):
+        sys.stdout = io.TextIOWrapper(
+            io.BufferedWriter(stream.buffer),
+            encoding=stream.encoding,
+            errors=stream.errors,
+            line_buffering=stream.line_buffering,
+            write_through=True,
+        )
+
+
 def main() -> None:
     """The console script: Unix conventions for pipes and signals around the Click group.
 
@@ -127,11 +143,18 @@ def main() -> None:
     """
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    _buffer_standard_output()
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _terminate)
     try:
         status = cli.main(prog_name="losscli", standalone_mode=False)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a full disk is told here, not lost at exit
+    except OSError as error:  # the core reports files by name: this is standard output
+        sys.stderr.write(f"Error: cannot write to standard output ({error.strerror})\n")
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # what is still buffered goes nowhere
+        sys.exit(1)
     except Terminated as ended:
         signal.signal(ended.signum, signal.SIG_DFL)
         os.kill(os.getpid(), ended.signum)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
@@ -11,6 +10,7 @@ from losscli import __version__
 from losscli.cli.errors import reported_errors, usage_error
 from losscli.cli.options import (
     F,
+    NumberRange,
     bundle,
     check_destination,
     data_options,
@@ -21,6 +21,7 @@ from losscli.cli.options import (
     max_seconds_option,
     output_options,
     picture_options,
+    standard_input,
     view_options,
     warn,
 )
@@ -113,7 +114,7 @@ def walk_options(func: F) -> F:
 @click.option("--animate", is_flag=True, help="Redraw the map step by step on a terminal.")
 @click.option(
     "--fps",
-    type=click.FloatRange(min=0, min_open=True, max=1000),
+    type=NumberRange(min=0.01, max=1000),
     default=20.0,
     show_default=True,
     help="Steps per second of --animate (steps that move no path to a new cell are skipped).",
@@ -165,7 +166,7 @@ def descend_command(
             raise usage_error(
                 "--seed", "with --data it seeds only --batch-size, which is not given"
             )
-        points = Points(data.source(also_used=("seed",)), sys.stdin.buffer, warn)
+        points = Points(data.source(also_used=("seed",)), standard_input(), warn)
         dataset = points(loss)
         w1, w2 = grid.axes(points.source.window())
         engine.check_budget(

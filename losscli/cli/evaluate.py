@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -14,6 +13,7 @@ from losscli.cli.options import (
     emit,
     loss_options,
     output_options,
+    standard_input,
     warn,
 )
 
@@ -49,6 +49,6 @@ def eval_command(
     with reported_errors():
         check_destination(output)
         chosen = losses.resolve()
-        points = Points(data.source(), sys.stdin.buffer, warn)
+        points = Points(data.source(), standard_input(), warn)
         results = [evaluate(loss, params, points(loss), w1, w2) for loss, params in chosen]
         emit(to_json(results) if output_format == "json" else to_text(results), output)

@@ -31,17 +31,18 @@ def losses_command(name: str | None, output_format: str) -> None:
 
     for broken, reason in PLUGIN_PROBLEMS.items():
         click.echo(f"Warning: plugin loss {broken!r} was not loaded: {reason}", err=True)
-    if name is not None:
-        with reported_errors():
+    with reported_errors():
+        if name is not None:
             loss = get_loss(name)
+            if output_format == "json":
+                return echo(json.dumps(loss_record(loss), indent=2) + "\n")
+            from losscli.render.console import terminal_width
+
+            columns = min(terminal_width() or 100, 100)
+            return echo(loss_details(loss, max(columns, 40)))
         if output_format == "json":
-            return echo(json.dumps(loss_record(loss), indent=2) + "\n")
-        from losscli.render.console import terminal_width
+            records = [loss_record(loss) for loss in CATALOGUE.values()]
+            return echo(json.dumps(records, indent=2) + "\n")
+        from losscli.render.view import print_table
 
-        columns = min(terminal_width() or 100, 100)
-        return echo(loss_details(loss, max(columns, 40)))
-    if output_format == "json":
-        return echo(json.dumps([loss_record(loss) for loss in CATALOGUE.values()], indent=2) + "\n")
-    from losscli.render.view import print_table
-
-    return print_table(loss_table(CATALOGUE.values()))
+        return print_table(loss_table(CATALOGUE.values()))

@@ -10,8 +10,10 @@ refused only when typed.
 from __future__ import annotations
 
 import functools
+import math
+import sys
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -38,6 +40,21 @@ if TYPE_CHECKING:
     from losscli.render.view import Pictures, ViewOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class NumberRange(click.FloatRange):
+    """A float in a range, never nan (which a plain range lets through), and ±inf only where
+    `infinite` says it means something (no limit)."""
+
+    def __init__(self, *args: Any, infinite: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.infinite = infinite
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number) or (math.isinf(number) and not self.infinite):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
 
 
 def given(ctx: click.Context, name: str) -> bool:
@@ -225,7 +242,7 @@ def data_options(func: F) -> F:
             "--data",
             "data_path",
             metavar="PATH",
-            type=click.Path(allow_dash=True),
+            type=click.Path(allow_dash=True, readable=False),  # the reader says why it cannot
             help="Points to use: CSV with columns x,y (header optional) or JSON; '-' reads "
             "standard input. Default: the lesson's synthetic data.",
         ),
@@ -385,7 +402,7 @@ def max_seconds_option(func: F) -> F:
     """--max-seconds: sweeps expected to take longer are refused before they start."""
     return click.option(
         "--max-seconds",
-        type=click.FloatRange(min=0, min_open=True),
+        type=NumberRange(min=0, min_open=True, infinite=True),
         default=MAX_SECONDS,
         show_default=True,
         metavar="SECONDS",
@@ -448,8 +465,17 @@ def check_destination(output: str | None, pictures: Pictures | None = None) -> N
 
 
 def echo(text: str) -> None:
-    """Text on standard output as it is (Click copes with a stream that lacks UTF-8)."""
+    """Text on standard output as it is (Click copes with a stream that lacks UTF-8); a closed
+    standard output is an error, not a result silently lost."""
+    from losscli.render.console import standard_output
+
+    standard_output()
     click.echo(text, nl=False)
+
+
+def standard_input() -> IO[bytes] | None:
+    """Standard input's bytes, or None where it is closed (`<&-`)."""
+    return sys.stdin.buffer if sys.stdin is not None else None
 
 
 def warn(message: str) -> None:

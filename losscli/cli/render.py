@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -13,6 +12,7 @@ from losscli.cli.options import (
     echo,
     output_path_option,
     picture_options,
+    standard_input,
     view_options,
 )
 
@@ -21,7 +21,11 @@ if TYPE_CHECKING:
 
 
 @click.command("render")
-@click.argument("source", metavar="FILE|-", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument(
+    "source",
+    metavar="FILE|-",
+    type=click.Path(dir_okay=False, allow_dash=True, readable=False),
+)
 @view_options
 @picture_options
 @output_path_option
@@ -40,5 +44,5 @@ def render_command(source: str, view: ViewOptions, pictures: Pictures, output: s
 
     with reported_errors():
         check_destination(output, pictures)
-        grids = read_grids(*read_bytes(source, sys.stdin.buffer))
+        grids = read_grids(*read_bytes(source, standard_input()))
         show(grids, view, Destination(output, pictures), title="losscli render", echo=echo)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -18,6 +17,7 @@ from losscli.cli.options import (
     max_seconds_option,
     output_options,
     picture_options,
+    standard_input,
     view_options,
     warn,
 )
@@ -42,7 +42,7 @@ FORMATS = ("text", "json", "ndjson", "csv", "npz")
     "path_files",
     metavar="FILE",
     multiple=True,
-    type=click.Path(),
+    type=click.Path(readable=False),  # the reader says why a file cannot be read
     help="Overlay the descent paths saved by `losscli descend --format json` (repeatable).",
 )
 @picture_options
@@ -96,7 +96,7 @@ def surface_command(
             )
         runs = [run for path in path_files for run in load_runs(path)]
         chosen = losses.resolve()
-        points = Points(data.source(), sys.stdin.buffer, warn)
+        points = Points(data.source(), standard_input(), warn)
         if not losses.names:  # the default panels: those the data suits
             chosen = [(loss, params) for loss, params in chosen if points.suits(loss)]
         w1, w2 = grid.axes(points.source.window())

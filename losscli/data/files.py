@@ -4,11 +4,12 @@ input, and the CSV and JSON that `--data` reads back."""
 from __future__ import annotations
 
 import csv
-import io
 import json
+import re
+import unicodedata
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
@@ -51,7 +52,38 @@ def _content_lines(lines: list[str]) -> list[int]:
 
 
 def _fields(line: str) -> list[str]:
+    csv.field_size_limit(max(csv.field_size_limit(), len(line) + 1))  # a field may be long
     return [cell.strip() for cell in next(csv.reader([line]))]
+
+
+def _rows(text: str) -> list[str]:
+    """CSV rows, split at line ends only (LF, CRLF, CR): a form feed or U+2028 inside a row
+    is a character of the row, as CSV readers take it."""
+    return re.split(r"\r\n|\r|\n", text.removesuffix("\n"))
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """A piece of the input for an error message: repr'd (control characters escaped) and cut
+    to `limit` characters, so a junk file makes a one-line message."""
+    return repr(text[:limit]) + ("..." if len(text) > limit else "")
+
+
+def printable(text: str) -> str:
+    """`text` with every control or format character escaped (`\\x1b`), so that a string read
+    from a file cannot move the cursor, clear the screen or retitle the window."""
+    return "".join(ascii(c)[1:-1] if unicodedata.category(c)[0] == "C" else c for c in text)
+
+
+def _json_integer(digits: str) -> int | float:
+    """A JSON integer: an int where float64 can hold it, else a float (inf), so an integer
+    of any length is read instead of tripping Python's limit on integer digits."""
+    return int(digits) if len(digits) <= 300 else float(digits)
+
+
+JSON_DECODER = json.JSONDecoder(parse_int=_json_integer)
+"""JSON as the readers take it (see `_json_integer`)."""
+
+_BOOLEAN = re.compile(r"\b(?:true|false)\b")
 
 
 def _is_number(cell: str) -> bool:
@@ -63,7 +95,7 @@ def _is_number(cell: str) -> bool:
 
 
 def _parse_csv(text: str, name: str) -> tuple[Array, Array, Callable[[int], str]]:
-    lines = text.splitlines()
+    lines = _rows(text)
     first = next(
         (i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")),
         None,
@@ -82,7 +114,7 @@ def _parse_csv(text: str, name: str) -> tuple[Array, Array, Callable[[int], str]
         names = [cell.lower() for cell in head]
         missing = [c for c in ("x", "y") if c not in names]
         if missing:
-            found = ", ".join(repr(c) for c in head)
+            found = ", ".join(quoted(c) for c in head[:10]) + (", ..." if len(head) > 10 else "")
             raise DataError(
                 f"{name} line {first + 1}: the header has no {' or '.join(missing)} column"
                 f" (found {found})"
@@ -113,21 +145,22 @@ def _csv_error(body: list[str], offset: int, columns: tuple[int, int], name: str
             return DataError(f"{where}: expected {max(columns) + 1} columns, found {len(cells)}")
         for label, column in zip(("x", "y"), columns, strict=True):
             if not _is_number(cells[column]):
-                return DataError(f"{where}: {label} is not a number: {cells[column]!r}")
+                return DataError(f"{where}: {label} is not a number: {quoted(cells[column])}")
     return DataError(f"{name}: not a readable CSV of numbers")
 
 
 def _parse_json(text: str, name: str) -> tuple[Array, Array, Callable[[int], str]]:
     with json_errors(name):
-        document = json.loads(text)
+        document = JSON_DECODER.decode(text)
+    booleans = _BOOLEAN.search(text) is not None  # then looked for: true is not a number
     if isinstance(document, dict) and "x" in document and "y" in document:
-        x = _json_numbers(document["x"], f"{name}: x")
-        y = _json_numbers(document["y"], f"{name}: y")
+        x = _json_numbers(document["x"], f"{name}: x", booleans)
+        y = _json_numbers(document["y"], f"{name}: y", booleans)
         if x.size != y.size:
             raise DataError(f"{name}: x has {x.size} values but y has {y.size}")
         return x, y, lambda i: f"{name}: point {i} (x[{i}], y[{i}])"
     if isinstance(document, list):
-        pairs = _numeric_array(document)
+        pairs = _numeric_array(document, booleans)
         if pairs is None or pairs.ndim != 2 or pairs.shape[1] != 2:
             if not document:
                 raise DataError(f"{name}: no data points")
@@ -145,8 +178,11 @@ def is_json_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _numeric_array(values: object) -> Array | None:
-    """`values` as a float array when it is made of JSON numbers only, else None."""
+def _numeric_array(values: object, booleans: bool) -> Array | None:
+    """`values` as a float array when it is made of JSON numbers only, else None; where the
+    text held true or false, they are looked for first (numpy would take true as 1)."""
+    if booleans and _holds_boolean(values):
+        return None
     try:
         array = np.asarray(values)
     except (ValueError, RecursionError):  # ragged, or nested too deeply
@@ -154,8 +190,19 @@ def _numeric_array(values: object) -> Array | None:
     return array.astype(np.float64) if array.dtype.kind in "iuf" else None
 
 
-def _json_numbers(values: object, where: str) -> Array:
-    array = _numeric_array(values) if isinstance(values, list) else None
+def _holds_boolean(values: object) -> bool:
+    """Whether true or false stands in a list, or in a list of lists."""
+    if not isinstance(values, list):
+        return isinstance(values, bool)
+    return any(
+        isinstance(item, bool)
+        or (isinstance(item, list) and any(isinstance(v, bool) for v in item))
+        for item in values
+    )
+
+
+def _json_numbers(values: object, where: str, booleans: bool) -> Array:
+    array = _numeric_array(values, booleans) if isinstance(values, list) else None
     if array is not None and array.ndim == 1:
         return array
     if not isinstance(values, list):
@@ -176,10 +223,16 @@ def to_json(data: Dataset) -> str:
     return json.dumps({"x": data.x.tolist(), "y": data.y.tolist()}) + "\n"
 
 
-def read_bytes(path: str, stdin: io.BufferedIOBase | Any) -> tuple[bytes, str]:
-    """The bytes of `path` ('-' for standard input) and the name its errors should give."""
+def read_bytes(path: str, stdin: IO[bytes] | None) -> tuple[bytes, str]:
+    """The bytes of `path` ('-' for standard input, None where it is closed) and the name its
+    errors should give."""
     if path == "-":
-        return stdin.read(), "<stdin>"
+        if stdin is None:
+            raise DataError("<stdin>: standard input is closed")
+        try:
+            return stdin.read(), "<stdin>"
+        except OSError as error:
+            raise DataError(f"<stdin>: cannot be read ({error.strerror})") from None
     return read_file(path), path
 
 
@@ -198,6 +251,6 @@ def read_file(path: str) -> bytes:
         raise DataError(f"{path}: cannot be read ({error.strerror})") from None
 
 
-def read_source(path: str, stdin: io.BufferedIOBase | Any) -> Dataset:
+def read_source(path: str, stdin: IO[bytes] | None) -> Dataset:
     """Read `--data PATH` ('-' for standard input); errors name the file."""
     return read_points(*read_bytes(path, stdin))

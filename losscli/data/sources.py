@@ -44,7 +44,10 @@ class Points:
     """
 
     def __init__(
-        self, source: Source, stdin: IO[bytes], warn: Callable[[str], None] = lambda _: None
+        self,
+        source: Source,
+        stdin: IO[bytes] | None,
+        warn: Callable[[str], None] = lambda _: None,
     ) -> None:
         self.source = source
         self.warn = warn

@@ -59,6 +59,12 @@ def _check_synthetic(n: int, noise: float, seed: int, fraction: float, fraction_
         raise ParameterError(fraction_name, f"must be in [0, 1], got {fraction:g}")
 
 
+def _check_line(true_w1: float, true_w2: float) -> None:
+    for name, value in (("true_w1", true_w1), ("true_w2", true_w2)):
+        if not math.isfinite(value):
+            raise ParameterError(name, f"must be a finite number, got {value:g}")
+
+
 def _chosen(n: int, fraction: float, seed: int, purpose: int) -> Array:
     """round(fraction·n) distinct point indices, from a stream of their own.
 
@@ -82,6 +88,7 @@ def synthetic_regression(
 ) -> Dataset:
     """y = true_w1·x + true_w2 + N(0, noise²), x ~ U(−1, 1); `outliers` of the points shifted up."""
     _check_synthetic(n, noise, seed, outliers, "outliers")
+    _check_line(true_w1, true_w2)
     pairs = (n + 1) // 2
     # Per pair of points the lesson draws: x_even, angle, radius, x_odd (unused when n is odd).
     block = _python_random_stream(seed).random_sample(4 * pairs).reshape(pairs, 4)
@@ -93,7 +100,12 @@ def synthetic_regression(
     x[1::2] = (-1.0 + 2.0 * block[:, 3])[: n // 2]
     z[0::2] = np.cos(angle) * radius
     z[1::2] = (np.sin(angle) * radius)[: n // 2]
-    y = true_w1 * x + true_w2 + z * noise
+    with np.errstate(over="ignore"):
+        y = true_w1 * x + true_w2 + z * noise
+    if not np.all(np.isfinite(y)):
+        sizes = {"true_w1": abs(true_w1), "true_w2": abs(true_w2), "noise": noise}
+        culprit = max(sizes, key=sizes.__getitem__)
+        raise ParameterError(culprit, "makes y overflow float64; use a smaller value")
     picked = _chosen(n, outliers, seed, purpose=1)
     if picked.size:
         y[picked] += np.random.default_rng([seed, 1, 1]).uniform(*OUTLIER_SHIFT, picked.size)
@@ -126,6 +138,7 @@ def synthetic_classification(
     labels carry no noise but the flipped ones.
     """
     _check_synthetic(n, noise, seed, flip, "flip")
+    _check_line(true_w1, true_w2)
     stream = _python_random_stream(seed)
     stream.random_sample(_regression_draws(n))
     x = -1.0 + 2.0 * stream.random_sample(n)

@@ -5,11 +5,11 @@ Non-finite numbers (a diverged walk's overflow) are written as null and read bac
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from losscli.data.files import JSON_DECODER, printable, read_file
 from losscli.descent.walk import Run
 from losscli.errors import DataError, decode_text, json_errors
 
@@ -65,8 +65,6 @@ def runs_document(
 
 def load_runs(path: str) -> list[Run]:
     """The runs saved in a `descend --format json` file."""
-    from losscli.data.files import read_file
-
     return read_runs(read_file(path), path)
 
 
@@ -74,12 +72,12 @@ def read_runs(raw: bytes, name: str) -> list[Run]:
     """Parse a `descend --format json` document; errors name the file and the field."""
     text = decode_text(raw, name)
     with json_errors(name):
-        document = json.loads(text)
+        document = JSON_DECODER.decode(text)
     runs = document.get("runs") if isinstance(document, dict) else None
     if not isinstance(runs, list) or not runs:
         raise DataError(f'{name}: expected a descend result with a non-empty "runs" list')
     loss = document.get("loss")
-    loss_name = loss if isinstance(loss, str) else "?"
+    loss_name = printable(loss) if isinstance(loss, str) else "?"
     return [_read_run(run, loss_name, f"{name}: runs[{i}]") for i, run in enumerate(runs)]
 
 
@@ -116,9 +114,9 @@ def _read_run(run: Any, loss: str, where: str) -> Run:
     stop_reason = run.get("stop_reason")
     return Run(
         loss,
-        optimizer,
+        printable(optimizer),
         settings if isinstance(settings, dict) else {},
-        stop_reason if isinstance(stop_reason, str) else "unknown",
+        printable(stop_reason) if isinstance(stop_reason, str) else "unknown",
         points[:, :2],
         points[:, 2],
         points[:, 3:],

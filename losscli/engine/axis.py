@@ -37,6 +37,10 @@ class Axis:
             raise ParameterError(field, f"must be finite numbers, got {self.low:g} {self.high:g}")
         if self.low >= self.high:
             raise ParameterError(field, f"LO must be below HI, got {self.low:g} {self.high:g}")
+        if not math.isfinite(self.high - self.low):
+            raise ParameterError(
+                field, f"HI - LO overflows float64, got {self.low:g} {self.high:g}"
+            )
         if self.steps < 2:
             raise ParameterError(f"{self.name}_steps", f"must be at least 2, got {self.steps}")
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
+from losscli.catalogue.structure import Unrepresentable
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
@@ -40,8 +42,12 @@ class Job:
 
     @cached_property
     def description(self) -> Description | None:
-        """The loss's piecewise-polynomial structure for these hyper-parameters, if declared."""
-        return self.loss.description(self.params)
+        """The loss's piecewise-polynomial structure for these hyper-parameters, if declared
+        and if float64 can hold it."""
+        try:
+            return self.loss.description(self.params)
+        except Unrepresentable:
+            return None
 
     @property
     def cells(self) -> int:

@@ -11,8 +11,11 @@ import io
 import os
 import shutil
 import sys
+from typing import TextIO
 
 from rich.console import Console
+
+from losscli.errors import DataError
 
 GLYPHS = "░▒▓█★┤└┬–"
 """The non-ASCII characters a Unicode view prints: a stream that cannot encode them gets ASCII."""
@@ -27,6 +30,8 @@ def make_console(
     whether the stream is a terminal; `always` forces colour (a command-line flag overrides
     NO_COLOR, as no-color.org asks), `never` turns it off.
     """
+    if width is None and "COLUMNS" in os.environ and _columns() is None:
+        width = shutil.get_terminal_size().columns  # Rich would take COLUMNS=0 as 0 columns
     options: dict[str, object] = {"stderr": stderr, "width": width, "highlight": False}
     if file is not None:
         options["file"] = file
@@ -77,11 +82,28 @@ def _encodes(encoding: str) -> bool:
     return True
 
 
+def standard_output() -> TextIO:
+    """Standard output, or a DataError where it is closed (`>&-`): a result is never lost
+    silently. A stream that cannot encode every character (an ASCII locale) escapes the
+    others (`\\xb2`) rather than failing."""
+    if sys.stdout is None:
+        raise DataError("cannot write to standard output: it is closed")
+    if not stdout_has_unicode() and isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    return sys.stdout
+
+
 def terminal_width() -> int | None:
     """$COLUMNS, else the width of the terminal standard output is; None in a pipe."""
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
-    if sys.stdout.isatty():
+    columns = _columns()
+    if columns is not None:
+        return columns
+    if sys.stdout is not None and sys.stdout.isatty():
         return shutil.get_terminal_size().columns
     return None
+
+
+def _columns() -> int | None:
+    """$COLUMNS where it is a positive whole number."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from losscli.catalogue import get_loss
-from losscli.data.files import is_json_number
+from losscli.data.files import JSON_DECODER, is_json_number, printable
 from losscli.engine.surface import Minimum, find_minimum
 from losscli.errors import DataError, ParameterError, decode_text, json_errors
 
@@ -128,7 +128,6 @@ def read_grids(raw: bytes, name: str) -> list[GridView]:
 
 def _documents(text: str, name: str) -> list[Any]:
     """Every JSON document in the text, in order."""
-    decoder = json.JSONDecoder()
     documents: list[Any] = []
     at = 0
     while True:
@@ -137,7 +136,7 @@ def _documents(text: str, name: str) -> list[Any]:
         if at == len(text):
             return documents
         with json_errors(name):
-            document, at = decoder.raw_decode(text, at)
+            document, at = JSON_DECODER.raw_decode(text, at)
         documents.append(document)
 
 
@@ -193,7 +192,8 @@ def _values(values: object, rows: int, cols: int, label: str) -> Array:
 def _titles(record: dict[str, Any], label: str) -> tuple[str, str]:
     """The panel titles: "title" if given, else the loss and its parameters, else the label."""
     if isinstance(record.get("title"), str):
-        return record["title"], record["title"]
+        title = printable(record["title"])
+        return title, title
     name = record.get("loss")
     if not isinstance(name, str):
         return label, label
@@ -206,5 +206,5 @@ def _titles(record: dict[str, Any], label: str) -> tuple[str, str]:
     try:
         loss = get_loss(name)
     except ParameterError:  # a loss losscli does not know: its name is still the best title
-        return name, name
+        return printable(name), printable(name)
     return loss.title(params), loss.title(params, defaults=False)

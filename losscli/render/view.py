@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import io
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -22,7 +21,12 @@ from rich.text import Text
 
 from losscli.defaults import COLOR_LEVELS, PLAIN_LEVELS
 from losscli.output import to_file, write_output
-from losscli.render.console import make_console, stdout_has_unicode, terminal_width
+from losscli.render.console import (
+    make_console,
+    standard_output,
+    stdout_has_unicode,
+    terminal_width,
+)
 from losscli.render.pictures import Look, print_view, save_pictures
 
 if TYPE_CHECKING:
@@ -132,7 +136,7 @@ def _show_map(
         _animate(console, frame, whole(look), grids[0], runs, paths.animate_fps)
 
     buffer = io.StringIO() if to_file(to.output) else None
-    console = make_console(color=view.color, file=buffer or sys.stdout, width=view.width)
+    console = make_console(color=view.color, file=buffer or standard_output(), width=view.width)
     print_view(
         whole,
         console,
@@ -242,7 +246,7 @@ def print_table(renderable: RenderableType) -> None:
     """A renderable (a table) on standard output, as the terminal allows."""
     from losscli.render.pictures import print_trimmed
 
-    print_trimmed(make_console(file=sys.stdout), renderable)
+    print_trimmed(make_console(file=standard_output()), renderable)
 
 
 def _animate(
