@@ -1,4 +1,6 @@
-"""Memory a command may plan to hold: arrays that would not fit are refused before they exist.
+"""What a command may cost: memory it may plan to hold, and the time it may run.
+
+Memory: arrays that would not fit are refused before they exist.
 
 The arrays a command holds grow with the grid cells and the points, about `CELL_BYTES` a cell
 (values, the quadratic sweep's temporaries, JSON's Python floats) and `POINT_BYTES` a point (the
@@ -6,17 +8,24 @@ generator's draws, CSV or JSON text). Past half the machine's memory the work ca
 at all, so that limit is not an option: the message names what to shrink. Below it memory is
 what these estimates say; the sweeps work through the points in blocks of bounded size.
 
-Time is the other limit; the engine estimates it (`losscli.engine.budget`).
+Time: the engine and the walk estimate it before they start (`losscli.engine.budget`,
+`losscli.descent.walk.check_walks`), and a `Deadline` stops the work that runs past it anyway,
+since an estimate can be wrong.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import time
 
-from losscli.errors import ParameterError
+from losscli.errors import DataError, ParameterError
 
 CELL_BYTES = 100
 """Memory a grid cell costs at the peak, measured on `surface --format json` at 2001 × 2001."""
+
+STEP_BYTES = 40
+"""Memory a step of a descent walk keeps: the point, the loss and the gradient, in float64."""
 
 POINT_BYTES = 250
 """Memory a point costs at the peak, measured on `data --n 1000000` (CSV)."""
@@ -36,6 +45,25 @@ def physical_memory() -> int:
 def memory_limit() -> int:
     """Bytes a command may plan to hold: half the machine's memory."""
     return physical_memory() // 2
+
+
+INPUT_SHARE = 4
+"""Input a command reads at most, by default: this fraction of `memory_limit()` (a CSV is
+parsed as it comes, and holds far less than its size)."""
+
+INPUT_VARIABLE = "LOSSCLI_MAX_INPUT"
+"""The environment variable that sets the input limit, in bytes."""
+
+
+def input_limit() -> int:
+    """Bytes of input (a data file, standard input, a grid) a command reads at most:
+    $LOSSCLI_MAX_INPUT, else a quarter of `memory_limit()`."""
+    given = os.environ.get(INPUT_VARIABLE)
+    if given is None:
+        return memory_limit() // INPUT_SHARE
+    if not given.isdigit():
+        raise DataError(f"{INPUT_VARIABLE} must be a whole number of bytes, got {given!r}")
+    return int(given)
 
 
 def check_points(n: int) -> None:
@@ -61,6 +89,59 @@ def check_grid(w1_steps: int, w2_steps: int, panels: int) -> None:
             f"{shape} would need about {size(need)} of memory, more than half of this "
             f"machine's {size(physical_memory())}; use fewer steps",
         )
+
+
+def check_steps(steps: int, walks: int) -> None:
+    """Refuse walks whose trajectories would not fit in memory (field `steps`)."""
+    need = (steps + 1) * walks * STEP_BYTES
+    if need > memory_limit():
+        raise ParameterError(
+            "steps",
+            f"{walks} × {steps} steps would need about {size(need)} of memory, more than half of "
+            f"this machine's {size(physical_memory())}; ask for at most "
+            f"{memory_limit() // (STEP_BYTES * walks) - 1}",
+        )
+
+
+class Deadline:
+    """The time the work may run, from now: `check` stops it, once past, between blocks of a
+    sweep or steps of a walk, with the usual refusal (field `max_seconds`)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.start = time.monotonic()
+
+    def check(self, what: str, fraction: float) -> None:
+        """`what` (say, "mse by the direct method") is `fraction` done: stop if time is up."""
+        elapsed = time.monotonic() - self.start
+        if elapsed <= self.seconds:
+            return
+        total = elapsed / fraction if fraction > 0.0 else math.inf
+        guess = f", about {duration(total)} in all" if math.isfinite(total) else ""
+        raise ParameterError(
+            "max_seconds",
+            f"the work ran past {duration(self.seconds)} ({what} was {fraction:.0%} done"
+            f"{guess}); give {{max_seconds}} {above(total) if math.isfinite(total) else 'inf'} "
+            "to let it finish, or use fewer steps or points",
+            mentions=("max_seconds",),
+        )
+
+
+def above(seconds: float) -> int:
+    """A limit just above an estimate, in two significant digits, for a message to suggest."""
+    unit: int = 10 ** max(0, int(math.log10(seconds)) - 1)
+    return (math.floor(seconds / unit) + 1) * unit
+
+
+def duration(seconds: float) -> str:
+    """Seconds as a person says them: '45 s', '12 min', '3.2 h', '4.1 days'."""
+    if seconds < 90:
+        return f"{seconds:.3g} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.2g} h"
+    return f"{seconds / 86400:.2g} days"
 
 
 def size(count: int) -> str:

@@ -24,9 +24,13 @@ from losscli import limits
 from losscli.catalogue import CATALOGUE, get_loss, regression
 from losscli.cli import cli
 from losscli.data.synthetic import synthetic_regression
+from losscli.descent.walk import COST as walk_cost
+from losscli.descent.walk import Settings, descend
 from losscli.engine import Axis, expect, piecewise, sweep, workers
-from losscli.engine.budget import check_time, duration
+from losscli.engine.budget import check_time
 from losscli.engine.method import Job
+from losscli.errors import ParameterError
+from losscli.limits import Deadline, duration
 
 CLEAN_ENV = {"COLUMNS": None, "NO_COLOR": None, "FORCE_COLOR": None}
 GIB = 1 << 30
@@ -163,6 +167,67 @@ def test_huge_synthetic_data_is_refused_before_it_is_drawn(sixteen_gib):
     )
     assert run("surface", "--n", "10000000000").exit_code == 2
     assert run("data", "--dataset", "separable", "--n", "10000000000").exit_code == 2
+
+
+SLOW_FORMULA = "expr:" + "+".join(["exp(sin(p-y))"] * 34)
+"""34 sines and exponentials a point: measured at 186 times mse's cost per point."""
+
+
+def test_a_formula_is_estimated_by_its_operations():
+    # units of one subtraction (expr.FUNCTION_COSTS): sub 1 + sin 6.8 + exp 1, over mse's 1.8
+    assert get_loss("expr:exp(sin(p - y))").cost == pytest.approx((1 + 6.8 + 1) / 1.8)
+    assert get_loss(SLOW_FORMULA).cost > 150  # where it used to count as one mse
+    assert get_loss("expr:abs(p - y)").cost == 1.0  # never below mse's
+
+
+def test_a_slow_formula_is_refused_before_it_runs():
+    result = run("surface", "--loss", SLOW_FORMULA, "--steps", "1001", "--n", "2000")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert error_line(result).startswith(
+        "Error: Invalid value for '--max-seconds': the sweep would take about "
+    )
+    assert "(expr:exp(sin(p-y))+exp(sin(p-y))+exp(... by the direct method" in error_line(result)
+
+
+def test_a_sweep_past_its_deadline_stops_with_how_far_it_got():
+    data = synthetic_regression(n=2000)
+    with pytest.raises(ParameterError) as stopped:
+        sweep(get_loss("log-cosh"), {}, data, LARGE, Axis("w2", -2, 4, 41), deadline=Deadline(0.0))
+    assert stopped.value.field == "max_seconds"
+    message = str(stopped.value)
+    assert message.startswith(
+        "max_seconds: the work ran past 0 s (log-cosh by the direct method was "
+    )
+    assert "% done, about " in message and message.endswith(
+        " to let it finish, or use fewer steps or points"
+    )
+
+
+def test_a_walk_past_its_deadline_stops_too():
+    with pytest.raises(ParameterError, match=r"the work ran past 0 s \(the gd walk was 51% done"):
+        descend(
+            get_loss("mse"), {}, synthetic_regression(), (-2.0, 4.0), "gd",
+            Settings(steps=500, tol=0.0), deadline=Deadline(0.0),
+        )  # fmt: skip
+
+
+def test_walks_that_would_not_fit_in_memory_are_refused(sixteen_gib):
+    result = run("descend", "--steps", "2000000000", "--optimizer", "gd", "--optimizer", "adam")
+    # 2 walks · (2e9 + 1) steps · 40 bytes = 1.6e11 bytes = 149 GiB, over half of 16 GiB
+    assert error_line(result) == (
+        "Error: Invalid value for '--steps': 2 × 2000000000 steps would need about 149 GiB of "
+        "memory, more than half of this machine's 16 GiB; ask for at most 107374181"
+    )
+
+
+def test_walks_count_against_the_time_limit():
+    settings = Settings(steps=10**8)
+    walked = walk_cost.seconds(get_loss("mse"), 40, settings, 1)
+    result = run("descend", "--steps", str(10**8))
+    assert error_line(result).startswith(
+        "Error: Invalid value for '--max-seconds': the walks would take about "
+        f"{duration(walked)} (1 × 100000000 steps over 40 points), "
+    )
 
 
 def test_physical_memory_is_known_here():

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from losscli.data.files import read_points
+from losscli.data.files import read_points, read_stream
 from losscli.errors import DataError
 
 FUZZ = settings(max_examples=300, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
@@ -78,3 +80,63 @@ def test_deep_json_nesting_is_refused_quickly():
     for depth in (500, 10_000, 200_000):
         check(("[" * depth + "]" * depth).encode())
         check(('{"x": ' * depth + "1" + "}" * depth).encode())
+
+
+def outcome(raw: bytes, chunk: int) -> object:
+    """What reading `raw` in pieces of `chunk` bytes gives: the points, or the error's text."""
+    try:
+        data = read_stream(io.BytesIO(raw), "fuzz.csv", chunk=chunk)
+    except DataError as error:
+        return str(error)
+    return data.x.tolist(), data.y.tolist(), [data.locate(i) for i in range(len(data))]
+
+
+@FUZZ
+@given(csv_text.map(lambda text: "\ufeff" * (len(text) % 2) + text + "é"), st.integers(1, 9))
+def test_pieces_of_any_size_read_the_same(text, chunk):
+    """A CRLF or a two-byte character cut between two pieces, a BOM: the same points, the same
+    lines named, the same errors as one piece."""
+    raw = text.encode("utf-8")
+    assert outcome(raw, chunk) == outcome(raw, len(raw) + 1)
+
+
+class Endless(io.RawIOBase):
+    """`yes 1,2`: the same line forever."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        line = b"1,2\n" * (len(buffer) // 4)
+        buffer[: len(line)] = line
+        return len(line)
+
+
+def test_endless_input_stops_at_the_limit(monkeypatch):
+    monkeypatch.setenv("LOSSCLI_MAX_INPUT", str(10**6))
+    with pytest.raises(DataError) as stopped:
+        read_stream(io.BufferedReader(Endless()), "<stdin>")
+    assert str(stopped.value) == (
+        "<stdin>: more than 977 KiB of input, the limit (set LOSSCLI_MAX_INPUT, in bytes, to "
+        "change it)"
+    )
+
+
+def test_a_stream_of_zero_bytes_is_refused_at_once():
+    zeros = io.BufferedReader(io.BytesIO(b"\0" * (1 << 24)))
+    with pytest.raises(DataError, match=r"^z: looks like a binary file, not CSV or JSON$"):
+        read_stream(zeros, "z")
+    assert zeros.tell() <= 1 << 22  # one piece was read, not the sixteen MiB
+
+
+def test_json_gets_a_smaller_share_of_the_limit(monkeypatch):
+    monkeypatch.setenv("LOSSCLI_MAX_INPUT", "4000")
+    points = json.dumps([[i, i] for i in range(100)]).encode()  # 1,080 bytes, over 4000 / 8
+    with pytest.raises(DataError, match=r"more than 500 B of input"):
+        read_points(points, "p.json")
+
+
+def test_a_limit_that_is_not_a_number_is_said(monkeypatch):
+    monkeypatch.setenv("LOSSCLI_MAX_INPUT", "lots")
+    with pytest.raises(DataError, match=r"^LOSSCLI_MAX_INPUT must be a whole number of bytes"):
+        read_points(b"x,y\n1,2\n", "p.csv")

@@ -123,6 +123,11 @@ class Loss:
     """Time to evaluate the loss at one point relative to mse, for the direct sweep's
     estimate (measured on numpy arrays of 2¹⁸ points)."""
 
+    @property
+    def brief(self) -> str:
+        """The name, cut for messages: a formula's may be 500 characters long."""
+        return self.name if len(self.name) <= 40 else self.name[:37] + "..."
+
     def resolve_params(self, given: Mapping[str, float]) -> dict[str, float]:
         """This loss's hyper-parameters: the given ones where present, else defaults; checked."""
         resolved = {}

@@ -149,7 +149,8 @@ def descend_command(
     from losscli import engine
     from losscli.data.sources import Points
     from losscli.descent.runs import runs_document
-    from losscli.descent.walk import Settings, walks
+    from losscli.descent.walk import Settings, check_walks, walks
+    from losscli.limits import Deadline
     from losscli.render.view import Destination, paths_over, show
 
     with reported_errors():
@@ -169,11 +170,21 @@ def descend_command(
         points = Points(data.source(also_used=("seed",)), standard_input(), warn)
         dataset = points(loss)
         w1, w2 = grid.axes(points.source.window())
-        engine.check_budget(
+        map_seconds = engine.check_budget(
             [(loss, params)], points, w1, w2, method="auto", max_seconds=max_seconds
         )
-        surface = engine.sweep(loss, params, dataset, w1, w2)
-        runs = walks(loss, params, dataset, surface, walk.start, walk.optimizers, settings)
+        optimizers = walk.optimizers or (OPTIMIZER,)
+        check_walks(
+            loss,
+            len(dataset),
+            settings,
+            len(optimizers),
+            map_seconds=map_seconds,
+            max_seconds=max_seconds,
+        )
+        deadline = Deadline(max_seconds)
+        surface = engine.sweep(loss, params, dataset, w1, w2, deadline=deadline)
+        runs = walks(loss, params, dataset, surface, walk.start, optimizers, settings, deadline)
         if output_format == "json":
             import json
 

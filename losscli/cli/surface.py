@@ -85,6 +85,7 @@ def surface_command(
     from losscli import engine
     from losscli.data.sources import Points
     from losscli.descent.runs import load_runs
+    from losscli.limits import Deadline
     from losscli.render.progress import sweep_progress
     from losscli.render.view import Destination, paths_over, show
 
@@ -101,6 +102,7 @@ def surface_command(
             chosen = [(loss, params) for loss, params in chosen if points.suits(loss)]
         w1, w2 = grid.axes(points.source.window())
         engine.check_budget(chosen, points, w1, w2, method=method, max_seconds=max_seconds)
+        deadline = Deadline(max_seconds)
         with sweep_progress(quiet=quiet) as track:
             surfaces = [
                 engine.sweep(
@@ -111,6 +113,7 @@ def surface_command(
                     w2,
                     method=method,
                     progress=track(loss.title(params)) if track else None,
+                    deadline=deadline,
                 )
                 for loss, params in chosen
             ]

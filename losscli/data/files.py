@@ -3,36 +3,63 @@ input, and the CSV and JSON that `--data` reads back."""
 
 from __future__ import annotations
 
-import csv
+import codecs
+import io
+import itertools
 import json
 import re
 import unicodedata
-import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
+from losscli.data.csv_points import read_csv
 from losscli.data.dataset import Dataset
-from losscli.errors import DataError, decode_text, json_errors
+from losscli.errors import DataError, json_errors
+from losscli.limits import input_limit, size
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     Array = NDArray[np.float64]
 
+CHUNK_BYTES = 1 << 22
+"""Bytes read at once (4 MiB)."""
+
+SNIFF_BYTES = 8192
+"""The opening bytes looked at for a NUL, the mark of a binary file."""
+
+JSON_SHARE = 8
+"""A JSON document is parsed whole, at several times its size in memory: it may be at most
+this fraction of the input limit."""
+
 
 def read_points(raw: bytes, name: str) -> Dataset:
     """Parse CSV or JSON bytes into a Dataset; `name` ("points.csv", "<stdin>") goes in errors."""
-    if b"\x00" in raw[:8192]:
+    return read_stream(io.BytesIO(raw), name)
+
+
+def read_stream(stream: IO[bytes], name: str, *, chunk: int = CHUNK_BYTES) -> Dataset:
+    """Points from a stream of CSV or JSON, read a piece at a time: a CSV is parsed as it
+    comes, a JSON document once whole; past `limits.input_limit()` bytes it is refused."""
+    pieces = _Pieces(stream, name, chunk)
+    first = pieces.peek()
+    if b"\x00" in first[:SNIFF_BYTES]:
         raise DataError(f"{name}: looks like a binary file, not CSV or JSON")
-    text = decode_text(raw, name)
-    stripped = text.lstrip()
-    if stripped[:1] in ("{", "["):
-        x, y, locate = _parse_json(stripped, name)
+    texts = pieces.texts()
+    head = ""
+    for text in texts:  # the first character that is not white space tells the format
+        head += text
+        if head.strip():
+            break
+    if head.lstrip()[:1] in ("{", "["):
+        pieces.restrict(input_limit() // JSON_SHARE)
+        x, y, locate = _parse_json("".join((head, *texts)).lstrip(), name)
         kind = "json"
     else:
-        x, y, locate = _parse_csv(text, name)
+        x, y, locate = read_csv(itertools.chain([head], texts), name)
         kind = "csv"
     if x.size == 0:
         raise DataError(f"{name}: no data points")
@@ -46,26 +73,71 @@ def read_points(raw: bytes, name: str) -> Dataset:
     return Dataset(x, y, name, origin, locate)
 
 
-def _content_lines(lines: list[str]) -> list[int]:
-    """Indices of lines holding data: not blank, not a '#' comment."""
-    return [i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")]
+class _Pieces:
+    """A stream's bytes in pieces, counted against the input limit, and as UTF-8 text."""
 
+    def __init__(self, stream: IO[bytes], name: str, chunk: int) -> None:
+        self.stream = stream
+        self.name = name
+        self.chunk = chunk
+        self.limit = input_limit()
+        self.taken = 0
+        self.first: bytes | None = None
 
-def _fields(line: str) -> list[str]:
-    csv.field_size_limit(max(csv.field_size_limit(), len(line) + 1))  # a field may be long
-    return [cell.strip() for cell in next(csv.reader([line]))]
+    def peek(self) -> bytes:
+        """The first bytes (at least SNIFF_BYTES where the input has them), kept for `texts`."""
+        if self.first is None:
+            pieces = [self._read()]
+            while pieces[-1] and sum(map(len, pieces)) < SNIFF_BYTES:
+                pieces.append(self._read())
+            self.first = b"".join(pieces)
+        return self.first
 
+    def restrict(self, limit: int) -> None:
+        """Lower the limit (for input that is read whole), refusing what is already over it."""
+        self.limit = limit
+        self._check()
 
-def _rows(text: str) -> list[str]:
-    """CSV rows, split at line ends only (LF, CRLF, CR): a form feed or U+2028 inside a row
-    is a character of the row, as CSV readers take it."""
-    return re.split(r"\r\n|\r|\n", text.removesuffix("\n"))
+    def texts(self) -> Iterator[str]:
+        """The pieces decoded (a byte-order mark dropped); a byte that is not UTF-8 is a
+        DataError naming its offset in the whole input."""
+        decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        offset = 0
+        piece = self.peek()
+        while True:
+            final = not piece
+            held = len(decoder.getstate()[0])
+            try:
+                text = decoder.decode(piece, final=final)
+            except UnicodeDecodeError as error:
+                at = offset - held + error.start
+                raise DataError(f"{self.name}: not UTF-8 text (byte {at})") from None
+            offset += len(piece)
+            if text:
+                yield text
+            if final:
+                return
+            piece = self._read()
 
+    def everything(self) -> bytes:
+        """All the bytes, within the limit."""
+        return b"".join(iter(self._read, b""))
 
-def quoted(text: str, limit: int = 40) -> str:
-    """A piece of the input for an error message: repr'd (control characters escaped) and cut
-    to `limit` characters, so a junk file makes a one-line message."""
-    return repr(text[:limit]) + ("..." if len(text) > limit else "")
+    def _read(self) -> bytes:
+        try:
+            piece = self.stream.read(self.chunk)
+        except OSError as error:
+            raise DataError(f"{self.name}: cannot be read ({error.strerror})") from None
+        self.taken += len(piece)
+        self._check()
+        return piece
+
+    def _check(self) -> None:
+        if self.taken > self.limit:
+            raise DataError(
+                f"{self.name}: more than {size(self.limit)} of input, the limit "
+                "(set LOSSCLI_MAX_INPUT, in bytes, to change it)"
+            )
 
 
 def printable(text: str) -> str:
@@ -84,69 +156,6 @@ JSON_DECODER = json.JSONDecoder(parse_int=_json_integer)
 """JSON as the readers take it (see `_json_integer`)."""
 
 _BOOLEAN = re.compile(r"\b(?:true|false)\b")
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
-def _parse_csv(text: str, name: str) -> tuple[Array, Array, Callable[[int], str]]:
-    lines = _rows(text)
-    first = next(
-        (i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")),
-        None,
-    )
-    if first is None:
-        raise DataError(f"{name}: no data points")
-    head = _fields(lines[first])
-    if all(_is_number(cell) for cell in head):
-        if len(head) != 2:
-            raise DataError(
-                f"{name} line {first + 1}: expected 2 columns (x, y), found {len(head)};"
-                " add a header row naming the x and y columns"
-            )
-        columns, body_start = (0, 1), first
-    else:
-        names = [cell.lower() for cell in head]
-        missing = [c for c in ("x", "y") if c not in names]
-        if missing:
-            found = ", ".join(quoted(c) for c in head[:10]) + (", ..." if len(head) > 10 else "")
-            raise DataError(
-                f"{name} line {first + 1}: the header has no {' or '.join(missing)} column"
-                f" (found {found})"
-            )
-        columns, body_start = (names.index("x"), names.index("y")), first + 1
-
-    def locate(i: int) -> str:
-        return f"{name} line {_content_lines(lines[body_start:])[i] + body_start + 1}"
-
-    body = lines[body_start:]
-    try:
-        with warnings.catch_warnings():  # an empty body is reported below, not warned about
-            warnings.simplefilter("ignore", UserWarning)
-            table = np.loadtxt(
-                body, delimiter=",", usecols=columns, ndmin=2, quotechar='"', dtype=np.float64
-            )
-    except ValueError:
-        raise _csv_error(body, body_start, columns, name) from None
-    return table[:, 0].copy(), table[:, 1].copy(), locate
-
-
-def _csv_error(body: list[str], offset: int, columns: tuple[int, int], name: str) -> DataError:
-    """Find the first bad row by a slow scan, only once the fast reader has refused the file."""
-    for index in _content_lines(body):
-        cells = _fields(body[index])
-        where = f"{name} line {index + offset + 1}"
-        if len(cells) <= max(columns):
-            return DataError(f"{where}: expected {max(columns) + 1} columns, found {len(cells)}")
-        for label, column in zip(("x", "y"), columns, strict=True):
-            if not _is_number(cells[column]):
-                return DataError(f"{where}: {label} is not a number: {quoted(cells[column])}")
-    return DataError(f"{name}: not a readable CSV of numbers")
 
 
 def _parse_json(text: str, name: str) -> tuple[Array, Array, Callable[[int], str]]:
@@ -225,22 +234,26 @@ def to_json(data: Dataset) -> str:
 
 def read_bytes(path: str, stdin: IO[bytes] | None) -> tuple[bytes, str]:
     """The bytes of `path` ('-' for standard input, None where it is closed) and the name its
-    errors should give."""
-    if path == "-":
-        if stdin is None:
-            raise DataError("<stdin>: standard input is closed")
-        try:
-            return stdin.read(), "<stdin>"
-        except OSError as error:
-            raise DataError(f"<stdin>: cannot be read ({error.strerror})") from None
-    return read_file(path), path
+    errors should give, refused past the input limit."""
+    with open_input(path, stdin) as (stream, name):
+        return _Pieces(stream, name, CHUNK_BYTES).everything(), name
 
 
 def read_file(path: str) -> bytes:
     """A file's bytes; a failure is a DataError naming the file and the reason."""
+    return read_bytes(path, None)[0]
+
+
+@contextmanager
+def open_input(path: str, stdin: IO[bytes] | None) -> Iterator[tuple[IO[bytes], str]]:
+    """`path` opened for reading ('-': standard input) and the name its errors give."""
+    if path == "-":
+        if stdin is None:
+            raise DataError("<stdin>: standard input is closed")
+        yield stdin, "<stdin>"
+        return
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        handle = open(path, "rb")  # noqa: SIM115 - closed by the `with` below
     except IsADirectoryError:
         raise DataError(f"{path}: is a directory, not a data file") from None
     except FileNotFoundError:
@@ -249,8 +262,11 @@ def read_file(path: str) -> bytes:
         raise DataError(f"{path}: permission denied") from None
     except OSError as error:
         raise DataError(f"{path}: cannot be read ({error.strerror})") from None
+    with handle:
+        yield handle, path
 
 
 def read_source(path: str, stdin: IO[bytes] | None) -> Dataset:
     """Read `--data PATH` ('-' for standard input); errors name the file."""
-    return read_points(*read_bytes(path, stdin))
+    with open_input(path, stdin) as (stream, name):
+        return read_stream(stream, name)

@@ -10,14 +10,13 @@ generous (`losscli.defaults.MAX_SECONDS`), and the message says how to lift it. 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from losscli.engine.method import Job
 from losscli.engine.registry import choose_method
 from losscli.errors import ParameterError
-from losscli.limits import check_grid
+from losscli.limits import above, check_grid, duration
 
 if TYPE_CHECKING:
     from losscli.catalogue import Loss
@@ -33,47 +32,31 @@ def check_budget(
     *,
     method: str,
     max_seconds: float,
-) -> None:
+) -> float:
     """Refuse the sweeps of these losses on the grid if the grids would not fit in memory
     (field `grid_steps`, checked before any data is loaded) or if they are expected to take
-    longer than `max_seconds` in all (field `max_seconds`)."""
+    longer than `max_seconds` in all (field `max_seconds`); else the seconds expected."""
     check_grid(w1.steps, w2.steps, len(chosen))
     jobs = [Job(loss, params, len(dataset_for(loss)), w1, w2) for loss, params in chosen]
-    check_time(jobs, method, max_seconds)
+    return check_time(jobs, method, max_seconds)
 
 
-def check_time(jobs: Sequence[Job], method: str, max_seconds: float) -> None:
-    """Refuse sweeps expected to take longer than `max_seconds` in all."""
+def check_time(jobs: Sequence[Job], method: str, max_seconds: float) -> float:
+    """Refuse sweeps expected to take longer than `max_seconds` in all; else the seconds
+    expected."""
     chosen = [choose_method(job, method) for job in jobs]
     seconds = [way.expected_seconds(job) for way, job in zip(chosen, jobs, strict=True)]
     total = sum(seconds)
     if total <= max_seconds:
-        return
+        return total
     slowest = seconds.index(max(seconds))
     job, way = jobs[slowest], chosen[slowest].name
     others = f"; {len(jobs)} panels in all" if len(jobs) > 1 else ""
     raise ParameterError(
         "max_seconds",
-        f"the sweep would take about {duration(total)} ({job.loss.name} by the {way} "
+        f"the sweep would take about {duration(total)} ({job.loss.brief} by the {way} "
         f"method: {job.w1.steps} × {job.w2.steps} cells × {job.points} points{others}), more "
-        f"than {duration(max_seconds)}; give {{max_seconds}} {_above(total)} to run it anyway, "
+        f"than {duration(max_seconds)}; give {{max_seconds}} {above(total)} to run it anyway, "
         "or use fewer steps or points",
         mentions=("max_seconds",),
     )
-
-
-def _above(seconds: float) -> int:
-    """A limit just above an estimate, in two significant digits, for the message to suggest."""
-    unit: int = 10 ** max(0, int(math.log10(seconds)) - 1)
-    return (math.floor(seconds / unit) + 1) * unit
-
-
-def duration(seconds: float) -> str:
-    """Seconds as a person says them: '45 s', '12 min', '3.2 h', '4.1 days'."""
-    if seconds < 90:
-        return f"{seconds:.3g} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.2g} h"
-    return f"{seconds / 86400:.2g} days"
