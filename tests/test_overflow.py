@@ -1,5 +1,6 @@
 """Overflow told the same way everywhere: a finite mean is reported finite by every path (eval,
-descend, every sweep method).
+descend, every sweep method), and a value that is not finite is told by one rule in every
+output format, so that `losscli render` draws the legend `surface` drew.
 
 Expected values are computed by hand in the comments, or exactly with Python's `fractions`
 (rational arithmetic, no rounding and no overflow), never by the code under test.
@@ -7,6 +8,7 @@ Expected values are computed by hand in the comments, or exactly with Python's `
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import sys
@@ -287,3 +289,110 @@ def test_binned_on_far_data_is_refused_with_its_reason_not_a_traceback(tmp_path,
     # auto takes the direct method: 1.7e308 at every cell (|e| = 1.7e308, the w negligible)
     auto = json.loads(run("surface", *args, "--format", "json").stdout)["surfaces"][0]
     assert auto["values"] == [[1.7e308] * 3] * 3
+
+
+# ---------------------------------------------------------------------------------------------
+# One rule in every format: JSON and ndjson null (overflow listed), CSV and npz as they are.
+
+# one point at (0, 0), so p = w2 in every column: log(p) + e^(1000·p) is nan below 0 (log of a
+# negative number), −inf at 0 (log 0), log(0.5) + e^500 = 1.4035922178528375e217 at 0.5
+# (Python: math.log(0.5) + math.exp(500)) and inf at 1 (e^1000)
+FORMULA = "expr:log(p) + exp(1000*p)"
+GRID = ["--w1-range", "0", "1", "--w1-steps", "2", "--w2-range", "-1", "1", "--w2-steps", "5"]
+FINITE_CELL = 1.4035922178528375e217
+
+
+def mixed_surface(tmp_path: Path, *extra: str) -> Result:
+    data = points(tmp_path, "one.csv", [(0.0, 0.0)])
+    return run("surface", "--data", data, "-l", FORMULA, *GRID, *extra)
+
+
+def test_json_lists_the_cells_that_overflowed_with_their_sign(tmp_path):
+    record = json.loads(mixed_surface(tmp_path, "--format", "json").stdout)["surfaces"][0]
+    assert record["values"] == [[None, None]] * 3 + [[FINITE_CELL] * 2, [None, None]]
+    assert record["nulls"] == 8
+    assert record["overflow"] == [[2, 0, -1], [2, 1, -1], [4, 0, 1], [4, 1, 1]]
+    assert record["note"] == (
+        "null: 4 of 10 values overflow float64 (inf); 4 of 10 values are undefined (nan)"
+    )
+    clean = json.loads(run("surface", "--loss", "mse", "--steps", "3", "--format", "json").stdout)
+    assert clean["surfaces"][0]["overflow"] == []  # always there, empty on a finite surface
+    ndjson = json.loads(mixed_surface(tmp_path, "--format", "ndjson").stdout)
+    assert ndjson["overflow"] == record["overflow"] and ndjson["values"] == record["values"]
+
+
+def test_csv_spells_them_as_python_floats(tmp_path):
+    lines = mixed_surface(tmp_path, "--format", "csv").stdout.splitlines()
+    assert [line.rsplit(",", 1)[1] for line in lines[1:]] == [
+        "nan", "nan", "nan", "nan", "-inf", "-inf", repr(FINITE_CELL), repr(FINITE_CELL),
+        "inf", "inf",
+    ]  # fmt: skip
+    assert [float(line.rsplit(",", 1)[1]) for line in lines[-2:]] == [math.inf, math.inf]
+
+
+def test_npz_keeps_them_as_float64_and_its_meta_has_no_overflow_list(tmp_path):
+    target = tmp_path / "grid.npz"
+    assert mixed_surface(tmp_path, "--format", "npz", "-o", str(target)).exit_code == 0
+    stored = np.load(io.BytesIO(target.read_bytes()))
+    values = stored["values"][0]
+    assert np.isnan(values[:2]).all()
+    assert values[2:].tolist() == [[-math.inf] * 2, [FINITE_CELL] * 2, [math.inf] * 2]
+    [meta] = json.loads(str(stored["meta"]))
+    assert "overflow" not in meta and meta["nulls"] == 8
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson"])
+def test_render_draws_the_legend_surface_drew(tmp_path, fmt):
+    shown = mixed_surface(tmp_path, "--color", "never")
+    assert shown.stdout.splitlines()[-1] == "!! overflow"
+    document = mixed_surface(tmp_path, "--format", fmt).stdout
+    redrawn = run("render", "-", "--color", "never", input=document)
+    assert redrawn.exit_code == 0
+    assert redrawn.stdout == shown.stdout
+
+
+def test_exponential_through_render_says_overflow_as_surface_does():
+    args = ["surface", "--loss", "exponential", "--w1-range", "-2000", "2000", "--steps", "7"]
+    shown = run(*args, "--color", "never").stdout
+    redrawn = run("render", "-", "--color", "never", input=run(*args, "--format", "json").stdout)
+    assert redrawn.stdout == shown
+    assert redrawn.stdout.splitlines()[-1] == "!! overflow"
+
+
+def test_undefined_cells_still_say_no_value_both_ways():
+    args = ["surface", "--loss", "expr:log(p - y)", "--steps", "3"]
+    shown = run(*args, "--color", "never").stdout
+    assert shown.splitlines()[-1] == "!! no value"
+    assert (
+        run("render", "-", "--color", "never", input=run(*args, "--format", "json").stdout).stdout
+        == shown
+    )
+
+
+def test_a_listed_cell_that_holds_a_number_keeps_it():
+    grid = {"w1": [0, 1], "w2": [0], "values": [[1, None]], "overflow": [[0, 0, 1]]}
+    lines = run("render", "-", "--color", "never", input=json.dumps(grid)).stdout.splitlines()
+    # the cell (0, 0) holds 1, the minimum; the null at (0, 1) is not listed: no value
+    assert lines[-2:] == ["[] 1 elsewhere", "!! no value"]
+
+
+@pytest.mark.parametrize(
+    ("overflow", "message"),
+    [
+        ('"yes"', "<stdin>: overflow is not a list of [row, col, sign]"),
+        ("[[0, 5, 1]]", "<stdin>: overflow[0] is not [row, col, 1 or -1] of a cell: [0, 5, 1]"),
+        (
+            "[[0, 1, 1], [0, 1, 2]]",
+            "<stdin>: overflow[1] is not [row, col, 1 or -1] of a cell: [0, 1, 2]",
+        ),
+        (
+            "[[0, true, 1]]",
+            "<stdin>: overflow[0] is not [row, col, 1 or -1] of a cell: [0, true, 1]",
+        ),
+    ],
+)
+def test_a_broken_overflow_list_is_one_error_line(overflow, message):
+    document = '{"w1": [0, 1], "w2": [0], "values": [[1, null]], "overflow": ' + overflow + "}"
+    result = run("render", "-", input=document)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {message}\n"
