@@ -27,9 +27,10 @@ if TYPE_CHECKING:
 BLOCK_ELEMENTS = 1 << 18
 """Predictions held at once (2 MiB of float64): memory stays bounded."""
 
-PROBE_POINTS = 256
-"""`refill` first evaluates a cell on this many of its points: a loss that is not finite there
-makes the mean not finite, and the rest need not be read."""
+PROBES = (16, 1024)
+"""`refill` evaluates a cell on its first 16 points, then 1024, then all, while its mean stays
+finite: a loss that is not finite at one point makes the mean not finite, so a cell whose
+points overflow (a window far out) is settled on a few of them."""
 
 
 def direct_means(
@@ -88,18 +89,18 @@ def refill(
     values: Array,
 ) -> None:
     """Evaluate directly, in place, the cells of `values` that are not finite: a faster
-    method's sums overflow where the mean of finite terms need not. A cell whose first
-    PROBE_POINTS points already give a mean that is not finite keeps that mean, inf or nan
-    (for a mean over points, a loss that is not finite at one point is not finite overall)."""
+    method's sums overflow where the mean of finite terms need not. A cell whose first points
+    (PROBES) already give a mean that is not finite keeps that mean, inf or nan: for a mean
+    over points, a loss that is not finite at one point is not finite overall."""
     if np.isfinite(values.sum()):  # one cheap pass: a finite sum has no value that is not
         return
     rows, cols = np.nonzero(~np.isfinite(values))
-    probed = PROBE_POINTS if loss.per_point and len(x) > PROBE_POINTS else len(x)
-    probe = cell_means(loss, params, x[:probed], targets[:probed], w1[cols], w2[rows])
-    values[rows, cols] = probe
-    rest = np.isfinite(probe) if probed < len(x) else np.zeros(len(probe), dtype=bool)
-    rows, cols = rows[rest], cols[rest]
-    values[rows, cols] = cell_means(loss, params, x, targets, w1[cols], w2[rows])
+    probes = [size for size in PROBES if size < len(x)] if loss.per_point else []
+    for size in [*probes, len(x)]:
+        means = cell_means(loss, params, x[:size], targets[:size], w1[cols], w2[rows])
+        values[rows, cols] = means
+        still_finite = np.isfinite(means)
+        rows, cols = rows[still_finite], cols[still_finite]
 
 
 @dataclass(frozen=True)
