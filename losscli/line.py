@@ -2,8 +2,10 @@
 
 The chain rule through p_i = w1·x_i + w2 gives dL/dw1 = Σ dL/dp_i·x_i and dL/dw2 = Σ dL/dp_i,
 where dL/dp_i is `Loss.mean_gradient` (the per-point derivative over n for mean losses, the
-whole-dataset derivative for Dice). Both sums are numpy's pairwise sums. `losscli eval` and
-`losscli descend` take their numbers from `value_and_gradient`, so they agree to the last bit.
+whole-dataset derivative for Dice). Both sums are numpy's pairwise sums, taken again from
+scaled terms where they overflow (`losscli.sums`): a sum whose true value is finite is reported
+finite. `losscli eval` and `losscli descend` take their numbers from `value_and_gradient`, so
+they agree to the last bit.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from losscli.errors import ParameterError
+from losscli.sums import finite_dot, finite_sum
 
 if TYPE_CHECKING:
     import numpy as np
@@ -38,7 +41,7 @@ def value_and_gradient(
         predictions = w1 * x + w2
         value = float(loss.mean(predictions, targets, params))
         slope = loss.mean_gradient(predictions, targets, params)
-        return value, float(np.sum(slope * x)), float(np.sum(slope))
+        return value, finite_dot(slope, x), float(finite_sum(slope))
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,18 @@ from losscli.render.paths import STOP_NOTES
 
 ROOT = Path(__file__).parent.parent
 PACKAGE = ROOT / "losscli"
-CORE = ("catalogue", "data", "engine", "descent", "defaults", "errors", "limits", "line", "lazy")
+CORE = (
+    "catalogue",
+    "data",
+    "engine",
+    "descent",
+    "defaults",
+    "errors",
+    "limits",
+    "line",
+    "lazy",
+    "sums",
+)
 """The numeric core: it knows nothing of Click or Rich."""
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60

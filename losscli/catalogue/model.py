@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 
 from losscli.defaults import option_name
 from losscli.errors import ParameterError
+from losscli.sums import finite_mean
 
 if TYPE_CHECKING:
     import numpy as np
@@ -142,12 +143,12 @@ class Loss:
         return None if self.piecewise is None else self.piecewise(**params)
 
     def mean(self, p: Array, y: Array, params: Mapping[str, float]) -> Array:
-        """The surface's value: the loss over the last (points) axis, a mean for most losses."""
+        """The surface's value: the loss over the last (points) axis, a mean for most losses,
+        finite wherever every point's loss is (`losscli.sums.finite_mean`)."""
         if not self.per_point:
             whole: Array = self.value(p, y, **params)
             return whole
-        result: Array = self.value(p, y, **params).mean(axis=-1)
-        return result
+        return finite_mean(self.value(p, y, **params))
 
     def mean_gradient(self, p: Array, y: Array, params: Mapping[str, float]) -> Array:
         """d(loss)/dp_i for each point: the per-point derivative divided by n for most losses."""

@@ -30,8 +30,9 @@ largest bound of its binned cells.
 
 Not applicable, so the caller sweeps directly (or refuses --method binned): a loss that is
 not declared smooth (bce's clip makes a kink, where interpolation loses its accuracy), a
-kernel with a negative or non-finite value over the grid, or residuals spread so wide (far
-outliers) that the FFT would exceed MAX_FFT_LENGTH.
+kernel with a negative or non-finite value over the grid, residuals spread so wide (far
+outliers) that the FFT would exceed MAX_FFT_LENGTH, or so far from the grid that float64
+cannot place them between nodes.
 """
 
 from __future__ import annotations

@@ -220,8 +220,16 @@ def _frame(
     judge the interpolation error at its ends as well as inside."""
     delta = grid.step / refine
     low, high = _c_range(source, w1)
-    anchor = math.ceil((grid.low - low) / delta) + 2 * ORDER
-    nodes = math.floor((high - grid.low) / delta) + anchor + 2 * ORDER + 1
+    below, above = (grid.low - low) / delta, (high - grid.low) / delta
+    if not (math.isfinite(below) and math.isfinite(above)):  # too many to count in float64
+        raise NotApplicable(
+            f"the residuals spread over more than {MAX_FFT_LENGTH} node widths (far outliers)"
+        )
+    largest = max(abs(low), abs(high), abs(grid.low))
+    if math.ulp(largest) > delta / 2:  # float64 cannot place a point between its nodes
+        raise NotApplicable(f"residuals of {largest:.3g} are too far from the grid (far outliers)")
+    anchor = math.ceil(below) + 2 * ORDER
+    nodes = math.floor(above) + anchor + 2 * ORDER + 1
     if (
         fixed is not None
         and fixed.anchor >= anchor

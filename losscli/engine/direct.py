@@ -1,7 +1,9 @@
 """The direct method: every cell's mean loss evaluated from every point, for any loss.
 
 O(n·G²), but exact for every loss the catalogue holds (formulas and plugins included), so it
-is what the other methods are checked against and what `auto` falls back to.
+is what the other methods are checked against and what `auto` falls back to. Its means are
+`Loss.mean`'s, finite wherever every point's loss is; `refill` gives the same to the cells a
+faster method's sums left not finite.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ if TYPE_CHECKING:
 
 BLOCK_ELEMENTS = 1 << 18
 """Predictions held at once (2 MiB of float64): memory stays bounded."""
+
+PROBES = (16, 1024)
+"""`refill` evaluates a cell on its first 16 points, then 1024, then all, while its mean stays
+finite: a loss that is not finite at one point makes the mean not finite, so a cell whose
+points overflow (a window far out) is settled on a few of them."""
 
 
 def direct_means(
@@ -56,6 +63,44 @@ def direct_means(
         if progress is not None:
             progress(min(r + rows, len(w2)) / len(w2))
     return values
+
+
+def cell_means(
+    loss: Loss, params: Mapping[str, float], x: Array, targets: Array, w1: Array, w2: Array
+) -> Array:
+    """The mean loss at the cells (w1[k], w2[k]), a block of cells at a time: the same
+    arithmetic as `direct_means`, so the same values to the last bit."""
+    values = np.empty(len(w1))
+    cells = max(1, BLOCK_ELEMENTS // len(x))
+    for start in range(0, len(w1), cells):
+        block = slice(start, start + cells)
+        predictions = w1[block, None] * x + w2[block, None]
+        values[block] = loss.mean(predictions, targets, params)
+    return values
+
+
+def refill(
+    loss: Loss,
+    params: Mapping[str, float],
+    x: Array,
+    targets: Array,
+    w1: Array,
+    w2: Array,
+    values: Array,
+) -> None:
+    """Evaluate directly, in place, the cells of `values` that are not finite: a faster
+    method's sums overflow where the mean of finite terms need not. A cell whose first points
+    (PROBES) already give a mean that is not finite keeps that mean, inf or nan: for a mean
+    over points, a loss that is not finite at one point is not finite overall."""
+    if np.isfinite(values.sum()):  # one cheap pass: a finite sum has no value that is not
+        return
+    rows, cols = np.nonzero(~np.isfinite(values))
+    probes = [size for size in PROBES if size < len(x)] if loss.per_point else []
+    for size in [*probes, len(x)]:
+        means = cell_means(loss, params, x[:size], targets[:size], w1[cols], w2[rows])
+        values[rows, cols] = means
+        still_finite = np.isfinite(means)
+        rows, cols = rows[still_finite], cols[still_finite]
 
 
 @dataclass(frozen=True)

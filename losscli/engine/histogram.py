@@ -181,7 +181,8 @@ class ScaledPoints:
     clamped point keeps its true, large φ).
 
     Two ways to bin, the same sums: when the points' t_1 over the whole sweep spans at most
-    OPEN_SPAN times the kept bins, they are binned without clamping in a frame opened by
+    OPEN_SPAN times the kept bins, and the frame holding them and the kept range at most one
+    more such span, they are binned without clamping in a frame opened by
     `opening` whole bins below the kept range (added to base, so every t there is ≥ 1 and
     truncation is ⌊·⌋), and the bins beyond the kept range are folded into its end bins
     afterwards; otherwise (far outliers) each t_1 is clamped first. Where neither cuts nor
@@ -234,7 +235,10 @@ class ScaledPoints:
         if not (math.isfinite(low) and math.isfinite(high)) or high - low > OPEN_SPAN * layout.bins:
             return None
         opening = max(0, 1 - math.floor(low))
-        return opening, max(math.floor(high) + opening + 2, opening + layout.bins + 1)
+        span = max(math.floor(high) + opening + 2, opening + layout.bins + 1)
+        if span > (OPEN_SPAN + 1) * layout.bins + 3:  # close together, but far from the kept bins
+            return None
+        return opening, span
 
     def moments(self, w1: Array, buffers: Buffers) -> list[Array]:
         """Per column and kept sub-bin: the count of points and the sums of φ and φ² (as needed)."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from losscli.defaults import AUTO
+from losscli.engine.direct import refill
 from losscli.engine.method import Job, Method, NotApplicable, Progress
 from losscli.engine.registry import FALLBACK, choose_method
 from losscli.engine.surface import Surface
@@ -37,7 +38,9 @@ def sweep(
     `method` is "auto" (see `losscli.engine.registry`), or a method's name to insist on it; a
     method that does not apply is a `ParameterError` for `method`. `progress`, if given, is
     called with the fraction done (0 to 1) as the sweep goes; a `deadline` stops a sweep that
-    runs past it. The surface records the method that ran.
+    runs past it. The surface records the method that ran. A cell a faster method leaves not
+    finite is evaluated directly (`direct.refill`), so every method's surface is finite
+    wherever the true mean is.
     """
     targets = data.targets_for(loss.task, loss.name)
     job = Job(loss, dict(params), len(data), w1, w2)
@@ -50,6 +53,8 @@ def sweep(
                 raise ParameterError("method", f"{chosen.name} {reason}") from None
             chosen = FALLBACK  # the data defeats the method's promise: exact instead
             swept = chosen.run(job, data.x, targets, _reports(progress, deadline, job, chosen))
+        if chosen is not FALLBACK:  # its sums may overflow where the mean does not
+            refill(loss, job.params, data.x, targets, w1.values, w2.values, swept.values)
     return Surface(
         loss, dict(params), data, w1.values, w2.values, swept.values, chosen.name, swept.error
     )

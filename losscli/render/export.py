@@ -1,9 +1,17 @@
 """Surfaces for other tools: one strict-JSON document, ndjson, long-form CSV, or numpy's npz.
 
-JSON floats are written with Python's repr, so they read back to the same float64. Non-finite
-values (an overflowing loss) are written as null, never as the NaN/Infinity tokens that strict
-JSON parsers such as jq's reject; a surface record counts them in "nulls" and, when there are
-any, says in "note" why they are null.
+JSON floats are written with Python's repr, so they read back to the same float64. A value
+that is not finite is told the same way in every format, so that nothing is lost on the way:
+
+* JSON and ndjson: null (never the NaN/Infinity tokens that strict parsers such as jq's
+  reject), and a cell that overflowed (±inf) is listed in the record's "overflow" as
+  [row, col, sign], sign 1 for inf and −1 for −inf; a null not listed is undefined (nan).
+  "nulls" counts the nulls and, when there are any, "note" says why in words.
+* CSV: `inf`, `-inf` and `nan`, the spellings Python's float(), numpy and pandas read back.
+* npz: the float64 values as they are, inf, −inf and nan included.
+
+`losscli render` reads the "overflow" list back (`losscli.render.grids`), so it draws the
+legend surface drew: `!! overflow` for ±inf, `!! no value` for nan.
 """
 
 from __future__ import annotations
@@ -22,7 +30,8 @@ if TYPE_CHECKING:
     from losscli.engine.surface import Surface
 
 
-GRID_KEYS = ("w1", "w2", "values")
+GRID_KEYS = ("w1", "w2", "values", "overflow")
+"""A record's keys for the grid and its cells, which npz holds as arrays of their own."""
 
 
 def _nullable(values: NDArray[np.float64]) -> Any:
@@ -43,6 +52,14 @@ def null_note(values: NDArray[np.float64]) -> str | None:
     return "null: " + "; ".join(parts) if parts else None
 
 
+def overflow_cells(values: NDArray[np.float64]) -> list[list[int]]:
+    """[row, col, sign] of every cell that overflowed float64: sign 1 for inf, −1 for −inf."""
+    rows, cols = np.nonzero(np.isinf(values))
+    signs = np.where(values[rows, cols] > 0, 1, -1)
+    cells: list[list[int]] = np.stack([rows, cols, signs], axis=1).tolist()
+    return cells
+
+
 def surface_record(surface: Surface) -> dict[str, Any]:
     minimum = surface.minimum
     note = null_note(surface.values)
@@ -56,6 +73,7 @@ def surface_record(surface: Surface) -> dict[str, Any]:
         "w2": surface.w2.tolist(),
         "values": _nullable(surface.values),
         "nulls": int(np.count_nonzero(~np.isfinite(surface.values))),
+        "overflow": overflow_cells(surface.values),
         **({"note": note} if note else {}),
         "minimum": None
         if minimum is None
@@ -84,7 +102,8 @@ def to_npz(surfaces: Sequence[Surface]) -> bytes:
     """numpy's .npz: the run's shared axes `w1`, `w2`, `values[k]` of surface k, `loss` names.
 
     `meta` holds the rest of each surface's JSON record (parameters, minimum, data) as a JSON
-    string. Values are stored as float64 as they are, non-finite ones included.
+    string. Values are stored as float64 as they are, inf, −inf and nan included, so `meta`
+    needs no "overflow" list.
     """
     import io
 

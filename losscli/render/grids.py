@@ -5,7 +5,9 @@ w1 = w1[j]) and the minimum. A swept `Surface` has them; so has a `GridView`, wh
 `losscli render` reads from JSON (losscli's own output, after jq too, or another tool's
 `{"w1": [...], "w2": [...], "values": [[...], ...]}`) and what a view thinned to the
 terminal's width is. The minimum is always recomputed from the values, so a grid edited by
-jq is starred where its values say, never where a stale "minimum" field says.
+jq is starred where its values say, never where a stale "minimum" field says. A null that
+losscli's "overflow" lists is read back as the inf or −inf it was, any other null as nan, so
+the legend says `overflow` or `no value` as surface's did.
 """
 
 from __future__ import annotations
@@ -149,6 +151,8 @@ def _grid(record: object, label: str) -> GridView:
     w1 = _axis(record["w1"], f"{label}: w1")
     w2 = _axis(record["w2"], f"{label}: w2")
     values = _values(record["values"], len(w2), len(w1), label)
+    if "overflow" in record:
+        _restore_overflow(record["overflow"], values, label)
     title, short_title = _titles(record, label)
     return GridView(title, short_title, w1, w2, values)
 
@@ -187,6 +191,34 @@ def _values(values: object, rows: int, cols: int, label: str) -> Array:
         return np.where(cells == None, np.nan, cells).astype(np.float64).reshape(rows, cols)  # noqa: E711
     except OverflowError:
         raise DataError(f"{label}: values holds an integer too large for a float") from None
+
+
+def _restore_overflow(cells: object, values: Array, label: str) -> None:
+    """Give back, in place, ±inf to the nulls that losscli's "overflow" lists as [row, col,
+    sign]: they overflowed, where the other nulls are undefined (nan). A listed cell that
+    holds a number (edited on the way, by jq say) keeps its number."""
+    if not isinstance(cells, list):
+        raise DataError(f"{label}: overflow is not a list of [row, col, sign]")
+    rows, cols = values.shape
+
+    def fits(cell: object) -> bool:
+        return (
+            isinstance(cell, list)
+            and len(cell) == 3
+            and all(type(number) is int for number in cell)
+            and 0 <= cell[0] < rows
+            and 0 <= cell[1] < cols
+            and cell[2] in (1, -1)
+        )
+
+    bad = next((k for k, cell in enumerate(cells) if not fits(cell)), None)
+    if bad is not None:
+        shown = json.dumps(cells[bad])[:40]
+        raise DataError(f"{label}: overflow[{bad}] is not [row, col, 1 or -1] of a cell: {shown}")
+    if cells:
+        row, col, sign = np.array(cells, dtype=np.int64).T
+        null = np.isnan(values[row, col])
+        values[row[null], col[null]] = sign[null] * np.inf
 
 
 def _titles(record: dict[str, Any], label: str) -> tuple[str, str]:
