@@ -11,14 +11,18 @@ the child would wait on), it then takes each sweep's right-hand columns as a pic
 over a socket pair and sends its sums back. A fork costs about a millisecond, and after it
 every page either process writes is first copied (2–4 µs a page on the machine measured), so
 forking afresh for every sweep would cost about as much as the second process saves on a
-sweep of 10 ms; a kept worker pays that once. It ends when this process does (it is
-collected at exit, and its socket closes even if this process is killed) and holds nothing
-this process had open.
+sweep of 10 ms; a kept worker pays that once. It holds nothing this process had open, and
+none of its signal handlers.
 
-Elsewhere the second process is a fresh interpreter (`CHILD`, which runs `serve`) that reads
-its part of the work from stdin and writes its sums to stdout, both pickled: a few tenths of a
-second to start, worth it only for sweeps of seconds. Either way, should the second process
-fail, the first does its part too, and no failure of the second reaches the user.
+Elsewhere on Linux the second process is a fresh interpreter (`CHILD`, which runs `serve`)
+for one sweep: a few tenths of a second to start, worth it only for sweeps of seconds. Its end
+of the socket pair is an inherited descriptor, and it takes a request only if the other end
+belongs to the process that started it; it never reads stdin.
+
+Either way the second process dies with the first (the kernel kills it when its parent ends),
+and the first waits for its part only so long (`patience`): should the second fail, stop or
+fall far behind, the first does its part too, and no failure of the second reaches the user.
+Both guarantees need Linux; elsewhere a sweep runs in one process.
 """
 
 from __future__ import annotations
@@ -26,17 +30,19 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
-import pickle
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from losscli.engine import wire
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -49,8 +55,9 @@ if TYPE_CHECKING:
     """`function(work, w1, progress)`: the (rows, len(w1)) sums of a sweep's columns `w1`."""
 
 
-CHILD = ("-c", "import sys; from losscli.engine.workers import serve; sys.exit(serve())")
-"""How a fresh second interpreter is started: the arguments after the Python executable."""
+CHILD = ("-c", "import sys; from losscli.engine.wire import serve; sys.exit(serve())")
+"""How a fresh second interpreter is started: the arguments after the Python executable; the
+number of the descriptor that carries its requests follows them."""
 
 FORK_START = 1e-3
 """Seconds before a forked second process is at work (measured: about 1 ms)."""
@@ -66,6 +73,16 @@ for mae at 201 × 201 cells over 10⁴ points), then about 0.5 ms a sweep."""
 SPAWN_SECONDS = 1.0
 """Where no forked worker is to be had, sweeps expected to take longer than this start a fresh
 second interpreter, which costs a few tenths of a second."""
+
+PATIENCE = 10.0
+"""Seconds, at least, that the first process waits for the second's part once its own is done
+(and for the second to take its request) before doing that part itself: over a thousand times
+what a healthy second process needs on the shortest sweep it is given, while a stopped one
+costs the user no more."""
+
+PATIENCE_FACTOR = 4.0
+"""Beyond `PATIENCE`, the wait is this many times the sweep's one-core estimate, or the time
+the first process's own part took if longer (on a loaded machine both slow down alike)."""
 
 
 def cores() -> int:
@@ -83,7 +100,7 @@ def how_to_share(seconds: float) -> str:
         return "none"
     if has_worker():
         return "fork" if seconds > FORK_SECONDS else "none"
-    return "spawn" if seconds > SPAWN_SECONDS else "none"
+    return "spawn" if can_spawn() and seconds > SPAWN_SECONDS else "none"
 
 
 def expected_seconds(seconds: float) -> float:
@@ -93,6 +110,14 @@ def expected_seconds(seconds: float) -> float:
         return seconds
     start = FORK_START if how == "fork" else SPAWN_START
     return (seconds + start) / 2
+
+
+def patience(seconds: float, elapsed: float = 0.0) -> float:
+    """How long the first process waits for the second, for a sweep of `seconds` on one core
+    whose first part took `elapsed`. The second, given about as many columns as the first at
+    most, misses that only if it runs over five times slower than the first and over eight
+    times slower than the estimate."""
+    return max(PATIENCE, PATIENCE_FACTOR * max(seconds, elapsed))
 
 
 def by_columns(
@@ -111,6 +136,12 @@ def can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
+def can_spawn() -> bool:
+    """Whether a fresh interpreter may serve: on Linux, where it can tell who sent its request
+    (SO_PEERCRED) and die with its parent (PR_SET_PDEATHSIG)."""
+    return sys.platform == "linux"
+
+
 def in_two(
     function: Columns,
     work: Any,
@@ -124,21 +155,22 @@ def in_two(
     """`function(work, w1, progress)`, with a second process doing the right-hand columns.
 
     `function` must be picklable (a module-level function). `seconds`, the sweep's expected
-    length on one core, sets the split: the first process takes the larger share while a
-    second is being started. Progress is the first's share, which ends when the sweep does.
-    `use_worker=False` starts a fresh interpreter even where a forked worker could serve.
+    length on one core, sets the split (the first process takes the larger share while a
+    second is being started) and how long the first waits for the second (`patience`).
+    Progress is the first's share, which ends when the sweep does. `use_worker=False` starts a
+    fresh interpreter even where a forked worker could serve.
     """
     worker = _the_worker() if use_worker else None
-    if worker is None and seconds < SPAWN_SECONDS:  # another thread's sweep has the worker,
-        return function(work, w1, progress)  # and a fresh interpreter would not pay
+    if worker is None and (seconds < SPAWN_SECONDS or not can_spawn()):
+        return function(work, w1, progress)  # no worker, and no fresh interpreter worth it
     start = (FORK_START if worker.fresh else 0.0) if worker is not None else SPAWN_START
     share = 0.5 + start / (2.0 * seconds) if seconds > 0.0 else 0.5
     cut = min(len(w1) - 1, max(1, round(len(w1) * min(share, 0.9))))
     if worker is None:
-        left, right = _spawned(function, work, w1, cut, rows, progress)
+        left, right = _spawned(function, work, w1, cut, rows, progress, seconds)
     else:
         try:
-            left, right = _with_worker(worker, function, work, w1, cut, rows, progress)
+            left, right = _shared(worker, function, work, w1, cut, rows, progress, seconds)
         finally:
             _busy.release()
     if right is None:  # the second process failed: its part is done here too
@@ -152,57 +184,103 @@ def has_worker() -> bool:
 
 
 class _Worker:
-    """A forked process that sweeps columns on request, over a socket pair. In: the number of
-    parts and their lengths (8 bytes each), a pickled (function, work, w1), and its arrays'
-    bytes; out: a status byte, 8 bytes of length and the sums' float64 bytes.
-    (A socket, not a pipe, so that writing to a worker that died raises an error even where
-    SIGPIPE would end this process, as the CLI arranges for its output.)"""
+    """A second process that sweeps columns on request over a socket pair: forked and kept
+    (`fork`), or a fresh interpreter for one sweep (`spawn`); what travels is `wire`'s. (A
+    socket, not a pipe, so that writing to a worker that died raises an error even where
+    SIGPIPE would end this process, as the CLI arranges for its output, and so that a fresh
+    interpreter can tell who holds the other end.)"""
 
-    def __init__(self) -> None:
-        self.channel, theirs = socket.socketpair()
+    def __init__(
+        self, channel: socket.socket, pid: int, end: Callable[[], object], *, kept: bool
+    ) -> None:
+        self.channel, self.pid, self.end, self.kept = channel, pid, end, kept
+        self.alive = True
+        self.fresh = True  # its first request also pays for copying pages after the fork
+        self.asked = False  # whether the last request went whole
+        self.feeder: threading.Thread | None = None
+
+    @classmethod
+    def fork(cls) -> _Worker:
+        """A fork of this process, which dies with it; OSError if there can be none."""
+        prctl = wire.prctl()
+        parent = os.getpid()
+        channel, theirs = socket.socketpair()
         try:
             with warnings.catch_warnings():
                 # Python ≥ 3.12 warns of any thread at a fork. The only other threads here are
                 # OpenBLAS's, which stops them itself around a fork (pthread_atfork).
                 warnings.simplefilter("ignore", DeprecationWarning)
-                self.pid = os.fork()
+                pid = os.fork()
         except OSError:
-            self.channel.close()
+            channel.close()
             theirs.close()
             raise
-        if self.pid == 0:  # the worker: serves until the channel closes, then leaves
+        if pid == 0:  # the worker: serves until the channel closes, then leaves
             status = 1
             try:
-                self.channel.close()
-                status = _serve_requests(theirs)
+                channel.close()
+                wire.die_with(parent, prctl)
+                status = wire.serve_requests(theirs)
             finally:
                 os._exit(status)
         theirs.close()
-        self.alive = True
-        self.fresh = True  # its first request also pays for copying pages after the fork
-        atexit.register(self.close)  # collected when this process exits: no zombie left
+        worker = cls(channel, pid, lambda: _end_fork(pid), kept=True)
+        atexit.register(worker.close)  # collected when this process exits: no zombie left
+        return worker
 
-    def ask(self, function: Columns, work: Any, w1: Array) -> None:
-        """Send a request: the pickle, then the raw bytes of its contiguous arrays (pickle
-        protocol 5's out-of-band buffers), which are neither copied here nor there."""
-        arrays: list[pickle.PickleBuffer] = []
-        message = pickle.dumps((function, work, w1), protocol=5, buffer_callback=arrays.append)
-        raws = [array.raw() for array in arrays]
-        sizes = [len(message), *(raw.nbytes for raw in raws)]
-        head = len(sizes).to_bytes(8, "little") + b"".join(n.to_bytes(8, "little") for n in sizes)
-        _send(self.channel, head + message)
-        for raw in raws:
-            _send(self.channel, raw)
+    @classmethod
+    def spawn(cls) -> _Worker:
+        """A fresh interpreter, its end of the channel an inherited descriptor; OSError if there
+        can be none."""
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        channel, theirs = socket.socketpair()
+        try:
+            child = subprocess.Popen(
+                [sys.executable, *CHILD, str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,  # its failures (Ctrl-C reaches it too): not the user's
+                env=env,
+            )
+        except OSError:
+            channel.close()
+            raise
+        finally:
+            theirs.close()
+        return cls(channel, child.pid, lambda: _end_spawn(child), kept=False)
 
-    def answer(self, shape: tuple[int, int]) -> Array | None:
-        """The sums asked for, or None if the worker failed (it is then gone)."""
+    def ask(self, message: tuple[Columns, Any, Array], by: float) -> None:
+        """Send a request by the time `by` (time.monotonic()). A fresh interpreter reads it only
+        once started, so it is sent from another thread meanwhile (`feeder`)."""
+        parts = wire.request(message)
+        self.asked = False
+        if self.kept:
+            self._send(parts, by)
+        else:
+            self.feeder = threading.Thread(target=self._send, args=(parts, by), daemon=True)
+            self.feeder.start()
+
+    def _send(self, parts: list[bytes | memoryview], by: float) -> None:
+        try:
+            for part in parts:
+                wire.send(self.channel, part, by)
+        except OSError:  # the worker is gone, stopped or slow: `answer` closes it
+            return
+        self.asked = True
+
+    def answer(self, shape: tuple[int, int], by: float) -> Array | None:
+        """The sums asked for, if they come by the time `by`; else None, and the worker is
+        closed (it failed, stopped or fell behind)."""
+        if self.feeder is not None:
+            self.feeder.join(max(0.0, by - time.monotonic()))
         head = bytearray(9)
         sums = np.empty(shape)
         try:
-            ok = _receive(self.channel, memoryview(head)) and head[0] == 0
+            ok = self.asked and wire.receive(self.channel, memoryview(head), by) and head[0] == 0
             ok = ok and int.from_bytes(head[1:], "little") == sums.nbytes
-            ok = ok and _receive(self.channel, sums.data.cast("B"))
-        except OSError:  # the connection reset: the worker died
+            ok = ok and wire.receive(self.channel, sums.data.cast("B"), by)
+        except OSError:  # the connection reset (the worker died), or the time is up
             ok = False
         if ok:
             self.fresh = False
@@ -211,14 +289,27 @@ class _Worker:
         return None
 
     def close(self) -> None:
+        """End the process, then close the channel: a feeder still sending fails at once, and
+        never on a descriptor reused meanwhile."""
         if not self.alive:
             return
         self.alive = False
+        self.end()
+        if self.feeder is not None:
+            self.feeder.join()
         self.channel.close()
-        with contextlib.suppress(ProcessLookupError):  # already gone
-            os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):  # already collected by someone else
-            os.waitpid(self.pid, 0)
+
+
+def _end_spawn(child: subprocess.Popen[bytes]) -> None:
+    child.kill()
+    child.wait()
+
+
+def _end_fork(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):  # already collected by someone else
+        os.waitpid(pid, 0)
 
 
 _worker: _Worker | None = None
@@ -236,7 +327,7 @@ def _the_worker() -> _Worker | None:
         return _worker
     if can_fork():
         try:
-            _worker = _Worker()
+            _worker = _Worker.fork()
             return _worker
         except OSError:  # no process to be had
             pass
@@ -267,7 +358,27 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_worker)
 
 
-def _with_worker(
+def _spawned(
+    function: Columns,
+    work: Any,
+    w1: Array,
+    cut: int,
+    rows: int,
+    progress: Progress,
+    seconds: float,
+) -> tuple[Array, Array | None]:
+    """`_shared` with a fresh interpreter, ended afterwards."""
+    try:
+        worker = _Worker.spawn()
+    except OSError:  # no second process to be had
+        return function(work, w1[:cut], progress), None
+    try:
+        return _shared(worker, function, work, w1, cut, rows, progress, seconds)
+    finally:
+        worker.close()
+
+
+def _shared(
     worker: _Worker,
     function: Columns,
     work: Any,
@@ -275,132 +386,16 @@ def _with_worker(
     cut: int,
     rows: int,
     progress: Progress,
+    seconds: float,
 ) -> tuple[Array, Array | None]:
-    """The columns before `cut` here, and those from `cut` on by the worker (None if it failed)."""
+    """The columns before `cut` here, and those from `cut` on by the worker: None if it failed
+    or has not answered within `patience` of this part's end."""
+    begun = time.monotonic()
     try:
-        try:
-            worker.ask(function, work, w1[cut:])
-        except OSError:  # the worker is gone
-            worker.close()
+        worker.ask((function, work, w1[cut:]), begun + patience(seconds))
         left = function(work, w1[:cut], progress)
-        return left, worker.answer((rows, len(w1) - cut)) if worker.alive else None
+        done = time.monotonic()
+        return left, worker.answer((rows, len(w1) - cut), done + patience(seconds, done - begun))
     except BaseException:  # Ctrl-C or a failure here: the worker's state is unknown
         worker.close()
         raise
-
-
-def _serve_requests(channel: socket.socket) -> int:
-    """The worker's loop; returns its exit status (0 once the requests end)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it without a word
-    quiet = os.open(os.devnull, os.O_RDWR)
-    for stream in (0, 1, 2):  # never hold the user's terminal or pipes open
-        os.dup2(quiet, stream)
-    keep = channel.fileno()  # nor anything else this process had open: files, sockets
-    os.closerange(3, keep)
-    os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 4096)
-    count = bytearray(8)
-    while _receive(channel, memoryview(count)):
-        try:
-            sizes = bytearray(8 * int.from_bytes(count, "little"))
-            if not _receive(channel, memoryview(sizes)):
-                return 1
-            parts = [
-                bytearray(int.from_bytes(sizes[i : i + 8], "little"))
-                for i in range(0, len(sizes), 8)
-            ]
-            if not all(_receive(channel, memoryview(part)) for part in parts):
-                return 1
-            function, work, w1 = pickle.loads(parts[0], buffers=parts[1:])
-            del parts  # the arrays hold their buffers; nothing else should
-            with np.errstate(all="ignore"):  # as in the parent: overflow is an honest inf
-                sums = np.ascontiguousarray(function(work, w1, None), dtype=np.float64)
-            del work
-        except Exception:  # a failed sweep: say so, and leave
-            _send(channel, b"\1")
-            return 1
-        _send(channel, b"\0" + sums.nbytes.to_bytes(8, "little"))
-        _send(channel, sums.data.cast("B"))
-    return 0
-
-
-def _send(channel: socket.socket, data: bytes | memoryview) -> None:
-    channel.sendall(data, socket.MSG_NOSIGNAL)  # a closed peer raises, never SIGPIPE
-
-
-def _receive(channel: socket.socket, view: memoryview) -> bool:
-    """Fill `view` from the channel; False if it closes first."""
-    while view:
-        got = channel.recv_into(view)
-        if not got:
-            return False
-        view = view[got:]
-    return True
-
-
-def _spawned(
-    function: Columns, work: Any, w1: Array, cut: int, rows: int, progress: Progress
-) -> tuple[Array, Array | None]:
-    """The columns before `cut` here, and those from `cut` on by a fresh interpreter fed on
-    stdin (None if it failed)."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    message = pickle.dumps((function, work, w1[cut:]), protocol=pickle.HIGHEST_PROTOCOL)
-    try:
-        child = subprocess.Popen(
-            [sys.executable, *CHILD],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,  # its failures (Ctrl-C reaches it too) are not the user's
-            env=env,
-        )
-    except OSError:  # no second process to be had
-        return function(work, w1[:cut], progress), None
-    with child:
-        feeder = threading.Thread(target=_feed, args=(child, message), daemon=True)
-        feeder.start()
-        try:
-            left = function(work, w1[:cut], progress)
-            assert child.stdout is not None
-            answer = child.stdout.read()
-        except BaseException:  # Ctrl-C or a failure here: the child's part is not wanted
-            child.kill()
-            raise
-        feeder.join()
-    right = _answer(answer, (rows, len(w1) - cut)) if child.returncode == 0 else None
-    return left, right
-
-
-def _answer(answer: bytes, shape: tuple[int, int]) -> Array | None:
-    """The child's sums, or None unless they are an array of the expected shape."""
-    try:
-        sums = pickle.loads(answer)
-    except Exception:  # a truncated or garbled answer: pickle raises many kinds
-        return None
-    return sums if isinstance(sums, np.ndarray) and sums.shape == shape else None
-
-
-def _feed(child: subprocess.Popen[bytes], message: bytes) -> None:
-    assert child.stdin is not None
-    try:
-        child.stdin.write(message)
-        child.stdin.close()
-    except BrokenPipeError:  # the child died early; the parent notices by its exit status
-        pass
-
-
-def serve() -> int:
-    """The fresh child's side: one part of a sweep from stdin, its sums to stdout; status 0.
-
-    Anything else on stdin (`CHILD` run by hand, say) is one line on stderr and status 1.
-    """
-    try:
-        function, work, w1 = pickle.load(sys.stdin.buffer)
-        with np.errstate(all="ignore"):  # as in the parent: overflow is an honest inf
-            sums = function(work, w1, None)
-    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; the parent reports it
-        return 130
-    except Exception:  # garbage on stdin: unpickling, unpacking and calling it raise many kinds
-        sys.stderr.write("losscli.engine.workers: expected a sweep from losscli on stdin\n")
-        return 1
-    sys.stdout.buffer.write(pickle.dumps(sums, protocol=pickle.HIGHEST_PROTOCOL))
-    sys.stdout.buffer.flush()
-    return 0
