@@ -43,7 +43,7 @@ GRID_STEPS: Final = 21
 
 AUTO: Final = "auto"
 METHOD_NAMES: Final = ("quadratic", "piecewise", "binned", "direct")
-"""The sweep algorithms, fastest first; `losscli.engine.METHOD_NAMES` implements them."""
+"""The sweep algorithms, fastest first, as `losscli.engine.METHODS` (the registry) lists them."""
 
 MAX_SECONDS: Final = 60.0
 """Sweeps expected to take longer than this in all are refused until the limit is raised."""
@@ -56,7 +56,7 @@ PLAIN_LEVELS: Final = 4
 """Bands in a coloured map, and without colour (the lesson's four shades)."""
 
 STOP_REASONS: Final = ("converged", "max_steps", "zero_gradient", "diverged")
-"""Why a descent run stops, checked in this order at every step (see `losscli.descent`)."""
+"""Why a descent run stops (`losscli.descent.walk` says in which order they are checked)."""
 
 OPTIMIZER: Final = "gd"
 LEARNING_RATE: Final = 0.1

@@ -68,38 +68,31 @@ def input_limit() -> int:
 
 def check_points(n: int) -> None:
     """Refuse generating `n` points whose arrays would not fit in memory (field `n`)."""
-    need = n * POINT_BYTES
-    if need > memory_limit():
-        raise ParameterError(
-            "n",
-            f"{n} points would need about {size(need)} of memory, more than half of this "
-            f"machine's {size(physical_memory())}; ask for at most {memory_limit() // POINT_BYTES}",
-        )
+    most = memory_limit() // POINT_BYTES
+    _check_memory("n", f"{n} points", n * POINT_BYTES, f"ask for at most {most}")
 
 
 def check_grid(w1_steps: int, w2_steps: int, panels: int) -> None:
     """Refuse a grid whose values, over all panels, would not fit in memory (field
     `grid_steps`)."""
-    cells = w1_steps * w2_steps * panels
-    need = cells * CELL_BYTES
-    if need > memory_limit():
-        shape = f"{w1_steps} × {w2_steps} cells" + (f" × {panels} panels" if panels > 1 else "")
-        raise ParameterError(
-            "grid_steps",
-            f"{shape} would need about {size(need)} of memory, more than half of this "
-            f"machine's {size(physical_memory())}; use fewer steps",
-        )
+    shape = f"{w1_steps} × {w2_steps} cells" + (f" × {panels} panels" if panels > 1 else "")
+    _check_memory("grid_steps", shape, w1_steps * w2_steps * panels * CELL_BYTES, "use fewer steps")
 
 
 def check_steps(steps: int, walks: int) -> None:
     """Refuse walks whose trajectories would not fit in memory (field `steps`)."""
+    most = memory_limit() // (STEP_BYTES * walks) - 1
     need = (steps + 1) * walks * STEP_BYTES
+    _check_memory("steps", f"{walks} × {steps} steps", need, f"ask for at most {most}")
+
+
+def _check_memory(field: str, what: str, need: int, advice: str) -> None:
+    """Refuse `what`, needing `need` bytes, past `memory_limit()`, with `advice`."""
     if need > memory_limit():
         raise ParameterError(
-            "steps",
-            f"{walks} × {steps} steps would need about {size(need)} of memory, more than half of "
-            f"this machine's {size(physical_memory())}; ask for at most "
-            f"{memory_limit() // (STEP_BYTES * walks) - 1}",
+            field,
+            f"{what} would need about {size(need)} of memory, more than half of this "
+            f"machine's {size(physical_memory())}; {advice}",
         )
 
 

@@ -28,20 +28,12 @@ else:
 
 def finite_mean(terms: Array) -> Array:
     """The mean over the last axis; finite wherever every term of a row is."""
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is this function's to handle
-        means: Array = terms.mean(axis=-1)
-    if np.isfinite(means).all():
-        return means
-    return _rescaled(terms, means, lambda scaled: scaled.mean(axis=-1))
+    return _finite(terms, lambda rows: rows.mean(axis=-1))
 
 
 def finite_sum(terms: Array) -> Array:
     """The sum over the last axis; finite wherever the true sum is."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        sums: Array = terms.sum(axis=-1)
-    if np.isfinite(sums).all():
-        return sums
-    return _rescaled(terms, sums, lambda scaled: scaled.sum(axis=-1))
+    return _finite(terms, lambda rows: rows.sum(axis=-1))
 
 
 def finite_dot(a: Array, b: Array) -> float:
@@ -57,8 +49,13 @@ def finite_dot(a: Array, b: Array) -> float:
         return float(np.ldexp(scaled, a_exponent + b_exponent))
 
 
-def _rescaled(terms: Array, plain: Array, reduce: Callable[[Array], Array]) -> Array:
-    """`plain`, with the rows that are not finite reduced again from scaled terms."""
+def _finite(terms: Array, reduce: Callable[[Array], Array]) -> Array:
+    """`reduce(terms)`, the plain way, with the rows that are not finite reduced again from
+    scaled terms."""
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is this function's to handle
+        plain = reduce(terms)
+    if np.isfinite(plain).all():
+        return plain
     flat = terms.reshape(-1, terms.shape[-1])
     result = np.array(plain, dtype=np.float64).reshape(-1)
     again = ~np.isfinite(result)

@@ -173,7 +173,7 @@ SLOW_FORMULA = "expr:" + "+".join(["exp(sin(p-y))"] * 34)
 
 
 def test_a_formula_is_estimated_by_its_operations():
-    # units of one subtraction (expr.FUNCTION_COSTS): sub 1 + sin 6.8 + exp 1, over mse's 1.8
+    # units of one subtraction (expr.FUNCTIONS costs): sub 1 + sin 6.8 + exp 1, over mse's 1.8
     assert get_loss("expr:exp(sin(p - y))").cost == pytest.approx((1 + 6.8 + 1) / 1.8)
     assert get_loss(SLOW_FORMULA).cost > 150  # where it used to count as one mse
     assert get_loss("expr:abs(p - y)").cost == 1.0  # never below mse's

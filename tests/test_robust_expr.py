@@ -77,9 +77,9 @@ def expressions(depth: int) -> st.SearchStrategy[str]:
             st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "**", "<", ">="]), inner).map(
                 lambda parts: f"({parts[0]} {parts[1]} {parts[2]})"
             ),
-            st.tuples(st.sampled_from([f for f, n in FUNCTIONS.items() if n == 1]), inner).map(
-                lambda parts: f"{parts[0]}({parts[1]})"
-            ),
+            st.tuples(
+                st.sampled_from([f for f, spec in FUNCTIONS.items() if spec.arity == 1]), inner
+            ).map(lambda parts: f"{parts[0]}({parts[1]})"),
             st.tuples(inner, inner, inner).map(lambda a: f"where({a[0]}, {a[1]}, {a[2]})"),
         ),
         max_leaves=depth,

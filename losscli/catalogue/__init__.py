@@ -19,6 +19,7 @@ from losscli.catalogue.registry import (
     register,
     resolve_losses,
     restored,
+    takers,
     withdraw,
 )
 
@@ -38,5 +39,6 @@ __all__ = [
     "register",
     "resolve_losses",
     "restored",
+    "takers",
     "withdraw",
 ]

@@ -41,31 +41,40 @@ MAX_DEPTH = 40
 _STEP = 2.0 ** (-52 / 3)
 """Central differences balance rounding (ε/h) and truncation (h²) at h = ε^(1/3) ≈ 6e-6."""
 
-FUNCTIONS: dict[str, int] = {
-    "abs": 1,
-    "exp": 1,
-    "expm1": 1,
-    "log": 1,
-    "log1p": 1,
-    "log2": 1,
-    "log10": 1,
-    "sqrt": 1,
-    "square": 1,
-    "sin": 1,
-    "cos": 1,
-    "tan": 1,
-    "arctan": 1,
-    "sinh": 1,
-    "cosh": 1,
-    "tanh": 1,
-    "sign": 1,
-    "logaddexp": 2,
-    "maximum": 2,
-    "minimum": 2,
-    "where": 3,
-    "clip": 3,
+
+class Function(NamedTuple):
+    """A numpy function a formula may call: how many arguments it takes, and its time over an
+    array in units of one subtraction (numpy 2.4, x86-64; see `cost_of`)."""
+
+    arity: int
+    cost: float
+
+
+FUNCTIONS: dict[str, Function] = {
+    "abs": Function(1, 0.5),
+    "exp": Function(1, 1.0),
+    "expm1": Function(1, 1.6),
+    "log": Function(1, 1.3),
+    "log1p": Function(1, 1.6),
+    "log2": Function(1, 1.3),
+    "log10": Function(1, 0.9),
+    "sqrt": Function(1, 0.9),
+    "square": Function(1, 0.5),
+    "sin": Function(1, 6.8),
+    "cos": Function(1, 6.2),
+    "tan": Function(1, 1.4),
+    "arctan": Function(1, 1.2),
+    "sinh": Function(1, 1.1),
+    "cosh": Function(1, 0.8),
+    "tanh": Function(1, 1.4),
+    "sign": Function(1, 0.6),
+    "logaddexp": Function(2, 17.2),
+    "maximum": Function(2, 0.8),
+    "minimum": Function(2, 0.8),
+    "where": Function(3, 4.0),
+    "clip": Function(3, 0.5),
 }
-"""The numpy functions a formula may call, with how many arguments each takes."""
+"""The numpy functions a formula may call."""
 
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -168,14 +177,6 @@ def parse(formula: str) -> Formula:
     return Formula(_compile(tree.body, names, 0), frozenset(names), cost_of(tree))
 
 
-FUNCTION_COSTS: dict[str, float] = {
-    "abs": 0.5, "exp": 1.0, "expm1": 1.6, "log": 1.3, "log1p": 1.6, "log2": 1.3, "log10": 0.9,
-    "sqrt": 0.9, "square": 0.5, "sin": 6.8, "cos": 6.2, "tan": 1.4, "arctan": 1.2, "sinh": 1.1,
-    "cosh": 0.8, "tanh": 1.4, "sign": 0.6, "logaddexp": 17.2, "maximum": 0.8, "minimum": 0.8,
-    "where": 4.0, "clip": 0.5,
-}  # fmt: skip
-"""Time of each function over an array, in units of one subtraction (numpy 2.4, x86-64)."""
-
 POWER_COST = 2.3
 """`**` in the same units; the other operators and each comparison cost about one."""
 
@@ -197,7 +198,7 @@ def cost_of(tree: ast.AST) -> float:
         elif isinstance(node, ast.Compare):
             units += 2.0 * len(node.ops)  # the test and its conversion to 1.0 or 0.0
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            units += FUNCTION_COSTS[node.func.id]
+            units += FUNCTIONS[node.func.id].cost
     return max(1.0, units / MSE_COST)
 
 
@@ -262,7 +263,7 @@ def _compile_call(node: ast.Call, names: set[str], depth: int) -> Node:
         raise _refuse(f"function {function.id!r}")
     if node.keywords:
         raise _refuse(f"keyword argument in {function.id}()")
-    arity = FUNCTIONS[function.id]
+    arity = FUNCTIONS[function.id].arity
     if len(node.args) != arity:
         plural = "" if arity == 1 else "s"
         raise ParameterError(

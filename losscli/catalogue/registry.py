@@ -130,6 +130,11 @@ def all_params(losses: Iterable[Loss] | None = None) -> dict[str, Param]:
     return params
 
 
+def takers(param: Param) -> str:
+    """The losses that take a hyper-parameter, by name: "huber, smooth-l1"."""
+    return ", ".join(loss.name for loss in CATALOGUE.values() if param in loss.params)
+
+
 def resolve_losses(
     names: Sequence[str], values: Mapping[str, float], given: Collection[str] = ()
 ) -> list[tuple[Loss, dict[str, float]]]:
@@ -139,6 +144,7 @@ def resolve_losses(
     losses = [get_loss(name) for name in (names or LESSON_LOSSES)]
     for name, param in all_params().items():
         if name in given and not any(param in loss.params for loss in losses):
-            takers = ", ".join(loss.name for loss in CATALOGUE.values() if param in loss.params)
-            raise ParameterError(name, f"applies to {takers}, which is not among the chosen losses")
+            raise ParameterError(
+                name, f"applies to {takers(param)}, which is not among the chosen losses"
+            )
     return [(loss, loss.resolve_params(values)) for loss in losses]

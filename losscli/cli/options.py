@@ -19,7 +19,14 @@ import click
 from click.core import ParameterSource
 from click.shell_completion import CompletionItem
 
-from losscli.catalogue import CATALOGUE, all_params, get_loss, loss_names, resolve_losses
+from losscli.catalogue import (
+    CATALOGUE,
+    all_params,
+    get_loss,
+    loss_names,
+    resolve_losses,
+    takers,
+)
 from losscli.cli.errors import usage_error
 from losscli.data.builtin import DATASETS
 from losscli.defaults import (
@@ -34,7 +41,7 @@ from losscli.defaults import (
 )
 
 if TYPE_CHECKING:
-    from losscli.catalogue import Loss, Param
+    from losscli.catalogue import Loss
     from losscli.data.sources import Source
     from losscli.engine.axis import GridSpec
     from losscli.render.view import Pictures, ViewOptions
@@ -147,7 +154,7 @@ def loss_options(*, single: str | None = None) -> Callable[[F], F]:
             type=float,
             default=param.default,
             show_default=True,
-            help=f"{param.help} ({_takers(param)}; {param.range_text})",
+            help=f"{param.help} ({takers(param)}; {param.range_text})",
         )
         for param in all_params().values()
     ]
@@ -158,10 +165,6 @@ def loss_options(*, single: str | None = None) -> Callable[[F], F]:
         return LossRequest(chosen, values, frozenset(n for n in values if given(ctx, n)))
 
     return bundle([loss, *params], "losses", build)
-
-
-def _takers(param: Param) -> str:
-    return ", ".join(loss.name for loss in CATALOGUE.values() if param in loss.params)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from losscli.data.files import JSON_DECODER, printable, read_file
+from losscli.data.files import JSON_DECODER, is_json_number, printable, read_file
 from losscli.descent.walk import Run
 from losscli.errors import DataError, decode_text, json_errors
 
@@ -106,7 +106,7 @@ def _read_run(run: Any, loss: str, where: str) -> Run:
         for column, (label, value) in enumerate(fields):
             if value is None and (k > 0 or column >= 2):
                 points[k, column] = math.nan  # a diverged walk's overflowing values
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            elif is_json_number(value):
                 points[k, column] = value
             else:
                 raise DataError(f"{where}.trajectory[{k}].{label} is not a number")

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from losscli.engine.binned_plan import KernelGroup, fits, prepare_kernels
+from losscli.engine.direct import cell_means
 from losscli.engine.interpolation import EPSILON, ORDER, SPREAD_BLOCK, spread_positions
 from losscli.engine.method import Job, NotApplicable, Progress, Swept
 
@@ -188,22 +189,9 @@ def binned_means(
         bounds[rows, col] = chosen.bound(exact, rounding)
     values = sums / len(x)
     rows, cols = np.nonzero(bounds > TOLERANCE)
-    for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
-        values[row, col] = _direct_cell(loss, params, x, targets, w1[col], grid.values[row])
+    values[rows, cols] = cell_means(loss, params, x, targets, w1[cols], grid.values[rows])
     kept = bounds <= TOLERANCE
     return values, float(np.max(bounds[kept], initial=0.0))
-
-
-def _direct_cell(
-    loss: Loss, params: Mapping[str, float], x: Array, targets: Array, w1: float, w2: float
-) -> float:
-    """One cell's mean loss by direct evaluation, in blocks of points (bounded memory)."""
-    total = 0.0
-    for start in range(0, len(x), SPREAD_BLOCK):
-        part = slice(start, start + SPREAD_BLOCK)
-        predictions = w1 * x[part] + w2
-        total += float(loss.value(predictions, targets[part], **params).sum())
-    return total / len(x)
 
 
 AUTO_SECONDS = 10.0
