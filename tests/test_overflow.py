@@ -390,7 +390,7 @@ def test_a_listed_cell_that_holds_a_number_keeps_it():
     grid = {"w1": [0, 1], "w2": [0], "values": [[1, None]], "overflow": [[0, 0, 1]]}
     lines = run("render", "-", "--color", "never", input=json.dumps(grid)).stdout.splitlines()
     # the cell (0, 0) holds 1, the minimum; the null at (0, 1) is not listed: no value
-    assert lines[-2:] == ["[] 1 elsewhere", "!! no value"]
+    assert lines[-2:] == ["blank 1 elsewhere", "!! no value"]
 
 
 @pytest.mark.parametrize(

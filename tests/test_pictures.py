@@ -13,7 +13,8 @@ from click.testing import CliRunner, Result
 from losscli.cli import cli
 from losscli.render.colormap import palette
 
-CLEAN_ENV = {"COLUMNS": None, "NO_COLOR": None, "FORCE_COLOR": None}
+CLEAN_ENV = {"COLUMNS": None, "NO_COLOR": None, "FORCE_COLOR": None, "COLORTERM": "truecolor"}
+"""A truecolor terminal where colour is forced: its bands are the pictures' (always truecolor)."""
 LESSON_TITLES = ("MSE", "MAE", "Huber (delta=1)", "Hinge")
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -111,7 +111,7 @@ def test_map_shows_titles_ticks_minimum_and_legend():
     assert text.count("★") == 4
     assert "min 0.05187 at w1 = 1.6, w2 = 0.4" in text  # the sweep's minimum, 4 digits
     assert "min 0.1127 at w1 = 4, w2 = 1" in text
-    assert "[] 0.0519–5.19" in text  # band 0's range, blank glyph framed
+    assert "blank 0.0519–5.19" in text  # band 0's range: its blank swatch is named
 
 
 def test_map_panels_fit_two_abreast_in_100_columns():

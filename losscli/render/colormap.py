@@ -5,8 +5,9 @@ terminal whose cells are about twice as tall as wide), w2 ticks on the left, w1 
 a line naming the minimum, and a legend mapping each band to its range of loss values.
 
 Colour comes from a sequential palette (viridis: dark for low loss, bright for high) on the
-cell background. Without colour (NO_COLOR, a pipe, `--color never`) cells are drawn with
-shading glyphs instead, and a terminal that cannot print the block characters gets ASCII.
+cell background, chosen for the console's colour system (`losscli.render.palettes`). Without
+colour (NO_COLOR, a pipe, `--color never`) cells are drawn with shading glyphs instead, and a
+terminal that cannot print the block characters gets ASCII.
 """
 
 from __future__ import annotations
@@ -15,24 +16,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
 from rich.columns import Columns
 from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 
-from losscli.render.bands import Bands, classify, ramp
+from losscli.render.bands import Bands, classify
 from losscli.render.grids import thin
-from losscli.render.plain import ASCII_SHADES, UNICODE_SHADES
+from losscli.render.palettes import palette
+from losscli.render.plain import ASCII_SHADES, UNICODE_SHADES, shades
 
 if TYPE_CHECKING:
     from losscli.render.grids import Grid
 
-VIRIDIS = (
-    "#440154", "#482878", "#3e4a89", "#31688e", "#26828e",
-    "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725",
-)  # fmt: skip
-"""Anchors of matplotlib's viridis colour map, low to high: perceptually even, colour-blind safe."""
 STAR_STYLE = Style(color="#ffffff", bold=True)
 NOT_FINITE_STYLE = Style(color="#ffffff", bgcolor="#b00020", bold=True)
 DIM = Style(dim=True)
@@ -77,14 +73,6 @@ Overlay = Callable[["Grid"], Marks]
 """Marks for the grid as drawn: called after thinning, so (row, col) index the cells shown."""
 
 
-def palette(levels: int) -> list[str]:
-    """`levels + 1` colours evenly spread along viridis, as hex strings."""
-    anchors = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in VIRIDIS], float)
-    where = np.linspace(0, len(VIRIDIS) - 1, levels + 1)
-    rgb = np.stack([np.interp(where, np.arange(len(VIRIDIS)), anchors[:, k]) for k in range(3)])
-    return ["#{:02x}{:02x}{:02x}".format(*np.rint(col).astype(int)) for col in rgb.T]
-
-
 def fmt(value: float, digits: int = 3) -> str:
     """A loss value or tick in a few significant digits."""
     return f"{value:.{digits}g}"
@@ -100,13 +88,15 @@ def render_maps(
     unicode: bool,
     overlay: Overlay | None = None,
     width: int | None = None,
+    color_system: str = "truecolor",
 ) -> RenderableType:
     """All panels, wrapping to the console's width; each thinned to fit `width` if given, and
-    `overlay` drawn over each on the cells it is shown with."""
+    `overlay` drawn over each on the cells it is shown with. Colours are `color_system`'s
+    (see `losscli.render.palettes`, which also says how many levels each can show apart)."""
     glyphs = UNICODE if unicode else ASCII
     shown = surfaces if width is None else [fit_to_width(s, width) for s in surfaces]
     panels = [
-        _panel(s, levels, scale, origin, color, glyphs, overlay(s) if overlay else {})
+        _panel(s, levels, scale, origin, color, glyphs, overlay(s) if overlay else {}, color_system)
         for s in shown
     ]
     return Columns(panels, padding=(1, 3))
@@ -133,10 +123,11 @@ def _panel(
     color: bool,
     glyphs: Glyphs,
     marks: Marks,
+    color_system: str = "truecolor",
 ) -> RenderableType:
     bands = classify(surface.values, levels, scale)
-    colours = palette(levels)
-    shades = ramp(glyphs.shades, levels)
+    colours = palette(levels, color_system)
+    swatches = shades(levels, unicode=glyphs is UNICODE)
     rows, cols = surface.values.shape
     order = range(rows - 1, -1, -1) if origin == "lower" else range(rows)
     ticks = _ticks(rows)
@@ -148,7 +139,7 @@ def _panel(
             return Text(glyphs.not_finite * 2, NOT_FINITE_STYLE)
         if color:
             return Text("  ", Style(bgcolor=colours[band]))
-        return Text(shades[band] * 2)
+        return Text(swatches[band] * 2)
 
     lines = [Text(surface.title, style="bold"), Text("w2".rjust(margin - 1), DIM)]
     minimum = surface.minimum
@@ -172,7 +163,7 @@ def _panel(
         lines.append(line)
     lines += _w1_axis(surface, margin, glyphs)
     lines.append(_minimum_line(surface))
-    lines.append(_legend(bands, colours, shades, color, glyphs, width=margin + 1 + 2 * cols))
+    lines.append(_legend(bands, colours, swatches, color, glyphs, width=margin + 1 + 2 * cols))
     return Group(*lines)
 
 
@@ -232,8 +223,8 @@ def _legend(
         item = Text()
         if color:
             item.append("  ", Style(bgcolor=colours[band]))
-        else:  # a blank glyph needs brackets to be seen
-            item.append(shades[band] * 2 if shades[band] != " " else "[]")
+        else:  # a blank swatch cannot be seen: it is named
+            item.append(shades[band] * 2 if shades[band] != " " else "blank")
         item.append(" " + (fmt(low) + everywhere if bands.constant else span), DIM)
         items.append(item)
     if bands.not_finite is not None:

@@ -19,11 +19,13 @@ from losscli.render.console import console_has_color, console_has_unicode, make_
 
 @dataclass(frozen=True)
 class Look:
-    """How a view may be drawn."""
+    """How a view may be drawn: `color_system` is Rich's name of the colours a console with
+    colour has ("standard", "256", "truecolor", "windows"), which decides the bands' colours."""
 
     color: bool
     unicode: bool
     width: int
+    color_system: str = "truecolor"
 
 
 View = Callable[[Look], RenderableType]
@@ -47,7 +49,12 @@ def print_view(
     `unicode=False` forces ASCII where the console's own encoding check cannot see that the
     real stream lacks the block characters.
     """
-    look = Look(console_has_color(console), unicode and console_has_unicode(console), console.width)
+    look = Look(
+        console_has_color(console),
+        unicode and console_has_unicode(console),
+        console.width,
+        console.color_system or "truecolor",
+    )
     if animation is not None and console.is_terminal:
         animation(console, look)
     else:

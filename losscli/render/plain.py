@@ -42,10 +42,17 @@ def render_plain(
     `overlay` gives, for a grid as drawn, characters to put over cells (a path) keyed by
     (row, col); the minimum keeps its star.
     """
-    glyphs = ramp(UNICODE_SHADES if unicode else ASCII_SHADES, levels)
+    glyphs = shades(levels, unicode)
     shown = surfaces if width is None else [thin(s, width, width) for s in surfaces]
     rows = _wrap(shown, width)
     return "\n".join(_row_of_panels(row, glyphs, levels, scale, origin, overlay) for row in rows)
+
+
+def shades(levels: int, unicode: bool = True) -> list[str]:
+    """`levels + 1` glyphs, blank first, one for each band: the Unicode blocks while they
+    suffice (up to four levels), else the ASCII ramp (up to eight; beyond, glyphs repeat)."""
+    glyphs = UNICODE_SHADES if unicode and levels < len(UNICODE_SHADES) else ASCII_SHADES
+    return ramp(glyphs, levels)
 
 
 def _wrap(grids: Sequence[Grid], width: int | None) -> list[list[Grid]]:

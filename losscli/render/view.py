@@ -160,6 +160,7 @@ def _maps(
     """The panels with the `shown` runs' paths over them; below them, if `paths` is given,
     its legend, notes and table."""
     from losscli.render.colormap import render_maps
+    from losscli.render.palettes import looks
 
     overlay = None
     if shown:
@@ -168,16 +169,23 @@ def _maps(
         overlay = functools.partial(
             path_marks, runs=shown, origin=view.origin, unicode=look.unicode
         )
+    drawn = looks(
+        view.levels or (COLOR_LEVELS if look.color else PLAIN_LEVELS),
+        look.color_system if look.color else None,
+    )
     maps = render_maps(
         grids,
-        levels=view.levels or (COLOR_LEVELS if look.color else PLAIN_LEVELS),
+        levels=drawn.levels,
         scale=view.scale,
         origin=view.origin,
         color=look.color,
         unicode=look.unicode,
         width=look.width,
         overlay=overlay,
+        color_system=look.color_system,
     )
+    if drawn.note:
+        maps = Group(maps, Text(drawn.note, "dim"))
     if paths is None:
         return maps
     return Group(maps, _under_map(grids[0], paths, color=look.color, unicode=look.unicode))
@@ -203,6 +211,7 @@ def _show_plain(
     paths: Paths | None,
 ) -> None:
     """The lesson's figure as text; it fits a width only when one is known (see --width)."""
+    from losscli.render.palettes import looks
     from losscli.render.plain import render_plain
 
     unicode = to_file(to.output) or stdout_has_unicode()
@@ -214,15 +223,18 @@ def _show_plain(
         assert paths is not None
         return plain_marks(path_marks(grid, paths.runs, origin=view.origin, unicode=unicode))
 
+    shown = looks(view.levels or PLAIN_LEVELS, None)
     text = render_plain(
         grids,
-        levels=view.levels or PLAIN_LEVELS,
+        levels=shown.levels,
         scale=view.scale,
         origin=view.origin,
         unicode=unicode,
         width=known_width,
         overlay=overlay if paths else None,
     )
+    if shown.note:
+        text += shown.note + "\n"
     if paths:
         under = _under_map(grids[0], paths, color=False, unicode=unicode, plain=True)
         text += "\n" + plain_text(under)
