@@ -457,6 +457,7 @@ def emit(content: str | bytes, output: str | None) -> None:
 
 def check_destination(output: str | None, pictures: Pictures | None = None) -> None:
     """Refuse, before any work, an `-o` or picture path that cannot be written."""
+    from losscli.cli.pictures import check_picture_suffix
     from losscli.output import check_target
 
     paths = {"output": output}
@@ -464,6 +465,8 @@ def check_destination(output: str | None, pictures: Pictures | None = None) -> N
         paths.update(save_svg=pictures.svg, save_html=pictures.html)
     for field, path in paths.items():
         if path is not None:
+            if field != "output":
+                check_picture_suffix("--" + field.replace("_", "-"), path)
             check_target(path, field)
 
 

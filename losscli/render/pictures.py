@@ -28,6 +28,50 @@ class Look:
     color_system: str = "truecolor"
 
 
+SVG_FONT_ASPECT = 0.6
+"""The fonts' advance width over their size (DejaVu Sans Mono and Menlo 0.602, Courier New
+0.6); each span of text is also stretched to its cells (`textLength`), so another still fits."""
+SVG_FORMAT = """\
+<svg class="rich-terminal" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" \
+xml:space="preserve">
+    <!-- Drawn by losscli with Rich; fonts are the machine's own, nothing is fetched. -->
+    <style>
+    .{unique_id}-matrix {{
+        font-family: "DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono", "Courier New",
+            monospace;
+        font-size: {char_height}px;
+        line-height: {line_height}px;
+        white-space: pre;
+    }}
+    .{unique_id}-title {{
+        font-size: 18px;
+        font-weight: bold;
+        font-family: Arial, Helvetica, "Liberation Sans", "DejaVu Sans", sans-serif;
+    }}
+    {styles}
+    </style>
+    <defs>
+    <clipPath id="{unique_id}-clip-terminal">
+      <rect x="0" y="0" width="{terminal_width}" height="{terminal_height}" />
+    </clipPath>
+    {lines}
+    </defs>
+    {chrome}
+    <g transform="translate({terminal_x}, {terminal_y})" \
+clip-path="url(#{unique_id}-clip-terminal)">
+    {backgrounds}
+    <g class="{unique_id}-matrix">
+    {matrix}
+    </g>
+    </g>
+</svg>
+"""
+"""Rich's SVG template without its web font (Rich names Fira Code and fetches it from a CDN):
+monospace fonts that Linux, macOS and Windows have, named only, so nothing is downloaded.
+Spaces are kept as they are (`xml:space`, `white-space: pre`): librsvg and Inkscape otherwise
+strip the no-break spaces that begin a span, as XML's default handling of white space allows,
+and shift the text after them (`min 0.05187at`)."""
+
 View = Callable[[Look], RenderableType]
 Animation = Callable[[Console, Look], None]
 """Frames played on a terminal console; the last one stays on screen."""
@@ -85,6 +129,9 @@ def save_pictures(
     drawn = recorder.export_text(clear=False).splitlines()
     recorder.width = max(1, max((len(line.rstrip()) for line in drawn), default=0))  # crop margin
     if svg:
-        write_output(svg, recorder.export_svg(title=title, clear=False), "save_svg")
+        picture = recorder.export_svg(
+            title=title, clear=False, code_format=SVG_FORMAT, font_aspect_ratio=SVG_FONT_ASPECT
+        )
+        write_output(svg, picture, "save_svg")
     if html:
         write_output(html, recorder.export_html(clear=False), "save_html")
