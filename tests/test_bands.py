@@ -20,10 +20,11 @@ from rich.console import Console
 from losscli.cli import cli
 from losscli.render.colormap import render_maps
 from losscli.render.grids import GridView
-from losscli.render.palettes import COLOR_SYSTEMS, cube_ramp, looks, most_levels, palette
+from losscli.render.palettes import cube_ramp, looks, most_levels, palette
 from losscli.render.pictures import print_view
 from losscli.render.plain import shades
 
+COLOR_SYSTEMS = ("standard", "windows", "256", "truecolor")  # Rich's, as Console names them
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
 TERMINALS = {  # the environment that makes Rich pick each colour system on a terminal
     "standard": {"TERM": "xterm", "COLORTERM": None},

@@ -5,13 +5,14 @@ every look must differ from the others and read low → high, dark → light:
 
 * truecolor (and the SVG/HTML pictures): viridis, interpolated, as many as asked.
 * 256 colours: entries of xterm's 6×6×6 colour cube along viridis, each lighter than the one
-  before (`CUBE_RAMP`); never the 24 greys nor the 16 system colours, which terminals redefine.
+  before (`cube_ramp`); never the 24 greys nor the 16 system colours, which terminals redefine.
   Letting Rich round viridis to 256 colours instead turns some bands grey.
 * 16 colours (Rich's "standard" and "windows"): `STANDARD_RAMP`, seven of the system colours
   from blue to bright yellow. Terminals choose their own 16 colours, so the order was checked
   to rise in lightness (CIE L*) in the VGA, Windows XP and 10, xterm, PuTTY and Terminal.app
-  palettes; it uses no grey (one is the background somewhere) and no red (the colour of the
-  non-finite cells). Left to itself, Rich maps all the dark viridis colours to one grey.
+  palettes (Tango, Solarized and VS Code swap a neighbouring pair); it uses no grey (one is the
+  background somewhere) and no red (the colour of the non-finite cells). Left to itself, Rich
+  maps all the dark viridis colours to one grey.
 * no colour: the shade glyphs, one each (`plain.shades`: the Unicode blocks for up to four
   levels, the nine glyphs of `plain.ASCII_SHADES` for up to eight).
 
@@ -40,14 +41,13 @@ STANDARD_RAMP = (
 )  # fmt: skip
 """The 16-colour terminal's bands, low to high (Rich's names of the ANSI system colours)."""
 
-COLOR_SYSTEMS = ("standard", "windows", "256", "truecolor")
-"""Rich's colour systems, as `Console.color_system` names them."""
 TERMINALS = {
     "standard": "16-colour",
     "windows": "16-colour",
     "256": "256-colour",
     "truecolor": "truecolor",
 }
+"""How the note that fewer bands were drawn names each colour system's terminal."""
 
 TRUECOLOR_LEVELS = 64
 """The most bands in truecolor: --levels' own limit; viridis has 65 distinct colours for it."""
@@ -65,10 +65,9 @@ CUBE_STEPS = (0, 95, 135, 175, 215, 255)
 
 @dataclass(frozen=True)
 class Looks:
-    """How many bands one view draws: `levels` of the `asked`; `note` says why, if fewer."""
+    """How many bands one view draws, and a note saying why where it is fewer than asked."""
 
     levels: int
-    asked: int
     note: str | None
 
 
@@ -78,15 +77,13 @@ def looks(asked: int, color_system: str | None) -> Looks:
     `plain.shades(levels)`."""
     levels = min(asked, most_levels(color_system))
     if levels == asked:
-        return Looks(levels, asked, None)
+        return Looks(levels, None)
     if color_system is None:
         return Looks(
-            levels,
-            asked,
-            f"(without colour: {levels} bands drawn of {asked} asked, one glyph each)",
+            levels, f"(without colour: {levels} bands drawn of {asked} asked, one glyph each)"
         )
     terminal = TERMINALS[color_system]
-    return Looks(levels, asked, f"({terminal} terminal: {levels} bands drawn of {asked} asked)")
+    return Looks(levels, f"({terminal} terminal: {levels} bands drawn of {asked} asked)")
 
 
 def most_levels(color_system: str | None) -> int:
@@ -124,11 +121,9 @@ def cube_ramp() -> tuple[int, ...]:
     index, lab = index[coloured], lab_of(rgb[coloured])
     targets = lab_of(_viridis(np.linspace(0.0, 1.0, 1024)))
     nearest = np.argmin(((targets[:, None, :] - lab[None, :, :]) ** 2).sum(axis=2), axis=1)
-    chosen: list[int] = []
-    for pick in nearest.tolist():  # 1024 picks, once per process
-        if not chosen or lab[pick, 0] > lab[chosen[-1], 0]:
-            chosen.append(pick)
-    return tuple(int(index[pick]) for pick in chosen)
+    lightness = lab[nearest, 0]
+    before = np.maximum.accumulate(np.concatenate([[-np.inf], lightness[:-1]]))
+    return tuple(int(i) for i in index[nearest[lightness > before]])
 
 
 def lab_of(rgb: np.ndarray) -> np.ndarray:
