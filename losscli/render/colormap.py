@@ -21,11 +21,13 @@ from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 
-from losscli.render.bands import Bands, classify, ramp
+from losscli.render.bands import Bands, classify, ramp, shared_references
 from losscli.render.grids import thin
 from losscli.render.plain import ASCII_SHADES, UNICODE_SHADES
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
     from losscli.render.grids import Grid
 
 VIRIDIS = (
@@ -100,14 +102,18 @@ def render_maps(
     unicode: bool,
     overlay: Overlay | None = None,
     width: int | None = None,
+    shared_bands: bool = False,
 ) -> RenderableType:
     """All panels, wrapping to the console's width; each thinned to fit `width` if given, and
-    `overlay` drawn over each on the cells it is shown with."""
+    `overlay` drawn over each on the cells it is shown with. With `shared_bands` the panels
+    of one loss share one band scale over the cells they show; each keeps its own star."""
     glyphs = UNICODE if unicode else ASCII
     shown = surfaces if width is None else [fit_to_width(s, width) for s in surfaces]
+    keys = [s.loss_name if shared_bands else None for s in shown]
+    references = shared_references(keys, [s.values for s in shown])
     panels = [
-        _panel(s, levels, scale, origin, color, glyphs, overlay(s) if overlay else {})
-        for s in shown
+        _panel(s, levels, scale, origin, color, glyphs, overlay(s) if overlay else {}, reference)
+        for s, reference in zip(shown, references, strict=True)
     ]
     return Columns(panels, padding=(1, 3))
 
@@ -133,8 +139,9 @@ def _panel(
     color: bool,
     glyphs: Glyphs,
     marks: Marks,
+    reference: NDArray[np.float64] | None = None,
 ) -> RenderableType:
-    bands = classify(surface.values, levels, scale)
+    bands = classify(surface.values, levels, scale, reference)
     colours = palette(levels)
     shades = ramp(glyphs.shades, levels)
     rows, cols = surface.values.shape
