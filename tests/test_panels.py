@@ -338,6 +338,15 @@ def test_classify_against_a_reference_range():
     assert top.index.tolist() == [[4, 2]]
 
 
+def test_quantile_bands_against_pooled_cells():
+    """Cells 1, 2 of a pool 1..4, 2 levels: t = (cells below)/(4 − 1) = 0, 1/3, so both
+    fall in band 0; edges are the pool at ceil((0, 1/2, 1)·3) = 0, 2, 3: 1, 3, 4."""
+    bands = classify(np.array([[1.0, 2.0]]), 2, "quantile", np.array([1.0, 2.0, 3.0, 4.0]))
+    assert bands.index.tolist() == [[0, 0]]
+    assert bands.edges.tolist() == [1.0, 3.0, 4.0]
+    assert classify(np.array([[1.0, 2.0]]), 2, "quantile").index.tolist() == [[0, 2]]
+
+
 def test_shared_references_pool_panels_of_one_key():
     a, b, c = np.array([1.0, 2.0]), np.array([5.0]), np.array([9.0])
     first, alone, third = shared_references(["huber", "mse", "huber"], [a, b, c])

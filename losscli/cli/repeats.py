@@ -42,9 +42,8 @@ def refuse_repeats(command: click.Command, ctx: click.Context, args: Sequence[st
     counts = Counter(id(param) for param in order)
     for param in dict.fromkeys(order):
         if counts[id(param)] > 1 and _single_valued(param):
-            assert isinstance(param, click.Option)
-            values = _typed_values(command, ctx, args, param)
-            raise click.UsageError(_message(command, ctx, args, param, values), ctx)
+            assert isinstance(param, click.Option) and param.name is not None
+            raise click.UsageError(_message(param, _every_value(command, ctx, args, param)), ctx)
 
 
 def _single_valued(param: click.Parameter) -> bool:
@@ -54,47 +53,36 @@ def _single_valued(param: click.Parameter) -> bool:
     return not param.is_flag or bool(param.secondary_opts)
 
 
-def _typed_values(
+def _every_value(
     command: click.Command, ctx: click.Context, args: Sequence[str], param: click.Option
-) -> list[Any]:
-    """Each value given for `param`, as typed: the same parse with it made repeatable."""
+) -> dict[str, Any]:
+    """The arguments parsed again with `param` made repeatable: its values as typed, in order,
+    and the other options' values."""
     probe = copy.copy(param)
     probe.multiple = True
     params = [probe if p is param else p for p in command.get_params(ctx)]
-    parsed, _, _ = (
-        click.Command(command.name, params=params).make_parser(ctx).parse_args(args=list(args))
-    )
-    return list(parsed[param.name]) if param.name is not None else []
+    parsed, _, _ = click.Command(None, params=params).make_parser(ctx).parse_args(list(args))
+    return parsed
 
 
-def _message(
-    command: click.Command,
-    ctx: click.Context,
-    args: Sequence[str],
-    param: click.Option,
-    values: list[Any],
-) -> str:
+def _message(param: click.Option, parsed: dict[str, Any]) -> str:
     name = next((opt for opt in param.opts if opt.startswith("--")), param.opts[0])
-    shown = [" ".join(map(str, v)) if isinstance(v, tuple) else str(v) for v in values]
-    times = "twice" if len(values) == 2 else f"{len(values)} times"
+    shown = [" ".join(map(str, v)) if isinstance(v, tuple) else str(v) for v in parsed[param.name]]
+    times = "twice" if len(shown) == 2 else f"{len(shown)} times"
     given = f"{name} was given {times} ({', '.join(shown)})"
     if not isinstance(param, LossParamOption):
         return f"{given}; give it once"
-    loss = _loss_taking(command, ctx, args, str(param.name))
+    loss = _loss_taking(parsed.get("loss_names") or [], str(param.name))
     panels = " ".join(f"-l {loss}:{param.name}={value}" for value in shown)
     return f"{given}; to give each panel its own, write {panels}"
 
 
-def _loss_taking(
-    command: click.Command, ctx: click.Context, args: Sequence[str], param_name: str
-) -> str:
-    """The first loss on the command line that takes this hyper-parameter, else the first in
-    the catalogue, for the example."""
-    parsed, _, _ = command.make_parser(ctx).parse_args(args=list(args))
-    named = parsed.get("loss_names") or []
-    for text in [named] if isinstance(named, str) else named:
+def _loss_taking(named: Sequence[str], param_name: str) -> str:
+    """For the example: the first --loss given that takes this hyper-parameter, else the
+    first loss of the catalogue that does."""
+    for text in named:
         try:
-            loss = get_loss(str(text).partition(":")[0])
+            loss = get_loss(text.partition(":")[0])
         except ParameterError:
             continue
         if any(p.name == param_name for p in loss.params):
