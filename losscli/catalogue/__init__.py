@@ -2,7 +2,8 @@
 
 `model` defines an entry (`Loss`, `Param`), `structure` the piecewise descriptions the fast
 sweep methods read, `regression` and `classification` the built-in losses, `registry` the
-catalogue itself, `plugins` and `expr` the losses from other packages and from formulas.
+catalogue itself, `specs` a loss named with its own hyper-parameters (`huber:delta=0.5`),
+`plugins` and `expr` the losses from other packages and from formulas.
 Nothing here imports numpy until a loss is evaluated, so the command line can list the
 catalogue at start-up.
 """
@@ -17,11 +18,11 @@ from losscli.catalogue.registry import (
     load_plugins,
     loss_names,
     register,
-    resolve_losses,
     restored,
     takers,
     withdraw,
 )
+from losscli.catalogue.specs import LossSpec, parse_spec, resolve_losses
 
 __all__ = [
     "CATALOGUE",
@@ -30,12 +31,14 @@ __all__ = [
     "PLUGIN_PROBLEMS",
     "TASKS",
     "Loss",
+    "LossSpec",
     "Param",
     "Task",
     "all_params",
     "get_loss",
     "load_plugins",
     "loss_names",
+    "parse_spec",
     "register",
     "resolve_losses",
     "restored",

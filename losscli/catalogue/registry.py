@@ -8,7 +8,7 @@ catalogue, since it becomes one command-line option.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from losscli.catalogue import classification, plugins, regression
@@ -133,18 +133,3 @@ def all_params(losses: Iterable[Loss] | None = None) -> dict[str, Param]:
 def takers(param: Param) -> str:
     """The losses that take a hyper-parameter, by name: "huber, smooth-l1"."""
     return ", ".join(loss.name for loss in CATALOGUE.values() if param in loss.params)
-
-
-def resolve_losses(
-    names: Sequence[str], values: Mapping[str, float], given: Collection[str] = ()
-) -> list[tuple[Loss, dict[str, float]]]:
-    """The losses named (the lesson's four if none), each with its hyper-parameters resolved
-    from `values`; a hyper-parameter in `given` (chosen on purpose) that none of them takes
-    is refused."""
-    losses = [get_loss(name) for name in (names or LESSON_LOSSES)]
-    for name, param in all_params().items():
-        if name in given and not any(param in loss.params for loss in losses):
-            raise ParameterError(
-                name, f"applies to {takers(param)}, which is not among the chosen losses"
-            )
-    return [(loss, loss.resolve_params(values)) for loss in losses]

@@ -19,9 +19,10 @@ from losscli.catalogue import CATALOGUE, PLUGINS, all_params, withdraw
 from losscli.cli.data import data_command
 from losscli.cli.descend import descend_command
 from losscli.cli.evaluate import eval_command
+from losscli.cli.loss_options import LossParamOption
 from losscli.cli.losses import losses_command
-from losscli.cli.options import LossParamOption
 from losscli.cli.render import render_command
+from losscli.cli.repeats import OnceCommand
 from losscli.cli.surface import surface_command
 
 
@@ -79,7 +80,7 @@ COMPLETE_VAR = "_LOSSCLI_COMPLETE"
 SHELLS = ("bash", "zsh", "fish")
 
 
-@cli.command("completion")
+@cli.command("completion", cls=OnceCommand)
 @click.argument("shell", type=click.Choice(SHELLS))
 def completion_command(shell: str) -> None:
     """Print the tab-completion script for SHELL: bash, zsh or fish.

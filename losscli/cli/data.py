@@ -16,6 +16,7 @@ from losscli.cli.options import (
     output_options,
     synthetic_options,
 )
+from losscli.cli.repeats import OnceCommand
 from losscli.data.builtin import DATASETS
 from losscli.defaults import SYNTHETIC_SETTINGS
 
@@ -38,6 +39,7 @@ def _synthetic(func: Any) -> Any:
 
 @click.command(
     "data",
+    cls=OnceCommand,
     epilog="Built-in datasets:\n\n"
     + "\n\n".join(f"{name}: {entry.description}" for name, entry in DATASETS.items()),
 )

@@ -8,6 +8,7 @@ import click
 
 from losscli import __version__
 from losscli.cli.errors import reported_errors, usage_error
+from losscli.cli.loss_options import loss_options
 from losscli.cli.options import (
     F,
     NumberRange,
@@ -17,7 +18,6 @@ from losscli.cli.options import (
     echo,
     emit,
     grid_options,
-    loss_options,
     max_seconds_option,
     output_options,
     picture_options,
@@ -25,6 +25,7 @@ from losscli.cli.options import (
     view_options,
     warn,
 )
+from losscli.cli.repeats import OnceCommand
 from losscli.defaults import (
     CONVERGENCE_TOLERANCE,
     DESCENT_STEPS,
@@ -35,8 +36,15 @@ from losscli.defaults import (
 from losscli.descent.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
-    from losscli.cli.options import DataRequest, LossRequest
-    from losscli.engine import GridSpec
+    from collections.abc import Mapping, Sequence
+
+    from losscli.catalogue import Loss
+    from losscli.cli.loss_options import LossRequest
+    from losscli.cli.options import DataRequest
+    from losscli.data.sources import Points
+    from losscli.descent.walk import Run, Settings
+    from losscli.engine import GridSpec, Surface
+    from losscli.engine.axis import Axis
     from losscli.render.view import Pictures, ViewOptions
 
 
@@ -104,8 +112,8 @@ def walk_options(func: F) -> F:
     return bundle(options, "walk", build)(func)
 
 
-@click.command("descend")
-@loss_options(single="mse")
+@click.command("descend", cls=OnceCommand)
+@loss_options(walk="mse")
 @data_options
 @grid_options("--grid-steps")
 @view_options
@@ -134,24 +142,25 @@ def descend_command(
     output_format: str,
     output: str | None,
 ) -> None:
-    """Walk downhill on one loss's surface from --start and draw the path over the map.
+    """Walk downhill on each loss's surface from --start and draw the paths over its map.
+
+    Several --loss values (-l mse -l mae) each get their own map, paths and table.
 
     Each run stops for one reason: converged (step and loss change below --tol),
     max_steps, zero_gradient (the gradient is exactly zero: hinge's plateau) or diverged
     (the loss is not finite or grew past 1e6 times its start). Leaving the drawn window is not
-    a stop. --format json writes every step; `losscli surface --path FILE` draws it again.
+    a stop. --format json writes every step (a document a line for several losses);
+    `losscli surface --path FILE` draws it again.
 
     \b
       losscli descend --loss mse --start -1.5 3.5 --lr 0.3 --steps 60
       losscli descend --loss mae --optimizer gd --optimizer adam
       losscli descend --loss hinge --dataset separable --start 3 0
     """
-    from losscli import engine
     from losscli.data.sources import Points
     from losscli.descent.runs import runs_document
-    from losscli.descent.walk import Settings, check_walks, walks
-    from losscli.limits import Deadline
-    from losscli.render.view import Destination, paths_over, show
+    from losscli.descent.walk import Settings
+    from losscli.render.view import Destination, Paths, show
 
     with reported_errors():
         check_destination(output, pictures)
@@ -161,41 +170,71 @@ def descend_command(
             )
         if len(set(walk.optimizers)) < len(walk.optimizers):
             raise usage_error("--optimizer", "each optimizer can be given once")
-        [(loss, params)] = losses.resolve()
+        chosen = losses.resolve()
         settings = Settings(**walk.settings, seed=data.synthetic["seed"])
         if data.path is not None and "seed" in data.given and settings.batch_size is None:
             raise usage_error(
                 "--seed", "with --data it seeds only --batch-size, which is not given"
             )
         points = Points(data.source(also_used=("seed",)), standard_input(), warn)
-        dataset = points(loss)
-        w1, w2 = grid.axes(points.source.window())
-        map_seconds = engine.check_budget(
-            [(loss, params)], points, w1, w2, method="auto", max_seconds=max_seconds
+        surfaces, walked = _walk_each(
+            chosen, points, grid.axes(points.source.window()), walk, settings, max_seconds
         )
-        optimizers = walk.optimizers or (OPTIMIZER,)
-        check_walks(
-            loss,
-            len(dataset),
-            settings,
-            len(optimizers),
-            map_seconds=map_seconds,
-            max_seconds=max_seconds,
-        )
-        deadline = Deadline(max_seconds)
-        surface = engine.sweep(loss, params, dataset, w1, w2, deadline=deadline)
-        runs = walks(loss, params, dataset, surface, walk.start, optimizers, settings, deadline)
         if output_format == "json":
             import json
 
-            document = runs_document(loss, params, runs, __version__)
-            return emit(json.dumps(document, allow_nan=False) + "\n", output)
+            documents = [runs_document(*one, __version__) for one in walked]
+            text = "".join(json.dumps(d, allow_nan=False) + "\n" for d in documents)
+            return emit(text, output)
         show(
-            [surface],
+            surfaces,
             view,
             Destination(output, pictures),
             title="losscli descend",
             echo=echo,
-            paths=paths_over([surface], runs, loss.name, fps if animate else None),
+            paths=Paths(
+                [run for _, _, runs in walked for run in runs],
+                animate_fps=fps if animate else None,
+                own=True,
+            ),
         )
     return None
+
+
+def _walk_each(
+    chosen: Sequence[tuple[Loss, Mapping[str, float]]],
+    points: Points,
+    axes: tuple[Axis, Axis],
+    walk: WalkRequest,
+    settings: Settings,
+    max_seconds: float,
+) -> tuple[list[Surface], list[tuple[Loss, Mapping[str, float], list[Run]]]]:
+    """Each loss's map and its walks, one per optimizer; refused first if they would take
+    longer than `max_seconds` in all."""
+    from losscli import engine
+    from losscli.descent.walk import check_walks, walks
+    from losscli.limits import Deadline
+
+    w1, w2 = axes
+    map_seconds = engine.check_budget(
+        chosen, points, w1, w2, method="auto", max_seconds=max_seconds
+    )
+    optimizers = walk.optimizers or (OPTIMIZER,)
+    check_walks(  # the costliest loss on the most points bounds every walk's time
+        max((loss for loss, _ in chosen), key=lambda loss: loss.cost),
+        max(len(points(loss)) for loss, _ in chosen),
+        settings,
+        len(optimizers) * len(chosen),
+        map_seconds=map_seconds,
+        max_seconds=max_seconds,
+    )
+    deadline = Deadline(max_seconds)
+    surfaces, walked = [], []
+    for loss, params in chosen:
+        surface = engine.sweep(loss, params, points(loss), w1, w2, deadline=deadline)
+        surfaces.append(surface)
+        runs = walks(
+            loss, params, points(loss), surface, walk.start, optimizers, settings, deadline
+        )
+        walked.append((loss, params, runs))
+    return surfaces, walked

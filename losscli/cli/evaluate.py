@@ -7,21 +7,23 @@ from typing import TYPE_CHECKING
 import click
 
 from losscli.cli.errors import reported_errors
+from losscli.cli.loss_options import loss_options
 from losscli.cli.options import (
     check_destination,
     data_options,
     emit,
-    loss_options,
     output_options,
     standard_input,
     warn,
 )
+from losscli.cli.repeats import OnceCommand
 
 if TYPE_CHECKING:
-    from losscli.cli.options import DataRequest, LossRequest
+    from losscli.cli.loss_options import LossRequest
+    from losscli.cli.options import DataRequest
 
 
-@click.command("eval")
+@click.command("eval", cls=OnceCommand)
 @loss_options()
 @click.option("--w1", type=float, required=True, help="Slope of the line to evaluate at.")
 @click.option("--w2", type=float, required=True, help="Intercept of the line to evaluate at.")

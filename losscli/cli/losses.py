@@ -6,10 +6,12 @@ import click
 
 from losscli.catalogue import CATALOGUE, PLUGIN_PROBLEMS, get_loss
 from losscli.cli.errors import reported_errors
-from losscli.cli.options import complete_loss, echo
+from losscli.cli.loss_options import complete_loss
+from losscli.cli.options import echo
+from losscli.cli.repeats import OnceCommand
 
 
-@click.command("losses")
+@click.command("losses", cls=OnceCommand)
 @click.argument("name", required=False, shell_complete=complete_loss)
 @click.option(
     "--format",

@@ -1,6 +1,6 @@
 """Options shared between commands, as small decorators that each hand the command one typed
-spec instead of a dozen keywords: the losses asked for (`LossRequest`), the data's source
-(`DataRequest`), the grid (`GridSpec`), the view (`ViewOptions`) and its pictures.
+spec instead of a dozen keywords: the data's source (`DataRequest`), the grid (`GridSpec`),
+the view (`ViewOptions`) and its pictures; the losses' are in `losscli.cli.loss_options`.
 
 A spec records which options the user typed (`given`), since some choices depend on it: a
 built-in dataset's own window unless a range is typed, a hyper-parameter no chosen loss takes
@@ -17,22 +17,12 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 from click.core import ParameterSource
-from click.shell_completion import CompletionItem
 
-from losscli.catalogue import (
-    CATALOGUE,
-    all_params,
-    get_loss,
-    loss_names,
-    resolve_losses,
-    takers,
-)
 from losscli.cli.errors import usage_error
 from losscli.data.builtin import DATASETS
 from losscli.defaults import (
     GRID_STEPS,
     LESSON_DATA,
-    LESSON_LOSSES,
     LESSON_WINDOW,
     MAX_SECONDS,
     SCALES,
@@ -41,7 +31,6 @@ from losscli.defaults import (
 )
 
 if TYPE_CHECKING:
-    from losscli.catalogue import Loss
     from losscli.data.sources import Source
     from losscli.engine.axis import GridSpec
     from losscli.render.view import Pictures, ViewOptions
@@ -94,77 +83,6 @@ def bundle(
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-# ---------------------------------------------------------------------------------------------
-# Losses.
-
-
-class LossRequest(NamedTuple):
-    """The losses named (none: the lesson's four) and the hyper-parameters' values."""
-
-    names: tuple[str, ...]
-    values: Mapping[str, float]
-    given: frozenset[str]
-
-    def resolve(self) -> list[tuple[Loss, dict[str, float]]]:
-        return resolve_losses(self.names, self.values, self.given)
-
-
-class LossParamOption(click.Option):
-    """An option made from a catalogue hyper-parameter (`--delta`), not one of losscli's own."""
-
-
-def complete_loss(
-    ctx: click.Context, param: click.Parameter, incomplete: str
-) -> list[CompletionItem]:
-    return [
-        CompletionItem(name, help=CATALOGUE[get_loss(name).name].summary)
-        for name in loss_names()
-        if name.startswith(incomplete)
-    ]
-
-
-def loss_options(*, single: str | None = None) -> Callable[[F], F]:
-    """`--loss` (repeatable; or one, default `single`) and one option per hyper-parameter of
-    the catalogue (--delta, ...), handed to the command as `losses: LossRequest`."""
-    several = {
-        "multiple": True,
-        "help": "Loss to show; repeat for several panels. Default: the lesson's "
-        f"{', '.join(LESSON_LOSSES)}. See `losscli losses`.",
-    }
-    one = {
-        "default": single,
-        "show_default": True,
-        "help": "The loss to walk down. See `losscli losses`.",
-    }
-    loss = click.option(
-        "--loss",
-        "-l",
-        "loss_names",
-        metavar="NAME",
-        shell_complete=complete_loss,
-        **(several if single is None else one),
-    )
-    params = [
-        click.option(
-            param.option,
-            param.name,
-            cls=LossParamOption,
-            type=float,
-            default=param.default,
-            show_default=True,
-            help=f"{param.help} ({takers(param)}; {param.range_text})",
-        )
-        for param in all_params().values()
-    ]
-
-    def build(ctx: click.Context, values: dict[str, Any]) -> LossRequest:
-        names = values.pop("loss_names")
-        chosen = (names,) if isinstance(names, str) else tuple(names)
-        return LossRequest(chosen, values, frozenset(n for n in values if given(ctx, n)))
-
-    return bundle([loss, *params], "losses", build)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,6 +241,21 @@ def grid_options(steps_flag: str = "--steps") -> Callable[[F], F]:
 
 def view_options(func: F) -> F:
     """How grids are drawn, handed to the command as `view: ViewOptions`."""
+    return _view_options(func, shared_bands=False)
+
+
+def maps_view_options(func: F) -> F:
+    """`view_options` and --shared-bands, for the commands that draw panels side by side."""
+    return _view_options(func, shared_bands=True)
+
+
+def _view_options(func: F, *, shared_bands: bool) -> F:
+    shared = click.option(
+        "--shared-bands",
+        is_flag=True,
+        help="Panels of the same loss (a delta comparison) share one band scale, so equal "
+        "colours mean equal heights; each panel still stars its own minimum.",
+    )
     options = [
         click.option(
             "--style",
@@ -365,6 +298,7 @@ def view_options(func: F) -> F:
             help="Fit the view to this many columns (default: $COLUMNS or the terminal's). "
             "Grids too large for it are thinned to fit, the minimum's cell kept; panels wrap.",
         ),
+        *([shared] if shared_bands else []),
     ]
 
     def build(ctx: click.Context, values: dict[str, Any]) -> ViewOptions:

@@ -10,23 +10,24 @@ from losscli.cli.errors import reported_errors
 from losscli.cli.options import (
     check_destination,
     echo,
+    maps_view_options,
     output_path_option,
     picture_options,
     standard_input,
-    view_options,
 )
+from losscli.cli.repeats import OnceCommand
 
 if TYPE_CHECKING:
     from losscli.render.view import Pictures, ViewOptions
 
 
-@click.command("render")
+@click.command("render", cls=OnceCommand)
 @click.argument(
     "source",
     metavar="FILE|-",
     type=click.Path(dir_okay=False, allow_dash=True, readable=False),
 )
-@view_options
+@maps_view_options
 @picture_options
 @output_path_option
 def render_command(source: str, view: ViewOptions, pictures: Pictures, output: str | None) -> None:

@@ -7,24 +7,26 @@ from typing import TYPE_CHECKING
 import click
 
 from losscli.cli.errors import reported_errors, usage_error
+from losscli.cli.loss_options import loss_options
 from losscli.cli.options import (
     check_destination,
     data_options,
     echo,
     emit,
     grid_options,
-    loss_options,
+    maps_view_options,
     max_seconds_option,
     output_options,
     picture_options,
     standard_input,
-    view_options,
     warn,
 )
+from losscli.cli.repeats import OnceCommand
 from losscli.defaults import AUTO, METHOD_NAMES
 
 if TYPE_CHECKING:
-    from losscli.cli.options import DataRequest, LossRequest
+    from losscli.cli.loss_options import LossRequest
+    from losscli.cli.options import DataRequest
     from losscli.engine import GridSpec, Surface
     from losscli.render.view import Pictures, ViewOptions
 
@@ -32,11 +34,11 @@ FORMATS = ("text", "json", "ndjson", "csv", "npz")
 """The view, then `losscli.render.export.WRITERS`' formats."""
 
 
-@click.command("surface")
+@click.command("surface", cls=OnceCommand)
 @loss_options()
 @data_options
 @grid_options()
-@view_options
+@maps_view_options
 @click.option(
     "--path",
     "path_files",

@@ -69,10 +69,33 @@ def load_runs(path: str) -> list[Run]:
 
 
 def read_runs(raw: bytes, name: str) -> list[Run]:
-    """Parse a `descend --format json` document; errors name the file and the field."""
+    """Parse what `descend --format json` wrote: one document, or one a line for several
+    losses; errors name the file and the field."""
     text = decode_text(raw, name)
-    with json_errors(name):
-        document = JSON_DECODER.decode(text)
+    documents = _documents(text, name)
+    several = len(documents) > 1
+    return [
+        run
+        for k, document in enumerate(documents, start=1)
+        for run in _read_document(document, f"{name} document {k}" if several else name)
+    ]
+
+
+def _documents(text: str, name: str) -> list[Any]:
+    """Every JSON document in the text, in order (at least one)."""
+    documents: list[Any] = []
+    at = 0
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if documents and at == len(text):
+            return documents
+        with json_errors(name):
+            document, at = JSON_DECODER.raw_decode(text, at)
+        documents.append(document)
+
+
+def _read_document(document: Any, name: str) -> list[Run]:
     runs = document.get("runs") if isinstance(document, dict) else None
     if not isinstance(runs, list) or not runs:
         raise DataError(f'{name}: expected a descend result with a non-empty "runs" list')

@@ -54,6 +54,10 @@ class Surface:
         return self.loss.title(self.params)
 
     @property
+    def loss_name(self) -> str:
+        return self.loss.name
+
+    @property
     def short_title(self) -> str:
         """The title without hyper-parameters at their defaults, as the lesson's figure has it."""
         return self.loss.title(self.params, defaults=False)

@@ -13,11 +13,15 @@ band = int((v − low) / (high − low) · levels), and band 0 everywhere when a
 Non-finite cells get band −1, which the legends name: "overflow" when some cell is ±inf (a
 loss too large for float64, exponential's at large margins), "no value" when they are all nan
 (undefined, or null in a JSON grid). A surface equal everywhere has one band and one edge.
+
+Panels may share one scale (`--shared-bands`): each is classified against the values of all
+of them (`reference`), so their bands mean the same heights.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -45,15 +49,24 @@ class Bands:
         return bool(self.edges[0] == self.edges[-1])
 
 
-def classify(values: NDArray[np.float64], levels: int, scale: str = "linear") -> Bands:
+def classify(
+    values: NDArray[np.float64],
+    levels: int,
+    scale: str = "linear",
+    reference: NDArray[np.float64] | None = None,
+) -> Bands:
+    """The band of every cell. The scale is fitted to `reference` (default: `values`
+    themselves): panels that share one band scale each pass the values of them all, so equal
+    values fall in equal bands on every panel and the legends show the same edges."""
     finite = np.isfinite(values)
     not_finite = None if finite.all() else "overflow" if np.isinf(values).any() else "no value"
     if not finite.any():
         no_band = np.full(values.shape, -1, dtype=np.int64)
         return Bands(no_band, np.zeros(levels + 1), levels, not_finite)
-    low, high = float(values[finite].min()), float(values[finite].max())
+    fitted = values[finite] if reference is None else reference[np.isfinite(reference)]
+    low, high = float(fitted.min()), float(fitted.max())
     if math.isinf(high - low):  # wider than float64's range: classify the halves (exactly)
-        halves = classify(values / 2.0, levels, scale)
+        halves = classify(values / 2.0, levels, scale, None if reference is None else fitted / 2.0)
         return replace(halves, edges=halves.edges * 2.0)
     span = high - low if high > low else 1.0
     fractions = np.arange(levels + 1) / levels
@@ -65,7 +78,7 @@ def classify(values: NDArray[np.float64], levels: int, scale: str = "linear") ->
         t = np.log1p((values - low) / span * stretch) / math.log1p(stretch)
         edges = low + span * (np.expm1(fractions * math.log1p(stretch)) / stretch)
     elif scale == "quantile":
-        ordered = np.sort(values[finite])
+        ordered = np.sort(fitted)
         t = np.searchsorted(ordered, values, side="left") / max(1, ordered.size - 1)
         edges = ordered[np.ceil(fractions * (ordered.size - 1)).astype(np.int64)]
     else:
@@ -75,6 +88,20 @@ def classify(values: NDArray[np.float64], levels: int, scale: str = "linear") ->
     edges = edges if high > low else np.full(levels + 1, low)
     edges[0], edges[-1] = low, high
     return Bands(np.where(finite, band, -1), edges, levels, not_finite)
+
+
+def shared_references(
+    keys: Sequence[Hashable | None], values: Sequence[NDArray[np.float64]]
+) -> list[NDArray[np.float64] | None]:
+    """For each panel, the values its band scale is fitted to when panels with one key (the
+    same loss) share a scale: all of theirs together; None for a panel that shares with
+    none (its key None, or no other panel has it)."""
+    pooled: dict[Hashable, list[NDArray[np.float64]]] = {}
+    for key, grid in zip(keys, values, strict=True):
+        if key is not None:
+            pooled.setdefault(key, []).append(grid.ravel())
+    together = {key: np.concatenate(grids) for key, grids in pooled.items() if len(grids) > 1}
+    return [None if key is None else together.get(key) for key in keys]
 
 
 def ramp(shades: str, levels: int) -> list[str]:

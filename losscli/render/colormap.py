@@ -21,12 +21,15 @@ from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 
-from losscli.render.bands import Bands, classify
+from losscli.render.bands import Bands, classify, shared_references
 from losscli.render.grids import thin
 from losscli.render.palettes import palette
 from losscli.render.plain import ASCII_SHADES, UNICODE_SHADES, shades
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from losscli.render.grids import Grid
 
 STAR_STYLE = Style(color="#ffffff", bold=True)
@@ -89,15 +92,30 @@ def render_maps(
     overlay: Overlay | None = None,
     width: int | None = None,
     color_system: str = "truecolor",
+    shared_bands: bool = False,
 ) -> RenderableType:
     """All panels, wrapping to the console's width; each thinned to fit `width` if given, and
     `overlay` drawn over each on the cells it is shown with. Colours are `color_system`'s
-    (see `losscli.render.palettes`, which also says how many levels each can show apart)."""
+    (see `losscli.render.palettes`, which also says how many levels each can show apart).
+    With `shared_bands` the panels of one loss share one band scale over the cells they show;
+    each keeps its own star."""
     glyphs = UNICODE if unicode else ASCII
     shown = surfaces if width is None else [fit_to_width(s, width) for s in surfaces]
+    keys = [s.loss_name if shared_bands else None for s in shown]
+    references = shared_references(keys, [s.values for s in shown])
     panels = [
-        _panel(s, levels, scale, origin, color, glyphs, overlay(s) if overlay else {}, color_system)
-        for s in shown
+        _panel(
+            s,
+            levels,
+            scale,
+            origin,
+            color,
+            glyphs,
+            overlay(s) if overlay else {},
+            color_system,
+            reference,
+        )
+        for s, reference in zip(shown, references, strict=True)
     ]
     return Columns(panels, padding=(1, 3))
 
@@ -124,8 +142,9 @@ def _panel(
     glyphs: Glyphs,
     marks: Marks,
     color_system: str = "truecolor",
+    reference: NDArray[np.float64] | None = None,
 ) -> RenderableType:
-    bands = classify(surface.values, levels, scale)
+    bands = classify(surface.values, levels, scale, reference)
     colours = palette(levels, color_system)
     swatches = shades(levels, unicode=glyphs is UNICODE)
     rows, cols = surface.values.shape

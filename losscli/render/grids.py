@@ -52,6 +52,11 @@ class Grid(Protocol):
     @property
     def minimum(self) -> Minimum | None: ...
 
+    @property
+    def loss_name(self) -> str | None:
+        """The catalogue's name of the loss drawn (None: not known), for `--shared-bands`."""
+        ...
+
 
 @dataclass(frozen=True)
 class GridView:
@@ -62,6 +67,7 @@ class GridView:
     w1: Array
     w2: Array
     values: Array
+    loss_name: str | None = None
 
     @cached_property
     def minimum(self) -> Minimum | None:
@@ -90,6 +96,7 @@ def thin(grid: Grid, max_cols: int, max_rows: int) -> Grid:
         grid.w1[keep_cols],
         grid.w2[keep_rows],
         grid.values[np.ix_(keep_rows, keep_cols)],
+        grid.loss_name,
     )
 
 
@@ -154,7 +161,7 @@ def _grid(record: object, label: str) -> GridView:
     if "overflow" in record:
         _restore_overflow(record["overflow"], values, label)
     title, short_title = _titles(record, label)
-    return GridView(title, short_title, w1, w2, values)
+    return GridView(title, short_title, w1, w2, values, _loss_name(record))
 
 
 def _axis(values: object, where: str) -> Array:
@@ -219,6 +226,18 @@ def _restore_overflow(cells: object, values: Array, label: str) -> None:
         row, col, sign = np.array(cells, dtype=np.int64).T
         null = np.isnan(values[row, col])
         values[row[null], col[null]] = sign[null] * np.inf
+
+
+def _loss_name(record: dict[str, Any]) -> str | None:
+    """The catalogue's name of the record's "loss" (an alias read as its loss), the name as
+    written for a loss losscli does not know, None where there is none."""
+    name = record.get("loss")
+    if not isinstance(name, str):
+        return None
+    try:
+        return get_loss(name).name
+    except ParameterError:
+        return name
 
 
 def _titles(record: dict[str, Any], label: str) -> tuple[str, str]:

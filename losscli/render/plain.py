@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from losscli.render.bands import classify, ramp
+from losscli.render.bands import classify, ramp, shared_references
 from losscli.render.grids import thin
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
     from losscli.render.grids import Grid
 
 UNICODE_SHADES = " ░▒▓█"
@@ -36,16 +38,25 @@ def render_plain(
     unicode: bool = True,
     overlay: Callable[[Grid], Mapping[tuple[int, int], str]] | None = None,
     width: int | None = None,
+    shared_bands: bool = False,
 ) -> str:
     """The figure; with `width`, panels are thinned to fit it and wrap onto further rows.
 
     `overlay` gives, for a grid as drawn, characters to put over cells (a path) keyed by
-    (row, col); the minimum keeps its star.
+    (row, col); the minimum keeps its star. With `shared_bands` the panels of one loss share
+    one band scale.
     """
     glyphs = shades(levels, unicode)
     shown = surfaces if width is None else [thin(s, width, width) for s in surfaces]
+    keys = [s.loss_name if shared_bands else None for s in shown]
+    shared = shared_references(keys, [s.values for s in shown])
+    references = dict(zip(map(id, shown), shared, strict=True))
+
+    def bands(grid: Grid) -> NDArray[np.int64]:
+        return classify(grid.values, levels, scale, references[id(grid)]).index
+
     rows = _wrap(shown, width)
-    return "\n".join(_row_of_panels(row, glyphs, levels, scale, origin, overlay) for row in rows)
+    return "\n".join(_row_of_panels(row, glyphs, bands, origin, overlay) for row in rows)
 
 
 def shades(levels: int, unicode: bool = True) -> list[str]:
@@ -71,13 +82,12 @@ def _wrap(grids: Sequence[Grid], width: int | None) -> list[list[Grid]]:
 def _row_of_panels(
     grids: Sequence[Grid],
     glyphs: list[str],
-    levels: int,
-    scale: str,
+    bands: Callable[[Grid], NDArray[np.int64]],
     origin: str,
     overlay: Callable[[Grid], Mapping[tuple[int, int], str]] | None,
 ) -> str:
     panels = [
-        _panel(grid, glyphs, levels, scale, origin, overlay(grid) if overlay else {})
+        _panel(grid, glyphs, bands(grid), origin, overlay(grid) if overlay else {})
         for grid in grids
     ]
     height = max(len(panel) for panel in panels)
@@ -92,12 +102,10 @@ def _row_of_panels(
 def _panel(
     surface: Grid,
     glyphs: list[str],
-    levels: int,
-    scale: str,
+    bands: NDArray[np.int64],
     origin: str,
     marks: Mapping[tuple[int, int], str],
 ) -> list[str]:
-    bands = classify(surface.values, levels, scale).index
     cells = np.array([*glyphs, NOT_FINITE])[bands]  # band −1 picks NOT_FINITE, the last
     for (row, col), mark in marks.items():
         cells[row, col] = mark

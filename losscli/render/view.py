@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
@@ -41,7 +41,8 @@ Echo = Callable[[str], None]
 class ViewOptions:
     """How grids are drawn: `map` (coloured panels, axes, legend) or `plain` (the lesson's
     figure); bands (default: 8 in colour, 4 otherwise) and their scale; where w2's low end
-    is; colour (auto, always, never); the width to fit (None: the terminal's)."""
+    is; colour (auto, always, never); the width to fit (None: the terminal's); whether panels
+    of one loss share their bands' scale."""
 
     style: str = "map"
     levels: int | None = None
@@ -49,6 +50,7 @@ class ViewOptions:
     origin: str = "lower"
     color: str = "auto"
     width: int | None = None
+    shared_bands: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,17 @@ class Paths:
     runs: Sequence[Run]
     notes: tuple[str, ...] = ()
     animate_fps: float | None = None
+    own: bool = False
+    """Each panel has its own runs (descend's several losses): the runs come in panel order,
+    as many for each, and each panel is drawn with only its own, its table below it."""
+
+    def per_panel(self, grids: Sequence[Grid], runs: Sequence[Run]) -> list[Sequence[Run]]:
+        """`runs` (these paths' runs, or their heads in an animation) split among the panels:
+        each panel's own where `own`, else all of them over every panel."""
+        if not self.own:
+            return [runs] * len(grids)
+        each = len(runs) // len(grids)
+        return [runs[k * each : (k + 1) * each] for k in range(len(grids))]
 
 
 def paths_over(
@@ -132,7 +145,10 @@ def _show_map(
 
     def animation(console: Console, look: Look) -> None:
         assert paths is not None and paths.animate_fps is not None
-        frame = functools.partial(_maps, grids, view, look)
+
+        def frame(shown: Sequence[Run]) -> RenderableType:
+            return _maps(grids, view, look, shown, Paths((), own=paths.own), table=False)
+
         _animate(console, frame, whole(look), grids[0], runs, paths.animate_fps)
 
     buffer = io.StringIO() if to_file(to.output) else None
@@ -156,9 +172,21 @@ def _maps(
     look: Look,
     shown: Sequence[Run],
     paths: Paths | None = None,
+    *,
+    table: bool = True,
 ) -> RenderableType:
-    """The panels with the `shown` runs' paths over them; below them, if `paths` is given,
-    its legend, notes and table."""
+    """The panels with the `shown` runs' paths over them; below them, if `paths` is given
+    and `table`, its legend, notes and table. Panels with their own runs are drawn one under
+    another, each with its own table."""
+    if paths is not None and paths.own and len(grids) > 1:
+        split = zip(
+            grids, paths.per_panel(grids, shown), paths.per_panel(grids, paths.runs), strict=True
+        )
+        views = [
+            _maps([grid], view, look, mine, replace(paths, runs=runs, own=False), table=table)
+            for grid, mine, runs in split
+        ]
+        return Group(*[part for one in views for part in (one, Text())][:-1])
     from losscli.render.colormap import render_maps
     from losscli.render.palettes import looks
 
@@ -183,10 +211,11 @@ def _maps(
         width=look.width,
         overlay=overlay,
         color_system=look.color_system,
+        shared_bands=view.shared_bands,
     )
     if drawn.note:
         maps = Group(maps, Text(drawn.note, "dim"))
-    if paths is None:
+    if paths is None or not table:
         return maps
     return Group(maps, _under_map(grids[0], paths, color=look.color, unicode=look.unicode))
 
@@ -210,12 +239,33 @@ def _show_plain(
     echo: Echo,
     paths: Paths | None,
 ) -> None:
-    """The lesson's figure as text; it fits a width only when one is known (see --width)."""
-    from losscli.render.palettes import looks
-    from losscli.render.plain import render_plain
-
+    """The lesson's figure as text; it fits a width only when one is known (see --width).
+    Panels with their own runs are drawn one under another, each with its own table."""
     unicode = to_file(to.output) or stdout_has_unicode()
     known_width = view.width or (None if to_file(to.output) else terminal_width())
+    if paths is not None and paths.own and len(grids) > 1:
+        parts = [
+            _plain_view([grid], view, replace(paths, runs=runs, own=False), unicode, known_width)
+            for grid, runs in zip(grids, paths.per_panel(grids, paths.runs), strict=True)
+        ]
+        text = "\n".join(parts)
+    else:
+        text = _plain_view(grids, view, paths, unicode, known_width)
+    to.write(text, echo)
+    if to.pictures.svg or to.pictures.html:
+        drawn = max(len(line) for line in text.splitlines())
+        figure = Text(text.rstrip("\n"), no_wrap=True)
+        save_pictures(
+            lambda look: figure, drawn, svg=to.pictures.svg, html=to.pictures.html, title=title
+        )
+
+
+def _plain_view(
+    grids: Sequence[Grid], view: ViewOptions, paths: Paths | None, unicode: bool, width: int | None
+) -> str:
+    """The panels as the lesson's figure, the paths over every panel and their table below."""
+    from losscli.render.palettes import looks
+    from losscli.render.plain import render_plain
 
     def overlay(grid: Grid) -> Mapping[tuple[int, int], str]:
         from losscli.render.paths import path_marks, plain_marks
@@ -230,21 +280,16 @@ def _show_plain(
         scale=view.scale,
         origin=view.origin,
         unicode=unicode,
-        width=known_width,
+        width=width,
         overlay=overlay if paths else None,
+        shared_bands=view.shared_bands,
     )
     if shown.note:
         text += shown.note + "\n"
     if paths:
         under = _under_map(grids[0], paths, color=False, unicode=unicode, plain=True)
         text += "\n" + plain_text(under)
-    to.write(text, echo)
-    if to.pictures.svg or to.pictures.html:
-        drawn = max(len(line) for line in text.splitlines())
-        figure = Text(text.rstrip("\n"), no_wrap=True)
-        save_pictures(
-            lambda look: figure, drawn, svg=to.pictures.svg, html=to.pictures.html, title=title
-        )
+    return text
 
 
 def plain_text(renderable: RenderableType) -> str:
