@@ -365,6 +365,14 @@ def view_options(func: F) -> F:
             help="Fit the view to this many columns (default: $COLUMNS or the terminal's). "
             "Grids too large for it are thinned to fit, the minimum's cell kept; panels wrap.",
         ),
+        click.option(
+            "--height",
+            type=click.IntRange(min=10),
+            metavar="LINES",
+            help="Fit the map view to a terminal this many lines tall, leaving the last line for "
+            "the prompt (default: $LINES or the terminal's; none in a pipe): panels are "
+            "arranged, thinned and drawn more compactly to fit.",
+        ),
     ]
 
     def build(ctx: click.Context, values: dict[str, Any]) -> ViewOptions:

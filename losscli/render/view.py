@@ -2,7 +2,7 @@
 terminal or `-o PATH`, and as pictures.
 
 Every command that draws (surface, descend, render) shows its grids through `show`, so the
-view options (`ViewOptions`: style, bands, colour, width) and the destinations
+view options (`ViewOptions`: style, bands, colour, width, height) and the destinations
 (`Destination`: standard output or a file, SVG, HTML) behave the same everywhere. The map style
 is a Rich renderable drawn through one console (`losscli.render.console`); the plain style is
 the lesson's figure as text.
@@ -25,6 +25,7 @@ from losscli.render.console import (
     make_console,
     standard_output,
     stdout_has_unicode,
+    terminal_height,
     terminal_width,
 )
 from losscli.render.pictures import Look, print_view, save_pictures
@@ -41,7 +42,8 @@ Echo = Callable[[str], None]
 class ViewOptions:
     """How grids are drawn: `map` (coloured panels, axes, legend) or `plain` (the lesson's
     figure); bands (default: 8 in colour, 4 otherwise) and their scale; where w2's low end
-    is; colour (auto, always, never); the width to fit (None: the terminal's)."""
+    is; colour (auto, always, never); the width to fit (None: the terminal's) and the height
+    (None: the terminal's, none in a pipe)."""
 
     style: str = "map"
     levels: int | None = None
@@ -49,6 +51,7 @@ class ViewOptions:
     origin: str = "lower"
     color: str = "auto"
     width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,8 @@ def _show_map(
     paths: Paths | None,
 ) -> None:
     """The coloured maps, printed through one console: on standard output or into the file,
-    played as an animation first where asked and on a terminal, saved as pictures."""
+    played as an animation first where asked and on a terminal, saved as pictures. Where the
+    height is known (`--height`, $LINES, a terminal) the view fits it."""
     runs = paths.runs if paths else ()
 
     def whole(look: Look) -> RenderableType:
@@ -132,7 +136,7 @@ def _show_map(
 
     def animation(console: Console, look: Look) -> None:
         assert paths is not None and paths.animate_fps is not None
-        frame = functools.partial(_maps, grids, view, look)
+        frame = functools.partial(_maps, grids, view, look, paths=paths, frame=True)
         _animate(console, frame, whole(look), grids[0], runs, paths.animate_fps)
 
     buffer = io.StringIO() if to_file(to.output) else None
@@ -145,6 +149,7 @@ def _show_map(
         html=to.pictures.html,
         title=title,
         animation=animation if paths and paths.animate_fps else None,
+        height=view.height or (None if buffer is not None else terminal_height()),
     )
     if buffer is not None and to.output is not None:
         write_output(to.output, buffer.getvalue())
@@ -156,10 +161,24 @@ def _maps(
     look: Look,
     shown: Sequence[Run],
     paths: Paths | None = None,
+    *,
+    frame: bool = False,
 ) -> RenderableType:
     """The panels with the `shown` runs' paths over them; below them, if `paths` is given,
-    its legend, notes and table."""
+    its legend, notes and table. A `frame` of the animation leaves out what is below but
+    keeps its room (a line of it for the step count), so every frame draws the same panels.
+
+    On a terminal `look.height` lines tall the view takes at most one line less: the last
+    is the prompt's once the command ends."""
     from losscli.render.colormap import render_maps
+    from losscli.render.layout import count_lines
+
+    below = None
+    if paths is not None:
+        below = _under_map(grids[0], paths, color=look.color, unicode=look.unicode)
+    height = None
+    if look.height is not None:
+        height = look.height - 1 - (count_lines(below, look.width) if below else 0)
 
     overlay = None
     if shown:
@@ -176,11 +195,10 @@ def _maps(
         color=look.color,
         unicode=look.unicode,
         width=look.width,
+        height=height,
         overlay=overlay,
     )
-    if paths is None:
-        return maps
-    return Group(maps, _under_map(grids[0], paths, color=look.color, unicode=look.unicode))
+    return maps if below is None or frame else Group(maps, below)
 
 
 def _under_map(
@@ -243,7 +261,8 @@ def plain_text(renderable: RenderableType) -> str:
 
 
 def print_table(renderable: RenderableType) -> None:
-    """A renderable (a table) on standard output, as the terminal allows."""
+    """A renderable (a table) on standard output, as the terminal allows (a table fitted to
+    its width)."""
     from losscli.render.pictures import print_trimmed
 
     print_trimmed(make_console(file=standard_output()), renderable)
