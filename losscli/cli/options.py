@@ -249,13 +249,35 @@ def maps_view_options(func: F) -> F:
     return _view_options(func, shared_bands=True)
 
 
+FIT_OPTIONS = (
+    click.option(
+        "--width",
+        type=click.IntRange(min=20),
+        metavar="COLUMNS",
+        help="Fit the view to this many columns (default: $COLUMNS or the terminal's). "
+        "Grids too large for it are thinned to fit, the minimum's cell kept; panels wrap.",
+    ),
+    click.option(
+        "--height",
+        type=click.IntRange(min=10),
+        metavar="LINES",
+        help="Fit the map view to a terminal this many lines tall, leaving the last line for "
+        "the prompt (default: $LINES or the terminal's; none in a pipe): panels are "
+        "arranged, thinned and drawn more compactly to fit.",
+    ),
+)
+"""--width and --height: the room the view fits into."""
+
+SHARED_BANDS = click.option(
+    "--shared-bands",
+    is_flag=True,
+    help="Panels of the same loss (a delta comparison) share one band scale, so equal "
+    "colours mean equal heights; each panel still stars its own minimum.",
+)
+"""--shared-bands, for the commands that draw several panels of one loss."""
+
+
 def _view_options(func: F, *, shared_bands: bool) -> F:
-    shared = click.option(
-        "--shared-bands",
-        is_flag=True,
-        help="Panels of the same loss (a delta comparison) share one band scale, so equal "
-        "colours mean equal heights; each panel still stars its own minimum.",
-    )
     options = [
         click.option(
             "--style",
@@ -291,14 +313,8 @@ def _view_options(func: F, *, shared_bands: bool) -> F:
             show_default=True,
             help="auto: colour on a terminal, none when piped or NO_COLOR is set.",
         ),
-        click.option(
-            "--width",
-            type=click.IntRange(min=20),
-            metavar="COLUMNS",
-            help="Fit the view to this many columns (default: $COLUMNS or the terminal's). "
-            "Grids too large for it are thinned to fit, the minimum's cell kept; panels wrap.",
-        ),
-        *([shared] if shared_bands else []),
+        *FIT_OPTIONS,
+        *([SHARED_BANDS] if shared_bands else []),
     ]
 
     def build(ctx: click.Context, values: dict[str, Any]) -> ViewOptions:

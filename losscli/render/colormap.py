@@ -3,6 +3,8 @@
 A panel is the loss's title, the map (each cell two characters wide, so it looks square in a
 terminal whose cells are about twice as tall as wide), w2 ticks on the left, w1 ticks below,
 a line naming the minimum, and a legend mapping each band to its range of loss values.
+Where a terminal's height is known the panels are arranged to fit it too
+(`losscli.render.layout`): cells may be one character wide, the legend one line.
 
 Colour comes from a sequential palette (viridis: dark for low loss, bright for high) on the
 cell background, chosen for the console's colour system (`losscli.render.palettes`). Without
@@ -23,6 +25,7 @@ from rich.text import Text
 
 from losscli.render.bands import Bands, classify, shared_references
 from losscli.render.grids import thin
+from losscli.render.layout import GAP, PanelShape, arrange
 from losscli.render.palettes import palette
 from losscli.render.plain import ASCII_SHADES, UNICODE_SHADES, shades
 
@@ -93,44 +96,76 @@ def render_maps(
     width: int | None = None,
     color_system: str = "truecolor",
     shared_bands: bool = False,
+    height: int | None = None,
 ) -> RenderableType:
     """All panels, wrapping to the console's width; each thinned to fit `width` if given, and
-    `overlay` drawn over each on the cells it is shown with. Colours are `color_system`'s
-    (see `losscli.render.palettes`, which also says how many levels each can show apart).
-    With `shared_bands` the panels of one loss share one band scale over the cells they show;
-    each keeps its own star."""
+    `overlay` drawn over each on the cells it is shown with. With `height` too, the panels are
+    arranged and thinned so the whole fits `width` × `height` (see `losscli.render.layout`);
+    cells stay two characters wide under an overlay, whose marks need both. Colours are
+    `color_system`'s (see `losscli.render.palettes`, which also says how many levels each can
+    show apart). With `shared_bands` the panels of one loss share one band scale; each keeps
+    its own star."""
     glyphs = UNICODE if unicode else ASCII
-    shown = surfaces if width is None else [fit_to_width(s, width) for s in surfaces]
-    keys = [s.loss_name if shared_bands else None for s in shown]
-    references = shared_references(keys, [s.values for s in shown])
-    panels = [
-        _panel(
-            s,
+
+    def draw(
+        surface: Grid, shape: PanelShape, pooled: Mapping[str, NDArray[np.float64]]
+    ) -> RenderableType:
+        marks = overlay(surface) if overlay else {}
+        return _panel(
+            surface,
             levels,
             scale,
             origin,
             color,
             glyphs,
-            overlay(s) if overlay else {},
-            color_system,
-            reference,
+            marks,
+            shape,
+            color_system=color_system,
+            reference=pooled.get(surface.loss_name or ""),
         )
-        for s, reference in zip(shown, references, strict=True)
-    ]
-    return Columns(panels, padding=(1, 3))
+
+    if width is not None and height is not None:  # shared scales over the whole grids
+        pooled = _pooled(surfaces, shared_bands)
+        return arrange(
+            surfaces,
+            width,
+            height,
+            draw=lambda surface, shape: draw(surface, shape, pooled),
+            across=cells_across,
+            narrow=overlay is None,
+        )
+    shown = surfaces if width is None else [fit_to_width(s, width) for s in surfaces]
+    pooled = _pooled(shown, shared_bands)
+    return Columns([draw(s, PanelShape(), pooled) for s in shown], padding=(1, GAP))
+
+
+def _pooled(grids: Sequence[Grid], shared: bool) -> dict[str, NDArray[np.float64]]:
+    """Where `shared`, the values each loss drawn in several panels fits its bands to: all of
+    those panels' values together (see `losscli.render.bands.shared_references`)."""
+    keys = [grid.loss_name if shared else None for grid in grids]
+    references = shared_references(keys, [grid.values for grid in grids])
+    return {
+        key: values
+        for key, values in zip(keys, references, strict=True)
+        if key is not None and values is not None
+    }
 
 
 def fit_to_width(surface: Grid, width: int) -> Grid:
     """The grid thinned so its panel (w2 labels, axis, two columns a cell) fits in `width`.
 
-    Each axis keeps at most as many cells as fit across, so a square grid stays square; on
-    long axes a count of 4k + 1 cells, so the quarter ticks fall on kept grid lines.
+    Each axis keeps at most as many cells as fit across, so a square grid stays square.
     """
-    margin = max(len(fmt(value)) for value in surface.w2.tolist()) + 1
-    cells = max(2, (width - margin - 1) // 2)
-    if cells >= 17:
-        cells -= (cells - 1) % 4
+    cells = cells_across(surface, width, 2)
     return thin(surface, cells, cells)
+
+
+def cells_across(surface: Grid, width: int, cell_width: int) -> int:
+    """How many cells of `cell_width` characters fit beside the w2 labels in `width`; on
+    long axes a count of 4k + 1, so the quarter ticks fall on kept grid lines."""
+    margin = max(len(fmt(value)) for value in surface.w2.tolist()) + 1
+    cells = max(2, (width - margin - 1) // cell_width)
+    return cells - (cells - 1) % 4 if cells >= 17 else cells
 
 
 def _panel(
@@ -141,6 +176,8 @@ def _panel(
     color: bool,
     glyphs: Glyphs,
     marks: Marks,
+    shape: PanelShape,
+    *,
     color_system: str = "truecolor",
     reference: NDArray[np.float64] | None = None,
 ) -> RenderableType:
@@ -169,20 +206,28 @@ def _panel(
         for c in range(cols):
             at_minimum = minimum is not None and (r, c) == (minimum.row, minimum.col)
             mark = marks.get((r, c))
+            piece = Text()
             if mark is not None:
                 text = mark.text[0] + glyphs.star if at_minimum else mark.text
                 style = Style(color=mark.foreground, bgcolor=mark.background, bold=True)
-                line.append(text, style if color else None)
+                piece.append(text, style if color else None)
             elif at_minimum:
                 background = Style(bgcolor=colours[int(bands.index[r, c])])
                 style = STAR_STYLE + background if color else STAR_STYLE
-                line.append(glyphs.star + " ", style)
+                piece.append(glyphs.star + " ", style)
             else:
-                line.append_text(cell(int(bands.index[r, c])))
+                piece = cell(int(bands.index[r, c]))
+            line.append_text(piece[: shape.cell_width])  # one character: the glyph, the star
         lines.append(line)
-    lines += _w1_axis(surface, margin, glyphs)
+    lines += _w1_axis(surface, margin, glyphs, shape.cell_width)
     lines.append(_minimum_line(surface))
-    lines.append(_legend(bands, colours, swatches, color, glyphs, width=margin + 1 + 2 * cols))
+    width = margin + 1 + shape.cell_width * cols
+    if shape.width is not None:  # arranged: as wide as the panel's widest line, within its column
+        width = min(shape.width, max(line.cell_len for line in lines))
+    if shape.compact_legend and not bands.constant and (bands.index >= 0).any():
+        lines.append(_compact_legend(bands, scale, lambda band: cell(band)[:1], width))
+    else:  # the full legend (for one band or none it is as short)
+        lines.append(_legend(bands, colours, swatches, color, glyphs, width=width))
     return Group(*lines)
 
 
@@ -192,24 +237,24 @@ def _ticks(count: int) -> list[int]:
     return sorted({round(k * (count - 1) / parts) for k in range(parts + 1)})
 
 
-def _w1_axis(surface: Grid, margin: int, glyphs: Glyphs) -> list[Text]:
+def _w1_axis(surface: Grid, margin: int, glyphs: Glyphs, cell_width: int) -> list[Text]:
     """The rule under the map with a tick under each labelled column, and the labels; a label
     that would run into another (long numbers on a narrow grid) is left out, the ends first kept.
     """
     cols = len(surface.w1)
-    rule = [glyphs.horizontal] * (2 * cols)
-    numbers = [" "] * (2 * cols + 8)
+    rule = [glyphs.horizontal] * (cell_width * cols)
+    numbers = [" "] * (cell_width * cols + 8)
     ticks = _ticks(cols)
     for c in ticks:
-        rule[2 * c] = glyphs.tick_below
+        rule[cell_width * c] = glyphs.tick_below
     for c in sorted(ticks, key=lambda c: c not in (0, cols - 1)):
         label = fmt(surface.w1[c])
         if c == 0:
             start = 0
         elif c == cols - 1:
-            start = max(0, 2 * c + 1 - len(label))
+            start = max(0, cell_width * c + 1 - len(label))
         else:
-            start = 2 * c - len(label) // 2
+            start = cell_width * c - len(label) // 2
         if "".join(numbers[max(0, start - 1) : start + len(label) + 1]).strip():
             continue
         numbers[start : start + len(label)] = label
@@ -249,6 +294,32 @@ def _legend(
     if bands.not_finite is not None:
         item = Text().append(glyphs.not_finite * 2, NOT_FINITE_STYLE)
         items.append(item.append(" " + bands.not_finite, DIM))
+    return _wrap_items(items, width)
+
+
+def _compact_legend(bands: Bands, scale: str, swatch: Callable[[int], Text], width: int) -> Text:
+    """The legend in about one line: every band's swatch (`swatch`: its cells as drawn), low to
+    high, between the lowest and the highest value (`0.0519 [ ░▒▓█] 20.6`), the top swatch
+    being the maximum's. Linear bands split that range evenly, so the ends give every band's
+    range; on the other scales each band's lower edge stands before its swatch. The brackets
+    show where a blank swatch is."""
+    if scale == "linear":
+        ramp = Text().append(fmt(bands.edges[0]) + " [", DIM)  # a base style would dim swatches
+        for band in range(bands.levels + 1):
+            ramp.append_text(swatch(band))
+        items = [ramp.append("] " + fmt(bands.edges[-1]), DIM)]
+    else:
+        items = [
+            Text().append(fmt(edge) + " [", DIM).append_text(swatch(band)).append("]", DIM)
+            for band, edge in enumerate(bands.edges.tolist())
+        ]
+    if bands.not_finite is not None:
+        items.append(Text().append_text(swatch(-1)).append(" " + bands.not_finite, DIM))
+    return _wrap_items(items, width)
+
+
+def _wrap_items(items: list[Text], width: int) -> Text:
+    """Legend items two spaces apart, wrapped to `width` between items."""
     lines, line = [], Text()
     for item in items:
         if line and line.cell_len + 2 + item.cell_len > width:

@@ -2,7 +2,8 @@
 
 Colour is decided per stream with an explicit override (`--color`); the pictures' recorder
 always draws in truecolor; the progress bar writes to stderr. `stdout_has_unicode` and
-`terminal_width` ask the real standard output, which Click may have wrapped.
+`terminal_width` (and `terminal_height`) ask the real standard output, which Click may have
+wrapped.
 """
 
 from __future__ import annotations
@@ -103,7 +104,22 @@ def terminal_width() -> int | None:
     return None
 
 
+def terminal_height() -> int | None:
+    """$LINES, else the height of the terminal standard output is; None in a pipe."""
+    lines = _positive("LINES")
+    if lines is not None:
+        return lines
+    if sys.stdout is not None and sys.stdout.isatty():
+        return shutil.get_terminal_size().lines
+    return None
+
+
 def _columns() -> int | None:
     """$COLUMNS where it is a positive whole number."""
-    columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) > 0 else None
+    return _positive("COLUMNS")
+
+
+def _positive(name: str) -> int | None:
+    """The environment variable `name` where it is a positive whole number."""
+    value = os.environ.get(name, "")
+    return int(value) if value.isdigit() and int(value) > 0 else None

@@ -29,6 +29,7 @@ from rich.text import Text
 
 from losscli.defaults import STOP_REASONS
 from losscli.render.colormap import Mark, fmt
+from losscli.render.layout import FittingTable
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -216,11 +217,12 @@ def _pair(w: NDArray[np.float64]) -> str:
 
 
 def run_table(surface: Grid, runs: Sequence[Run], *, color: bool) -> Table:
-    """A row per run: start, end, final loss, steps, stop reason, distance to the grid minimum."""
+    """A row per run: start, end, final loss, steps, stop reason, distance to the grid minimum.
+    Drawn through `FittingTable`, it wraps between words to fit a narrow width."""
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("run", "start w1, w2", "end w1, w2", "loss", "steps", "stop", "to min"):
         right = column in ("loss", "steps", "to min")
-        table.add_column(column, justify="right" if right else "left", no_wrap=True)
+        table.add_column(column, justify="right" if right else "left")
     minimum = surface.minimum
     for run, style in zip(runs, run_styles(runs), strict=True):
         end = run.w[-1]
@@ -260,6 +262,6 @@ def under_map(
         legend(runs, color=color, unicode=unicode, plain=plain),
         *window_notes(surface, runs),
         Text(),
-        run_table(surface, runs, color=color),
+        FittingTable(run_table(surface, runs, color=color)),
         *stop_notes(runs),
     )

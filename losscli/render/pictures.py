@@ -1,9 +1,10 @@
 """Showing a view on the terminal and saving the same view as SVG or HTML, for slides and pages.
 
 A command describes its view as a function of a `Look` (colour or not, Unicode or ASCII, the
-width in columns), so the terminal and the pictures draw it from one description: the
-terminal with the look its stream allows, the pictures always in colour and Unicode, at the
-terminal's width, cropped to what was drawn. Files are written atomically.
+width in columns, the height in lines where it is known), so the terminal and the pictures
+draw it from one description: the terminal with the look its stream allows, the pictures
+always in colour and Unicode, at the terminal's size, cropped to what was drawn. Tables fit
+the width (`losscli.render.layout.FittingTable`). Files are written atomically.
 """
 
 from __future__ import annotations
@@ -12,20 +13,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.console import Console, RenderableType
+from rich.table import Table
 
 from losscli.output import write_output
 from losscli.render.console import console_has_color, console_has_unicode, make_recorder
+from losscli.render.layout import FittingTable
 
 
 @dataclass(frozen=True)
 class Look:
     """How a view may be drawn: `color_system` is Rich's name of the colours a console with
-    colour has ("standard", "256", "truecolor", "windows"), which decides the bands' colours."""
+    colour has ("standard", "256", "truecolor", "windows"), which decides the bands' colours;
+    `height` is the terminal's lines (None: as many as it takes)."""
 
     color: bool
     unicode: bool
     width: int
     color_system: str = "truecolor"
+    height: int | None = None
 
 
 SVG_FONT_ASPECT = 0.6
@@ -86,9 +91,10 @@ def print_view(
     html: str | None = None,
     title: str = "losscli",
     animation: Animation | None = None,
+    height: int | None = None,
 ) -> None:
-    """Print the view on the console (played by `animation` on a terminal, if given); save it
-    to `svg` and `html` too when given.
+    """Print the view on the console (played by `animation` on a terminal, if given), fitted
+    to `height` lines too where given; save it to `svg` and `html` too when given.
 
     `unicode=False` forces ASCII where the console's own encoding check cannot see that the
     real stream lacks the block characters.
@@ -98,17 +104,20 @@ def print_view(
         unicode and console_has_unicode(console),
         console.width,
         console.color_system or "truecolor",
+        height,
     )
     if animation is not None and console.is_terminal:
         animation(console, look)
     else:
         print_trimmed(console, view(look))
-    save_pictures(view, look.width, svg=svg, html=html, title=title)
+    save_pictures(view, look.width, svg=svg, html=html, title=title, height=height)
 
 
 def print_trimmed(console: Console, renderable: RenderableType) -> None:
-    """Print on the console; without colour, lines lose the spaces Rich pads them with, so
-    text in a pipe or a file has no trailing blanks."""
+    """Print on the console, a table fitted to its width; without colour, lines lose the
+    spaces Rich pads them with, so text in a pipe or a file has no trailing blanks."""
+    if isinstance(renderable, Table):
+        renderable = FittingTable(renderable)
     if console_has_color(console):
         console.print(renderable)
         return
@@ -119,13 +128,19 @@ def print_trimmed(console: Console, renderable: RenderableType) -> None:
 
 
 def save_pictures(
-    view: View, width: int, *, svg: str | None, html: str | None, title: str = "losscli"
+    view: View,
+    width: int,
+    *,
+    svg: str | None,
+    html: str | None,
+    title: str = "losscli",
+    height: int | None = None,
 ) -> None:
-    """Draw the view in colour at `width` and write it as SVG and/or HTML."""
+    """Draw the view in colour at `width` (and `height`) and write it as SVG and/or HTML."""
     if not (svg or html):
         return
     recorder = make_recorder(width)
-    recorder.print(view(Look(color=True, unicode=True, width=width)))
+    recorder.print(view(Look(color=True, unicode=True, width=width, height=height)))
     drawn = recorder.export_text(clear=False).splitlines()
     recorder.width = max(1, max((len(line.rstrip()) for line in drawn), default=0))  # crop margin
     if svg:

@@ -2,7 +2,7 @@
 terminal or `-o PATH`, and as pictures.
 
 Every command that draws (surface, descend, render) shows its grids through `show`, so the
-view options (`ViewOptions`: style, bands, colour, width) and the destinations
+view options (`ViewOptions`: style, bands, colour, width, height) and the destinations
 (`Destination`: standard output or a file, SVG, HTML) behave the same everywhere. The map style
 is a Rich renderable drawn through one console (`losscli.render.console`); the plain style is
 the lesson's figure as text.
@@ -25,6 +25,7 @@ from losscli.render.console import (
     make_console,
     standard_output,
     stdout_has_unicode,
+    terminal_height,
     terminal_width,
 )
 from losscli.render.pictures import Look, print_view, save_pictures
@@ -41,8 +42,9 @@ Echo = Callable[[str], None]
 class ViewOptions:
     """How grids are drawn: `map` (coloured panels, axes, legend) or `plain` (the lesson's
     figure); bands (default: 8 in colour, 4 otherwise) and their scale; where w2's low end
-    is; colour (auto, always, never); the width to fit (None: the terminal's); whether panels
-    of one loss share their bands' scale."""
+    is; colour (auto, always, never); the width to fit (None: the terminal's) and the height
+    (None: the terminal's, none in a pipe); whether panels of one loss share their bands'
+    scale."""
 
     style: str = "map"
     levels: int | None = None
@@ -50,6 +52,7 @@ class ViewOptions:
     origin: str = "lower"
     color: str = "auto"
     width: int | None = None
+    height: int | None = None
     shared_bands: bool = False
 
 
@@ -137,7 +140,8 @@ def _show_map(
     paths: Paths | None,
 ) -> None:
     """The coloured maps, printed through one console: on standard output or into the file,
-    played as an animation first where asked and on a terminal, saved as pictures."""
+    played as an animation first where asked and on a terminal, saved as pictures. Where the
+    height is known (`--height`, $LINES, a terminal) the view fits it."""
     runs = paths.runs if paths else ()
 
     def whole(look: Look) -> RenderableType:
@@ -145,10 +149,7 @@ def _show_map(
 
     def animation(console: Console, look: Look) -> None:
         assert paths is not None and paths.animate_fps is not None
-
-        def frame(shown: Sequence[Run]) -> RenderableType:
-            return _maps(grids, view, look, shown, Paths((), own=paths.own), table=False)
-
+        frame = functools.partial(_maps, grids, view, look, paths=paths, frame=True)
         _animate(console, frame, whole(look), grids[0], runs, paths.animate_fps)
 
     buffer = io.StringIO() if to_file(to.output) else None
@@ -161,6 +162,7 @@ def _show_map(
         html=to.pictures.html,
         title=title,
         animation=animation if paths and paths.animate_fps else None,
+        height=view.height or (None if buffer is not None else terminal_height()),
     )
     if buffer is not None and to.output is not None:
         write_output(to.output, buffer.getvalue())
@@ -173,22 +175,31 @@ def _maps(
     shown: Sequence[Run],
     paths: Paths | None = None,
     *,
-    table: bool = True,
+    frame: bool = False,
 ) -> RenderableType:
-    """The panels with the `shown` runs' paths over them; below them, if `paths` is given
-    and `table`, its legend, notes and table. Panels with their own runs are drawn one under
-    another, each with its own table."""
+    """The panels with the `shown` runs' paths over them; below them, if `paths` is given,
+    its legend, notes and table. Panels with their own runs (descend's several losses) are
+    drawn one under another, each with its own table. A `frame` of the animation leaves out
+    what is below but keeps its room, so every frame draws the same panels.
+
+    On a terminal `look.height` lines tall the view takes at most one line less: the last
+    is the prompt's once the command ends."""
     if paths is not None and paths.own and len(grids) > 1:
         split = zip(
             grids, paths.per_panel(grids, shown), paths.per_panel(grids, paths.runs), strict=True
         )
         views = [
-            _maps([grid], view, look, mine, replace(paths, runs=runs, own=False), table=table)
+            _maps([grid], view, look, mine, replace(paths, runs=runs, own=False), frame=frame)
             for grid, mine, runs in split
         ]
         return Group(*[part for one in views for part in (one, Text())][:-1])
     from losscli.render.colormap import render_maps
+    from losscli.render.layout import count_lines
     from losscli.render.palettes import looks
+
+    below = None
+    if paths is not None:
+        below = _under_map(grids[0], paths, color=look.color, unicode=look.unicode)
 
     overlay = None
     if shown:
@@ -201,6 +212,10 @@ def _maps(
         view.levels or (COLOR_LEVELS if look.color else PLAIN_LEVELS),
         look.color_system if look.color else None,
     )
+    height = None
+    if look.height is not None:
+        below_lines = count_lines(below, look.width) if below else 0
+        height = look.height - 1 - below_lines - (1 if drawn.note else 0)
     maps = render_maps(
         grids,
         levels=drawn.levels,
@@ -209,15 +224,14 @@ def _maps(
         color=look.color,
         unicode=look.unicode,
         width=look.width,
+        height=height,
         overlay=overlay,
         color_system=look.color_system,
         shared_bands=view.shared_bands,
     )
     if drawn.note:
         maps = Group(maps, Text(drawn.note, "dim"))
-    if paths is None or not table:
-        return maps
-    return Group(maps, _under_map(grids[0], paths, color=look.color, unicode=look.unicode))
+    return maps if below is None or frame else Group(maps, below)
 
 
 def _under_map(
@@ -300,7 +314,8 @@ def plain_text(renderable: RenderableType) -> str:
 
 
 def print_table(renderable: RenderableType) -> None:
-    """A renderable (a table) on standard output, as the terminal allows."""
+    """A renderable (a table) on standard output, as the terminal allows (a table fitted to
+    its width)."""
     from losscli.render.pictures import print_trimmed
 
     print_trimmed(make_console(file=standard_output()), renderable)
