@@ -63,7 +63,7 @@ READING_OPTIONS = [
         metavar="SEP",
         callback=_delimiter,
         shell_complete=_complete_delimiter,
-        help="What separates the fields of a CSV: ',' , ';' (a comma in a number is then a "
+        help="What separates the fields of a CSV: ',', ';' (a comma in a number is then a "
         "decimal point), 'tab' (or '\\t') or 'space' (any run of spaces and tabs). Default: "
         "detected from the first rows.",
     ),

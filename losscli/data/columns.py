@@ -132,7 +132,7 @@ def describe(delimiter: str) -> str:
 class Chosen(NamedTuple):
     """The x and y columns: their positions (from 0), their labels for messages and the JSON
     record (the header's name, else `column N`), whether the table has a header, and whether
-    they were taken only because the table has two columns that are not named x and y."""
+    they were taken only because the table has two named columns, neither named x or y."""
 
     positions: tuple[int, int]
     labels: tuple[str, str]
@@ -151,14 +151,16 @@ class Chosen(NamedTuple):
         if not self.by_position:
             return None
         x, y = self.labels
-        return f"{name}: no column is named x or y: x = {x}, y = {y} (the first two columns)"
+        return f"{name}: no column is named x or y; taking x = {x}, y = {y}, in the file's order"
 
 
 def choose_columns(names: Sequence[str] | None, count: int, reading: Reading, name: str) -> Chosen:
     """The x and y columns of a table with header `names` (None: no header) and `count`
-    columns; `name` (the file) goes in messages. A column asked for that is not there is a
-    ParameterError of field `x` or `y`; a table that does not say which columns to take is a
-    DataError."""
+    columns; `name` (the file) goes in messages. Each is the column asked for, else the one
+    named x (or y) in any case; where that leaves one or both unset and the table has two
+    columns (an unnamed one, such as the index pandas writes first, not counted), they are
+    taken in order. A column asked for that is not there is a ParameterError of field `x` or
+    `y`; a table that does not say which columns to take is a DataError."""
     labels = [(names[i] if names is not None else "") or f"column {i + 1}" for i in range(count)]
     asked = (reading.x, reading.y)
     found = [_asked(names, count, text, role, name) for role, text in zip("xy", asked, strict=True)]
@@ -166,12 +168,13 @@ def choose_columns(names: Sequence[str] | None, count: int, reading: Reading, na
     for axis, role in enumerate("xy"):
         if found[axis] is None and role in lowered:
             found[axis] = lowered.index(role)
-    by_position = found == [None, None] and count == 2 and names is not None
-    if found[0] is None and found[1] is None and count == 2:
-        found = [0, 1]
-    elif count == 2 and (found[0] is None) != (found[1] is None):
-        other = 1 - next(f for f in found if f is not None)
-        found = [f if f is not None else other for f in found]
+    pool = [i for i in range(count) if names is None or names[i]]  # unnamed: pandas' index
+    unset = [axis for axis in (0, 1) if found[axis] is None]
+    by_position = len(unset) == 2 and len(pool) == 2 and names is not None
+    if unset and len(pool) == 2:
+        rest = [i for i in pool if i not in found]
+        for axis in unset:
+            found[axis] = rest.pop(0)
     if found[0] is None or found[1] is None:
         raise _unclear(names, labels, found, name)
     positions = (found[0], found[1])

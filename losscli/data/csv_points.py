@@ -11,6 +11,7 @@ counted and skipped (refused when the reading is strict).
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -90,14 +91,18 @@ class _Reader:
         """Take the next rows; until the delimiter is known they wait (a few rows)."""
         if self.delimiter is None:
             self.early += rows
-            if sum(map(_content, self.early)) >= SAMPLE_ROWS:
+            if len(self._sample()) >= SAMPLE_ROWS:
                 self._settle()
         else:
             self._take(rows)
 
+    def _sample(self) -> list[str]:
+        """The first rows with content among those waiting, as many as detection looks at."""
+        return list(itertools.islice(filter(_content, self.early), SAMPLE_ROWS))
+
     def _settle(self) -> None:
         """Detect the delimiter from the rows waiting, then take them."""
-        self.delimiter = detect_delimiter([row for row in self.early if _content(row)])
+        self.delimiter = detect_delimiter(self._sample())
         rows, self.early = self.early, []
         self._take(rows)
 
