@@ -410,3 +410,11 @@ def test_the_lesson_fixture_still_reads_the_same():
     data = read_points(raw, "lesson.csv")
     assert np.array_equal(np.column_stack([data.x, data.y]), expected)
     assert data.origin["columns"] == {"x": "x", "y": "y"}
+
+
+def test_the_delimiter_names_complete():
+    from test_completion import complete
+
+    expected = [",", ";", "tab", "space"]
+    assert complete(["eval", "--delimiter"], "") == [("plain", name) for name in expected]
+    assert complete(["surface", "--delimiter"], "t") == [("plain", "tab")]

@@ -58,18 +58,19 @@ def read_json(text: str, name: str, reading: Reading) -> Table:
         document = JSON_DECODER.decode(text)
     shape = _Shape(name, reading, _BOOLEAN.search(text) is not None)
     if isinstance(document, dict):
-        if isinstance(document.get("data"), list) and "columns" in document:
+        if isinstance(document.get("data"), list) and isinstance(document.get("columns"), list):
             return shape.rows(document["data"], [str(c) for c in document["columns"]], "data")
         if isinstance(document.get("data"), list) and isinstance(document.get("schema"), dict):
-            keys = document["schema"].get("primaryKey") or []
-            return shape.records(document["data"], set(keys) if isinstance(keys, list) else ())
+            keys = document["schema"].get("primaryKey")
+            hidden = {k for k in keys if isinstance(k, str)} if isinstance(keys, list) else set()
+            return shape.records(document["data"], hidden)
         lists = any(isinstance(v, list) for v in document.values())
         if document and not lists and all(isinstance(v, dict) for v in document.values()):
             return shape.columns_of_maps(document)
         if lists:
             return shape.columns_of_lists(document)
     if isinstance(document, list) and document and isinstance(document[0], dict):
-        return shape.records(document, ())
+        return shape.records(document, set())
     if isinstance(document, list):
         return shape.rows(document, None, None)
     raise DataError(f"{name}: expected {SHAPES}")
@@ -111,7 +112,7 @@ class _Shape:
         y = self.numbers([ys[k] for k in keys], lambda i: f"{self.name}: {place[i]}: y")
         return self.table(x, y, place.__getitem__, chosen)
 
-    def records(self, items: list[Any], hidden: Any) -> Table:
+    def records(self, items: list[Any], hidden: set[str]) -> Table:
         """A list of objects, one a point (pandas' `records`; `table`'s data, the index's
         keys `hidden`)."""
         if not items:
