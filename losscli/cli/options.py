@@ -245,8 +245,8 @@ SYNTHETIC_HELP = {
 
 
 def data_options(func: F) -> F:
-    """--data or --dataset, and the options of the lesson's synthetic generator, handed to the
-    command as `data: DataRequest`."""
+    """--data (and how to read it: `losscli.cli.reading`) or --dataset, and the options of the
+    lesson's synthetic generator, handed to the command as `data: DataRequest`."""
     options = [
         click.option(
             "--data",
