@@ -124,11 +124,6 @@ def is_number(cell: str) -> bool:
     return True
 
 
-def describe(delimiter: str) -> str:
-    """A delimiter for a message."""
-    return {"\t": "tab", " ": "white space"}.get(delimiter, repr(delimiter))
-
-
 class Chosen(NamedTuple):
     """The x and y columns: their positions (from 0), their labels for messages and the JSON
     record (the header's name, else `column N`), whether the table has a header, and whether
