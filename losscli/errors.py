@@ -13,7 +13,21 @@ from contextlib import contextmanager
 
 
 class DataError(Exception):
-    """The data cannot be used: the message names the source and the row or field."""
+    """The data cannot be used: the message names the source and the row or field.
+
+    As in `ParameterError`, the message may mention parameters as `{name}` (listed in
+    `mentions`), which `describe` spells out: a table that does not say which of its columns
+    are x and y suggests the parameters that choose them.
+    """
+
+    def __init__(self, message: str, *, mentions: tuple[str, ...] = ()) -> None:
+        self.message = message
+        self.mentions = mentions
+        super().__init__(self.describe(str))
+
+    def describe(self, name: Callable[[str], str]) -> str:
+        """The message with each mentioned parameter written as `name(field)`."""
+        return _spelled(self.message, self.mentions, name)
 
 
 class ParameterError(ValueError):
@@ -32,10 +46,13 @@ class ParameterError(ValueError):
 
     def describe(self, name: Callable[[str], str]) -> str:
         """The message with each mentioned parameter written as `name(field)`."""
-        text = self.message
-        for other in self.mentions:
-            text = text.replace("{" + other + "}", name(other))
-        return text
+        return _spelled(self.message, self.mentions, name)
+
+
+def _spelled(message: str, mentions: tuple[str, ...], name: Callable[[str], str]) -> str:
+    for other in mentions:
+        message = message.replace("{" + other + "}", name(other))
+    return message
 
 
 def decode_text(raw: bytes, name: str) -> str:

@@ -125,7 +125,14 @@ def test_data_piped_through_stdin(invoke):
     assert points.startswith("x,y\n") and points.count("\n") == 201
     result = invoke("surface", "--data", "-", "--loss", "mse", "--format", "json", input=points)
     surface = json.loads(result.output)["surfaces"][0]
-    assert surface["data"] == {"kind": "file", "source": "stdin", "format": "csv", "n": 200}
+    assert surface["data"] == {
+        "kind": "file",
+        "source": "stdin",
+        "format": "csv",
+        "n": 200,
+        "columns": {"x": "x", "y": "y"},
+        "skipped": 0,
+    }
     # the minimum agrees with an independent brute-force evaluation of the mean squared error
     data = np.loadtxt(io.StringIO(points), delimiter=",", skiprows=1)
     w1, w2 = np.meshgrid(surface["w1"], surface["w2"])

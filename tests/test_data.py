@@ -100,17 +100,25 @@ def test_every_accepted_form_reads_the_same_points(text):
         ("x,y\n", "f.csv: no data points"),
         ("x,y\n1,2\n3,abc\n", "f.csv line 3: y is not a number: 'abc'"),
         ("x,y\n1,2\n\n4\n", "f.csv line 4: expected 2 columns, found 1"),
-        ("a,b\n1,2\n", "f.csv line 1: the header has no x or y column (found 'a', 'b')"),
+        (
+            "a,b,c\n1,2,3\n",
+            "f.csv: no column is named x or y (columns: 'a', 'b', 'c'); choose them with x and y",
+        ),
         (
             "1,2,3\n",
-            "f.csv line 1: expected 2 columns (x, y), found 3; add a header row naming the x and y columns",
+            "f.csv: expected 2 columns (x, y), found 3: choose two by number with x and y, "
+            "or name the x and y columns in a header",
         ),
-        ("x,y\n1,2\n# note\n3,nan\n", "f.csv line 4: y is not a finite number (nan)"),
+        ("x,y\n1,2\n# note\n3,-inf\n", "f.csv line 4: y is not a finite number (-inf)"),
         ("x,y\n1e400,2\n", "f.csv line 2: x is not a finite number (inf)"),
         ('{"x": [1, 2], "y": [1]}', "f.csv: x has 2 values but y has 1"),
         ('{"x": [1, "a"], "y": [1, 2]}', 'f.csv: x[1] is not a number: "a"'),
         ("[[1, 2], [3]]", "f.csv: item 1 is not an [x, y] pair of numbers"),
-        ('{"a": 1}', 'f.csv: expected {"x": [...], "y": [...]} or a list of [x, y] pairs'),
+        (
+            '{"a": 1}',
+            'f.csv: expected {"x": [...], "y": [...]}, a list of [x, y] pairs or of records, '
+            "or pandas' columns or split shape",
+        ),
         (
             "{oops",
             "f.csv line 1: not valid JSON (expecting property name enclosed in double quotes)",

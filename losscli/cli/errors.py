@@ -46,4 +46,4 @@ def reported_errors(**flags: str) -> Iterator[None]:
             raise click.BadParameter(message, ctx=ctx, param=own) from None
         raise usage_error(flag(error.field), message) from None
     except DataError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.describe(flag)) from None

@@ -19,6 +19,7 @@ import click
 from click.core import ParameterSource
 
 from losscli.cli.errors import usage_error
+from losscli.cli.reading import READING_OPTIONS, reading_from, refuse_reading
 from losscli.data.builtin import DATASETS
 from losscli.defaults import (
     GRID_STEPS,
@@ -31,6 +32,7 @@ from losscli.defaults import (
 )
 
 if TYPE_CHECKING:
+    from losscli.data.columns import Reading
     from losscli.data.sources import Source
     from losscli.engine.axis import GridSpec
     from losscli.render.view import Pictures, ViewOptions
@@ -91,20 +93,24 @@ def bundle(
 
 class DataRequest(NamedTuple):
     """--data PATH, or --dataset NAME (None: the lesson's), and the synthetic settings, with
-    the names of those typed."""
+    the names of those typed; how the file is read (--x, --y, --delimiter, --strict)."""
 
     path: str | None
     dataset: str | None
     synthetic: Mapping[str, Any]
     given: tuple[str, ...]
+    reading: Reading | None = None
 
     def source(self, *, also_used: Collection[str] = ()) -> Source:
         """The core's `Source`; synthetic settings are refused with --data, except those in
         `also_used` (options that mean something besides the data, such as descend's --seed
         for its mini-batches)."""
+        from losscli.data.columns import Reading
         from losscli.data.sources import Source
 
-        if self.path is not None:
+        if self.path is None:
+            refuse_reading(self.reading)
+        else:
             if self.dataset is not None:
                 raise usage_error(
                     "--dataset", "cannot be used with --data: choose one source of points"
@@ -114,7 +120,8 @@ class DataRequest(NamedTuple):
                     option_name(misplaced[0]),
                     "sets up synthetic data and cannot be used with --data",
                 )
-        return Source(self.path, self.dataset, self.synthetic, self.given)
+        reading = self.reading or Reading()
+        return Source(self.path, self.dataset, self.synthetic, self.given, reading)
 
 
 def dataset_option(func: F) -> F:
@@ -156,25 +163,28 @@ SYNTHETIC_HELP = {
 
 
 def data_options(func: F) -> F:
-    """--data or --dataset, and the options of the lesson's synthetic generator, handed to the
-    command as `data: DataRequest`."""
+    """--data (and how to read it: `losscli.cli.reading`) or --dataset, and the options of the
+    lesson's synthetic generator, handed to the command as `data: DataRequest`."""
     options = [
         click.option(
             "--data",
             "data_path",
             metavar="PATH",
             type=click.Path(allow_dash=True, readable=False),  # the reader says why it cannot
-            help="Points to use: CSV with columns x,y (header optional) or JSON; '-' reads "
-            "standard input. Default: the lesson's synthetic data.",
+            help="Points to use: CSV (columns x,y or chosen with --x/--y; header optional; "
+            "comma, semicolon, tab or space separated) or JSON (also pandas' to_json shapes); "
+            "'-' reads standard input. Default: the lesson's synthetic data.",
         ),
+        *READING_OPTIONS,
         dataset_option,
         *synthetic_options(SYNTHETIC_HELP),
     ]
 
     def build(ctx: click.Context, values: dict[str, Any]) -> DataRequest:
         path, dataset = values.pop("data_path"), values.pop("dataset_name")
+        reading = reading_from(values)
         typed = tuple(name for name in SYNTHETIC_SETTINGS if given(ctx, name))
-        return DataRequest(path, dataset, values, typed)
+        return DataRequest(path, dataset, values, typed, reading)
 
     return bundle(options, "data", build)(func)
 

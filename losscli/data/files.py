@@ -1,5 +1,6 @@
 """Points in files: CSV (with or without a header) or JSON, read from a file or standard
-input, and the CSV and JSON that `--data` reads back."""
+input, and the CSV and JSON that `--data` reads back. The CSV reader is `csv_points`, the JSON
+reader `json_points`; `columns` says which columns are taken and how missing values go."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import codecs
 import io
 import itertools
 import json
-import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,9 +15,13 @@ from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
-from losscli.data.csv_points import read_csv
+from losscli.data.columns import Reading
+from losscli.data.csv_points import READING, read_csv
 from losscli.data.dataset import Dataset
-from losscli.errors import DataError, json_errors
+from losscli.data.json_points import JSON_DECODER as JSON_DECODER
+from losscli.data.json_points import is_json_number as is_json_number
+from losscli.data.json_points import read_json
+from losscli.errors import DataError
 from losscli.limits import input_limit, size
 
 if TYPE_CHECKING:
@@ -36,14 +40,23 @@ JSON_SHARE = 8
 this fraction of the input limit."""
 
 
-def read_points(raw: bytes, name: str) -> Dataset:
+def read_points(raw: bytes, name: str, reading: Reading = READING) -> Dataset:
     """Parse CSV or JSON bytes into a Dataset; `name` ("points.csv", "<stdin>") goes in errors."""
-    return read_stream(io.BytesIO(raw), name)
+    return read_stream(io.BytesIO(raw), name, reading)
 
 
-def read_stream(stream: IO[bytes], name: str, *, chunk: int = CHUNK_BYTES) -> Dataset:
+def read_stream(
+    stream: IO[bytes],
+    name: str,
+    reading: Reading = READING,
+    *,
+    chunk: int = CHUNK_BYTES,
+    tell: Callable[[str], None] = lambda _: None,
+) -> Dataset:
     """Points from a stream of CSV or JSON, read a piece at a time: a CSV is parsed as it
-    comes, a JSON document once whole; past `limits.input_limit()` bytes it is refused."""
+    comes, a JSON document once whole; past `limits.input_limit()` bytes it is refused.
+    `tell` hears, in one line each, that columns were taken by position and how many rows
+    were skipped for a missing value."""
     pieces = _Pieces(stream, name, chunk)
     first = pieces.peek()
     if b"\x00" in first[:SNIFF_BYTES]:
@@ -56,20 +69,33 @@ def read_stream(stream: IO[bytes], name: str, *, chunk: int = CHUNK_BYTES) -> Da
             break
     if head.lstrip()[:1] in ("{", "["):
         pieces.restrict(input_limit() // JSON_SHARE)
-        x, y, locate = _parse_json("".join((head, *texts)).lstrip(), name)
+        table = read_json("".join((head, *texts)).lstrip(), name, reading)
         kind = "json"
     else:
-        x, y, locate = read_csv(itertools.chain([head], texts), name)
+        table = read_csv(itertools.chain([head], texts), name, reading)
         kind = "csv"
+    x, y, locate, chosen, missing = table
     if x.size == 0:
-        raise DataError(f"{name}: no data points")
-    for column, values in (("x", x), ("y", y)):
+        skipped = f" ({missing.count} skipped with a missing value)" if missing.count else ""
+        raise DataError(f"{name}: no data points{skipped}")
+    for axis, values in enumerate((x, y)):
         bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:
             i = int(bad[0])
-            raise DataError(f"{locate(i)}: {column} is not a finite number ({float(values[i])!r})")
+            who = chosen.who(axis)
+            raise DataError(f"{locate(i)}: {who} is not a finite number ({float(values[i])!r})")
+    if note := chosen.note(name):
+        tell(note)
+    missing.report(name, tell)
     source = "stdin" if name == "<stdin>" else name
-    origin = {"kind": "file", "source": source, "format": kind, "n": int(x.size)}
+    origin = {
+        "kind": "file",
+        "source": source,
+        "format": kind,
+        "n": int(x.size),
+        "columns": {"x": chosen.labels[0], "y": chosen.labels[1]},
+        "skipped": missing.count,
+    }
     return Dataset(x, y, name, origin, locate)
 
 
@@ -146,82 +172,6 @@ def printable(text: str) -> str:
     return "".join(ascii(c)[1:-1] if unicodedata.category(c)[0] == "C" else c for c in text)
 
 
-def _json_integer(digits: str) -> int | float:
-    """A JSON integer: an int where float64 can hold it, else a float (inf), so an integer
-    of any length is read instead of tripping Python's limit on integer digits."""
-    return int(digits) if len(digits) <= 300 else float(digits)
-
-
-JSON_DECODER = json.JSONDecoder(parse_int=_json_integer)
-"""JSON as the readers take it (see `_json_integer`)."""
-
-_BOOLEAN = re.compile(r"\b(?:true|false)\b")
-
-
-def _parse_json(text: str, name: str) -> tuple[Array, Array, Callable[[int], str]]:
-    with json_errors(name):
-        document = JSON_DECODER.decode(text)
-    booleans = _BOOLEAN.search(text) is not None  # then looked for: true is not a number
-    if isinstance(document, dict) and "x" in document and "y" in document:
-        x = _json_numbers(document["x"], f"{name}: x", booleans)
-        y = _json_numbers(document["y"], f"{name}: y", booleans)
-        if x.size != y.size:
-            raise DataError(f"{name}: x has {x.size} values but y has {y.size}")
-        return x, y, lambda i: f"{name}: point {i} (x[{i}], y[{i}])"
-    if isinstance(document, list):
-        pairs = _numeric_array(document, booleans)
-        if pairs is None or pairs.ndim != 2 or pairs.shape[1] != 2:
-            if not document:
-                raise DataError(f"{name}: no data points")
-            for i, item in enumerate(document):
-                pair = isinstance(item, list) and len(item) == 2
-                if not (pair and all(map(is_json_number, item))):
-                    raise DataError(f"{name}: item {i} is not an [x, y] pair of numbers")
-            raise DataError(f"{name}: expected a list of [x, y] pairs")
-        return pairs[:, 0].copy(), pairs[:, 1].copy(), lambda i: f"{name}: item {i}"
-    raise DataError(f'{name}: expected {{"x": [...], "y": [...]}} or a list of [x, y] pairs')
-
-
-def is_json_number(value: object) -> bool:
-    """A JSON number: an int or a float, not a bool (which Python counts as an int)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _numeric_array(values: object, booleans: bool) -> Array | None:
-    """`values` as a float array when it is made of JSON numbers only, else None; where the
-    text held true or false, they are looked for first (numpy would take true as 1)."""
-    if booleans and _holds_boolean(values):
-        return None
-    try:
-        array = np.asarray(values)
-    except (ValueError, RecursionError):  # ragged, or nested too deeply
-        return None
-    return array.astype(np.float64) if array.dtype.kind in "iuf" else None
-
-
-def _holds_boolean(values: object) -> bool:
-    """Whether true or false stands in a list, or in a list of lists."""
-    if not isinstance(values, list):
-        return isinstance(values, bool)
-    return any(
-        isinstance(item, bool)
-        or (isinstance(item, list) and any(isinstance(v, bool) for v in item))
-        for item in values
-    )
-
-
-def _json_numbers(values: object, where: str, booleans: bool) -> Array:
-    array = _numeric_array(values, booleans) if isinstance(values, list) else None
-    if array is not None and array.ndim == 1:
-        return array
-    if not isinstance(values, list):
-        raise DataError(f"{where} is not a list of numbers")
-    for i, value in enumerate(values):
-        if not is_json_number(value):
-            raise DataError(f"{where}[{i}] is not a number: {json.dumps(value)[:40]}")
-    raise DataError(f"{where} is not a flat list of numbers")
-
-
 def to_csv(data: Dataset) -> str:
     """Header `x,y`, then one row a point with each float at full (repr) precision."""
     rows = map("{!r},{!r}".format, data.x.tolist(), data.y.tolist())
@@ -266,7 +216,13 @@ def open_input(path: str, stdin: IO[bytes] | None) -> Iterator[tuple[IO[bytes], 
         yield handle, path
 
 
-def read_source(path: str, stdin: IO[bytes] | None) -> Dataset:
-    """Read `--data PATH` ('-' for standard input); errors name the file."""
+def read_source(
+    path: str,
+    stdin: IO[bytes] | None,
+    reading: Reading = READING,
+    tell: Callable[[str], None] = lambda _: None,
+) -> Dataset:
+    """Read `--data PATH` ('-' for standard input) as `reading` says; errors name the file,
+    `tell` hears the notes of `read_stream`."""
     with open_input(path, stdin) as (stream, name):
-        return read_stream(stream, name)
+        return read_stream(stream, name, reading, tell=tell)

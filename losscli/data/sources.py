@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from losscli.data import builtin
+from losscli.data.columns import Reading
 from losscli.defaults import LESSON_DATA, LESSON_WINDOW, Window
 
 if TYPE_CHECKING:
@@ -22,14 +23,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Source:
-    """A file (`path`), or built-in dataset `dataset` (None: the lesson's) shaped by
-    `synthetic`; `given` names the synthetic settings chosen on purpose, which a dataset
-    they do not shape refuses."""
+    """A file (`path`) read as `reading` says, or built-in dataset `dataset` (None: the
+    lesson's) shaped by `synthetic`; `given` names the synthetic settings chosen on purpose,
+    which a dataset they do not shape refuses."""
 
     path: str | None = None
     dataset: str | None = None
     synthetic: Mapping[str, Any] = field(default_factory=LESSON_DATA._asdict)
     given: Collection[str] = ()
+    reading: Reading = field(default_factory=Reading)
 
     def window(self) -> Window:
         """The (w1, w2) ranges that show the data: a built-in dataset's own, else the lesson's."""
@@ -40,7 +42,9 @@ class Points:
     """The datasets of a source for the losses asked for, loaded once each.
 
     `warn` hears, once a dataset, when a classification loss gets a single class: the
-    surface is still drawn, but it cannot show a boundary between classes.
+    surface is still drawn, but it cannot show a boundary between classes; and, for a file,
+    which columns were taken where the file does not name x and y, and how many rows were
+    skipped for a missing value.
     """
 
     def __init__(
@@ -56,7 +60,7 @@ class Points:
         if source.path is not None:  # a file is read at once: its errors come first
             from losscli.data.files import read_source
 
-            self._loaded["file"] = read_source(source.path, stdin)
+            self._loaded["file"] = read_source(source.path, stdin, source.reading, warn)
 
     def __call__(self, loss: Loss) -> Dataset:
         """The dataset `loss` is computed on."""
