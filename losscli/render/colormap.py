@@ -172,6 +172,7 @@ def _panel(
         lines.append(line)
     lines += _w1_axis(surface, margin, glyphs)
     lines.append(_minimum_line(surface))
+    lines += edge_note(surface, width=margin + 1 + 2 * cols)
     lines.append(_legend(bands, colours, shades, color, glyphs, width=margin + 1 + 2 * cols))
     return Group(*lines)
 
@@ -216,6 +217,25 @@ def _minimum_line(surface: Grid) -> Text:
     text.append(fmt(minimum.value, 4), style="bold")
     text.append(f" at w1 = {fmt(minimum.w1, 4)}, w2 = {fmt(minimum.w2, 4)}")
     return text
+
+
+EDGE_STYLE = Style(color="yellow")
+EDGE_WORDS = {"low": "below", "high": "past"}
+
+
+def edge_note(surface: Grid, width: int) -> list[Text]:
+    """Under the minimum line, where the minimum lies on the window's edge: which way the loss
+    may fall further and the option that widens the window, wrapped to the panel's `width`
+    (at least 32 columns, about the minimum line's)."""
+    import textwrap
+
+    minimum = surface.minimum
+    if minimum is None or not minimum.edges:
+        return []
+    where = " and ".join(f"{EDGE_WORDS[e.end]} {e.axis} = {fmt(e.at, 4)}" for e in minimum.edges)
+    options = " and ".join(f"--{e.axis}-range" for e in minimum.edges)
+    note = f"may fall further {where}: widen {options}"
+    return [Text(line, EDGE_STYLE) for line in textwrap.wrap(note, max(width, 32))]
 
 
 def _legend(
