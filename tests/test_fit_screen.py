@@ -47,7 +47,8 @@ def assert_fits(lines: list[str], width: int, height: int) -> None:
 
 def panels(lines: list[str]) -> list[list[str]]:
     """Each panel as its own lines: rows of panels are a blank line apart, and panels are cut
-    where their titles start."""
+    where their titles start; a panel shorter than its neighbours loses the blank lines below
+    it."""
     found, row = [], []
     for line in [*lines, ""]:
         if line:
@@ -55,7 +56,10 @@ def panels(lines: list[str]) -> list[list[str]]:
             continue
         starts = [m.start() for m in re.finditer(r"\S+( \(\S+\))?", row[0])]
         for a, b in zip(starts, [*starts[1:], None], strict=True):
-            found.append([line[a:b].rstrip() for line in row])
+            panel = [line[a:b].rstrip() for line in row]
+            while panel and not panel[-1]:
+                panel.pop()
+            found.append(panel)
         row = []
     return found
 
@@ -151,7 +155,7 @@ def test_lines_and_columns_are_the_terminals_size() -> None:
 
 def test_a_pipe_keeps_the_full_layout_unless_a_height_is_given() -> None:
     piped = shown(run("surface").output)
-    assert len(piped) == 115  # four full panels one under another, as before
+    assert len(piped) == 116  # four full panels one under another, as before, and hinge's edge note
     assert len(shown(run("surface", "--height", "40").output)) <= 39
 
 

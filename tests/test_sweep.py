@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
+
 import numpy as np
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from losscli.catalogue import get_loss
 from losscli.data.dataset import Dataset
 from losscli.data.synthetic import synthetic_regression
 from losscli.engine import Axis, direct, sweep
+from losscli.engine.axis import exact_fraction
 from losscli.errors import ParameterError
 
 
@@ -96,5 +102,43 @@ def test_axes_are_checked(args, field, message):
     assert (error.value.field, error.value.message) == (field, message)
 
 
-def test_axis_values_are_numpys_linspace():
-    assert Axis("w1", -2, 4, 21).values.tolist() == np.linspace(-2, 4, 21).tolist()
+def test_axis_values_are_the_decimals_of_the_grid():
+    # −2…4 in 21 steps is −2 + 0.3·k: the floats nearest those decimals, which print as them
+    # (numpy.linspace gives 1.5999999999999996 for k = 12, −0.20000000000000018 for k = 6).
+    axis = Axis("w1", -2, 4, 21)
+    assert axis.values.tolist() == [float(Decimal(-2) + k * Decimal("0.3")) for k in range(21)]
+    assert [repr(v) for v in axis.values.tolist()][5:9] == ["-0.5", "-0.2", "0.1", "0.4"]
+    assert axis.values[12] == 1.6 and axis.step == 0.3
+    assert Axis("w", -2, 4, 1001).values[600] == 1.6  # a step of 0.006
+
+
+def test_an_axis_whose_step_is_no_short_decimal_holds_the_nearest_floats():
+    # 0…1 in 7 steps: k/6, each value the float nearest the exact fraction (Python's
+    # float(Fraction) rounds to the nearest); numpy.linspace gives 0.8333333333333333 for 5/6.
+    values = Axis("w", 0, 1, 7).values.tolist()
+    assert values == [float(Fraction(k, 6)) for k in range(7)]
+    assert values[5] == 0.8333333333333334
+
+
+def test_an_axis_beyond_exact_whole_numbers_is_linspace():
+    # 1e-300…1 would need 10^300 as a denominator: numpy.linspace's values, as before
+    assert exact_fraction(1e-300, 1.0, 3) is None
+    assert Axis("w", 1e-300, 1, 3).values.tolist() == np.linspace(1e-300, 1, 3).tolist()
+    assert Axis("w", 1e20, 1e21, 3).values.tolist() == np.linspace(1e20, 1e21, 3).tolist()
+
+
+short_decimals = st.builds(
+    lambda whole, places: Decimal(whole).scaleb(-places),
+    st.integers(-(10**6), 10**6),
+    st.integers(0, 4),
+)
+
+
+@given(short_decimals, short_decimals, st.integers(2, 2000))
+def test_every_axis_value_is_the_float_nearest_its_exact_value(low, high, steps):
+    assume(low < high)
+    axis = Axis("w", float(low), float(high), steps)
+    lo, hi = Fraction(low), Fraction(high)
+    expected = [float(lo + k * (hi - lo) / (steps - 1)) for k in range(steps)]
+    assert axis.values.tolist() == expected
+    assert axis.step == float((hi - lo) / (steps - 1))

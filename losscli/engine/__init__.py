@@ -10,12 +10,13 @@ from losscli.engine.axis import Axis, GridSpec
 from losscli.engine.budget import check_budget
 from losscli.engine.method import Job
 from losscli.engine.registry import METHODS, choose_method, expect
-from losscli.engine.surface import Minimum, Surface, find_minimum
+from losscli.engine.surface import Edge, Minimum, Surface, find_minimum
 from losscli.engine.sweep import sweep
 
 __all__ = [
     "METHODS",
     "Axis",
+    "Edge",
     "GridSpec",
     "Job",
     "Minimum",

@@ -2,7 +2,9 @@
 
 Layout, as the JSON reports it: `values[i][j]` is the mean loss at w2 = w2[i], w1 = w1[j]
 (rows are w2, columns are w1). The minimum is the first minimum in that row-major order,
-which is what `numpy.argmin` gives.
+which is what `numpy.argmin` gives. A minimum on the window's edge, with no cell of the same
+value inside the window along that axis, is told by its `edges`: the loss may keep falling
+beyond them.
 """
 
 from __future__ import annotations
@@ -24,14 +26,31 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Edge:
+    """A side of the window: the parameter ("w1" or "w2"), which end ("low" or "high") and the
+    parameter's value there."""
+
+    axis: str
+    end: str
+    at: float
+
+
+@dataclass(frozen=True)
 class Minimum:
-    """The grid cell of the smallest value: its row (w2) and column (w1), where, and what."""
+    """The grid cell of the smallest value: its row (w2) and column (w1), where, and what;
+    and the sides of the window it lies on where the grid cannot show the loss rising again
+    (see `window_edges`)."""
 
     row: int
     col: int
     w1: float
     w2: float
     value: float
+    edges: tuple[Edge, ...] = ()
+
+    @property
+    def on_edge(self) -> bool:
+        return bool(self.edges)
 
 
 @dataclass(frozen=True)
@@ -74,4 +93,27 @@ def find_minimum(w1: Array, w2: Array, values: Array) -> Minimum | None:
         return None
     flat = np.where(finite, values, np.inf).ravel()
     row, col = divmod(int(np.argmin(flat)), values.shape[1])
-    return Minimum(row, col, float(w1[col]), float(w2[row]), float(values[row, col]))
+    value = float(values[row, col])
+    edges = window_edges(w1, w2, values == value, row, col)
+    return Minimum(row, col, float(w1[col]), float(w2[row]), value, edges)
+
+
+def window_edges(
+    w1: Array, w2: Array, lowest: NDArray[np.bool_], row: int, col: int
+) -> tuple[Edge, ...]:
+    """The window's sides the minimum at (row, col) lies on, where the smallest value (the
+    `lowest` cells) is found only in that first or last column (row): the grid shows the loss
+    lower at that edge than anywhere else along the axis, so it may keep falling beyond it.
+    A smallest value found elsewhere too (a plateau such as zero-one's, a flat surface) is no
+    edge's; an axis of one value has nothing to compare with, and no edges."""
+    edges = []
+    for axis, values, at, hits in (
+        ("w1", w1, col, np.asarray(lowest.any(axis=0))),
+        ("w2", w2, row, np.asarray(lowest.any(axis=1))),
+    ):
+        last = len(values) - 1
+        if last > 0 and at == 0 and not hits[1:].any():
+            edges.append(Edge(axis, "low", float(values[0])))
+        elif last > 0 and at == last and not hits[:last].any():
+            edges.append(Edge(axis, "high", float(values[last])))
+    return tuple(edges)

@@ -224,6 +224,7 @@ def _panel(
     width = margin + 1 + shape.cell_width * cols
     if shape.width is not None:  # arranged: as wide as the panel's widest line, within its column
         width = min(shape.width, max(line.cell_len for line in lines))
+    lines += edge_note(surface, width=width)
     if shape.compact_legend and not bands.constant and (bands.index >= 0).any():
         lines.append(_compact_legend(bands, scale, lambda band: cell(band)[:1], width))
     else:  # the full legend (for one band or none it is as short)
@@ -271,6 +272,25 @@ def _minimum_line(surface: Grid) -> Text:
     text.append(fmt(minimum.value, 4), style="bold")
     text.append(f" at w1 = {fmt(minimum.w1, 4)}, w2 = {fmt(minimum.w2, 4)}")
     return text
+
+
+EDGE_STYLE = Style(color="yellow")
+EDGE_WORDS = {"low": "below", "high": "past"}
+
+
+def edge_note(surface: Grid, width: int) -> list[Text]:
+    """Under the minimum line, where the minimum lies on the window's edge: which way the loss
+    may fall further and the option that widens the window, wrapped to the panel's `width`
+    (at least 32 columns, about the minimum line's)."""
+    import textwrap
+
+    minimum = surface.minimum
+    if minimum is None or not minimum.edges:
+        return []
+    where = " and ".join(f"{EDGE_WORDS[e.end]} {e.axis} = {fmt(e.at, 4)}" for e in minimum.edges)
+    options = " and ".join(f"--{e.axis}-range" for e in minimum.edges)
+    note = f"may fall further {where}: widen {options}"
+    return [Text(line, EDGE_STYLE) for line in textwrap.wrap(note, max(width, 32))]
 
 
 def _legend(

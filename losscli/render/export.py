@@ -84,6 +84,7 @@ def surface_record(surface: Surface) -> dict[str, Any]:
             "row": minimum.row,
             "col": minimum.col,
         },
+        "on_edge": minimum is not None and minimum.on_edge,
         "data": surface.data.origin,
     }
 

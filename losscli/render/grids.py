@@ -5,7 +5,9 @@ w1 = w1[j]) and the minimum. A swept `Surface` has them; so has a `GridView`, wh
 `losscli render` reads from JSON (losscli's own output, after jq too, or another tool's
 `{"w1": [...], "w2": [...], "values": [[...], ...]}`) and what a view thinned to the
 terminal's width is. The minimum is always recomputed from the values, so a grid edited by
-jq is starred where its values say, never where a stale "minimum" field says. A null that
+jq is starred where its values say, never where a stale "minimum" field says, and whether it
+lies on the window's edge is judged from the values too (a stale "on_edge" is ignored); a
+thinned view keeps the edges its whole grid's minimum lies on. A null that
 losscli's "overflow" lists is read back as the inf or −inf it was, any other null as nan, so
 the legend says `overflow` or `no value` as surface's did.
 """
@@ -13,7 +15,7 @@ the legend says `overflow` or `no value` as surface's did.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,7 +24,7 @@ import numpy as np
 
 from losscli.catalogue import get_loss
 from losscli.data.files import JSON_DECODER, is_json_number, printable
-from losscli.engine.surface import Minimum, find_minimum
+from losscli.engine.surface import Edge, Minimum, find_minimum
 from losscli.errors import DataError, ParameterError, decode_text, json_errors
 
 if TYPE_CHECKING:
@@ -68,10 +70,16 @@ class GridView:
     w2: Array
     values: Array
     loss_name: str | None = None
+    edges: tuple[Edge, ...] | None = None
+    """A thinned view's: the window's edges its whole grid's minimum lies on, which the cells
+    kept may no longer tell; None: judged from these values."""
 
     @cached_property
     def minimum(self) -> Minimum | None:
-        return find_minimum(self.w1, self.w2, self.values)
+        found = find_minimum(self.w1, self.w2, self.values)
+        if found is None or self.edges is None:
+            return found
+        return replace(found, edges=self.edges)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,6 +105,7 @@ def thin(grid: Grid, max_cols: int, max_rows: int) -> Grid:
         grid.w2[keep_rows],
         grid.values[np.ix_(keep_rows, keep_cols)],
         grid.loss_name,
+        None if minimum is None else minimum.edges,
     )
 
 
