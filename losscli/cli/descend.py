@@ -150,6 +150,8 @@ def descend_command(
     from losscli.data.sources import Points
     from losscli.descent.runs import runs_document
     from losscli.descent.walk import Settings, check_walks, walks
+    from losscli.engine.optimum import find_optimum
+    from losscli.engine.window import plan_grid
     from losscli.limits import Deadline
     from losscli.render.view import Destination, paths_over, show
 
@@ -169,7 +171,8 @@ def descend_command(
             )
         points = Points(data.source(also_used=("seed",)), standard_input(), warn)
         dataset = points(loss)
-        w1, w2 = grid.axes(points.source.window())
+        found = find_optimum(loss, params, dataset)
+        window, w1, w2 = plan_grid(grid, points.source.curated_window(), [(loss, dataset, found)])
         map_seconds = engine.check_budget(
             [(loss, params)], points, w1, w2, method="auto", max_seconds=max_seconds
         )
@@ -184,6 +187,7 @@ def descend_command(
         )
         deadline = Deadline(max_seconds)
         surface = engine.sweep(loss, params, dataset, w1, w2, deadline=deadline)
+        surface = surface.with_optimum(found, window)
         runs = walks(loss, params, dataset, surface, walk.start, optimizers, settings, deadline)
         if output_format == "json":
             import json
@@ -197,5 +201,6 @@ def descend_command(
             title="losscli descend",
             echo=echo,
             paths=paths_over([surface], runs, loss.name, fps if animate else None),
+            notes=[line] if (line := window.line()) else [],
         )
     return None

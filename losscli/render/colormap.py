@@ -21,6 +21,7 @@ from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 
+from losscli.engine.optimum import NoOptimum, Optimum
 from losscli.render.bands import Bands, classify, ramp
 from losscli.render.grids import thin
 from losscli.render.plain import ASCII_SHADES, UNICODE_SHADES
@@ -55,6 +56,9 @@ class Glyphs:
 
 UNICODE = Glyphs(UNICODE_SHADES, "★", "!", "│", "┤", "└", "─", "┬", "–")
 ASCII = Glyphs(ASCII_SHADES, "*", "!", "|", "+", "+", "-", "+", "-")
+TRUE_MINIMUM = {True: "◆ ", False: "<>"}
+"""The continuous minimum's mark, Unicode or ASCII: white on black, a colour viridis and the
+descent paths leave free; on the grid's minimum its second character gives way to the star."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,15 @@ def render_maps(
     glyphs = UNICODE if unicode else ASCII
     shown = surfaces if width is None else [fit_to_width(s, width) for s in surfaces]
     panels = [
-        _panel(s, levels, scale, origin, color, glyphs, overlay(s) if overlay else {})
+        _panel(
+            s,
+            levels,
+            scale,
+            origin,
+            color,
+            glyphs,
+            {**_optimum_mark(s, unicode), **(overlay(s) if overlay else {})},
+        )
         for s in shown
     ]
     return Columns(panels, padding=(1, 3))
@@ -171,7 +183,7 @@ def _panel(
                 line.append_text(cell(int(bands.index[r, c])))
         lines.append(line)
     lines += _w1_axis(surface, margin, glyphs)
-    lines.append(_minimum_line(surface))
+    lines += _minimum_line(surface, unicode=glyphs is UNICODE, width=margin + 1 + 2 * cols)
     lines.append(_legend(bands, colours, shades, color, glyphs, width=margin + 1 + 2 * cols))
     return Group(*lines)
 
@@ -208,14 +220,71 @@ def _w1_axis(surface: Grid, margin: int, glyphs: Glyphs) -> list[Text]:
     return [axis, labels]
 
 
-def _minimum_line(surface: Grid) -> Text:
+def _minimum_line(surface: Grid, *, unicode: bool = True, width: int = 80) -> list[Text]:
+    """The grid's minimum and, where known, the loss's true one beside it, each wrapped to
+    the panel's width: `min 0.05187 at w1 = 1.6, w2 = 0.4 (grid)` then the continuous
+    minimum with its mark, `(true)`, `(true, one of many)` or `(local)`, or why there is none."""
     minimum = surface.minimum
     if minimum is None:
-        return Text("no finite value on this grid", style="bold red")
-    text = Text("min ")
-    text.append(fmt(minimum.value, 4), style="bold")
-    text.append(f" at w1 = {fmt(minimum.w1, 4)}, w2 = {fmt(minimum.w2, 4)}")
-    return text
+        return [Text("no finite value on this grid", style="bold red")]
+    value = fmt(minimum.value, 4)
+    grid = f"min {value} at w1 = {fmt(minimum.w1, 4)}, w2 = {fmt(minimum.w2, 4)}"
+    optimum = surface.optimum
+    if optimum is None:
+        return _wrapped(grid, value, len(grid))
+    grid += " (grid)"
+    lines = _wrapped(grid, value, len(grid))
+    width = max(width, len(grid))
+    if isinstance(optimum, NoOptimum):
+        return lines + _wrapped(optimum.brief, "", width, style="dim")
+    label = {"unique": "true", "region": "true, one of many", "local": "local"}[optimum.kind]
+    if _optimum_cell(surface, optimum) is None:
+        label += ", off the map"
+    true_value = fmt(optimum.value, 4)
+    true = (
+        f"{TRUE_MINIMUM[unicode].strip()} {true_value} at w1 = {fmt(optimum.w1, 4)}, "
+        f"w2 = {fmt(optimum.w2, 4)} ({label})"
+    )
+    return lines + _wrapped(true, true_value, width)
+
+
+def _wrapped(text: str, bold: str, width: int, style: str = "") -> list[Text]:
+    """Text broken between words to lines of `width`, the later ones indented; the first
+    `bold` in it bold."""
+    import textwrap
+
+    parts = textwrap.wrap(
+        text, width, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False
+    )
+    lines = [Text(part, style=style) for part in parts]
+    if bold:
+        start = parts[0].find(bold)
+        if start >= 0:
+            lines[0].stylize("bold", start, start + len(bold))
+    return lines
+
+
+def _optimum_cell(surface: Grid, optimum: Optimum) -> tuple[int, int] | None:
+    """(row, col) of the cell nearest the continuous minimum, None when it is more than half
+    an edge cell off the grid."""
+    cell = []
+    for axis, value in ((surface.w2, optimum.w2), (surface.w1, optimum.w1)):
+        if len(axis) > 1:
+            low = axis[0] - (axis[1] - axis[0]) / 2
+            high = axis[-1] + (axis[-1] - axis[-2]) / 2
+            if not low <= value <= high:
+                return None
+        cell.append(int(np.argmin(np.abs(axis - value))))
+    return cell[0], cell[1]
+
+
+def _optimum_mark(surface: Grid, unicode: bool) -> dict[tuple[int, int], Mark]:
+    """The continuous minimum's mark on its cell, where it lies on the map."""
+    optimum = surface.optimum
+    if not isinstance(optimum, Optimum):
+        return {}
+    cell = _optimum_cell(surface, optimum)
+    return {} if cell is None else {cell: Mark(TRUE_MINIMUM[unicode], "#000000", "#ffffff")}
 
 
 def _legend(

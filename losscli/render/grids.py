@@ -13,6 +13,7 @@ the legend says `overflow` or `no value` as surface's did.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
@@ -22,11 +23,14 @@ import numpy as np
 
 from losscli.catalogue import get_loss
 from losscli.data.files import JSON_DECODER, is_json_number, printable
+from losscli.engine.optimum import NoOptimum, Optimum
 from losscli.engine.surface import Minimum, find_minimum
 from losscli.errors import DataError, ParameterError, decode_text, json_errors
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
+
+    from losscli.engine.optimum import Found
 
     Array = NDArray[np.float64]
 
@@ -52,6 +56,9 @@ class Grid(Protocol):
     @property
     def minimum(self) -> Minimum | None: ...
 
+    @property
+    def optimum(self) -> Found | None: ...
+
 
 @dataclass(frozen=True)
 class GridView:
@@ -62,6 +69,8 @@ class GridView:
     w1: Array
     w2: Array
     values: Array
+    optimum: Found | None = None
+    """The loss's continuous minimum, where the JSON recorded one (or the thinned surface's)."""
 
     @cached_property
     def minimum(self) -> Minimum | None:
@@ -90,6 +99,7 @@ def thin(grid: Grid, max_cols: int, max_rows: int) -> Grid:
         grid.w1[keep_cols],
         grid.w2[keep_rows],
         grid.values[np.ix_(keep_rows, keep_cols)],
+        grid.optimum,
     )
 
 
@@ -154,7 +164,30 @@ def _grid(record: object, label: str) -> GridView:
     if "overflow" in record:
         _restore_overflow(record["overflow"], values, label)
     title, short_title = _titles(record, label)
-    return GridView(title, short_title, w1, w2, values)
+    return GridView(title, short_title, w1, w2, values, _optimum(record))
+
+
+def _optimum(record: dict[str, Any]) -> Found | None:
+    """The continuous minimum losscli recorded ("optimum", "optimum_note"), if it reads as one;
+    anything else (another tool's grid, an edited field) is no optimum at all."""
+    note = record.get("optimum_note")
+    note = printable(note) if isinstance(note, str) else ""
+    found = record.get("optimum")
+    if found is None:
+        return NoOptimum(note) if note else None
+    if not isinstance(found, dict):
+        return None
+    numbers = [found.get(key) for key in ("w1", "w2", "value")]
+    if not all(is_json_number(n) for n in numbers):
+        return None
+    try:
+        w1, w2, value = (float(n) for n in numbers)  # type: ignore[arg-type]  # numbers, checked
+    except OverflowError:  # an integer past float64
+        return None
+    if not all(map(math.isfinite, (w1, w2, value))):
+        return None
+    kind = found.get("kind", "unique")
+    return Optimum(w1, w2, value, kind if kind in ("unique", "region", "local") else "unique", note)
 
 
 def _axis(values: object, where: str) -> Array:
