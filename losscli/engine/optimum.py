@@ -253,8 +253,8 @@ def _no_minimum(
         )
     reach = far * unit
     reason = (
-        f"no finite minimum, it falls towards {infimum:.4g} as |w| grows: the labels can be "
-        "separated by a line"
+        f"no finite minimum, falls to {infimum:.4g} as |w| grows: the labels can be separated "
+        "by a line"
     )
     return NoOptimum(reason, infimum, (float(reach[0]), float(reach[1])))
 
@@ -384,9 +384,14 @@ def _local(
             f"true minimum not computed: a local search over more than {LOCAL_LIMIT:,} "
             "points takes too long"
         )
+    origin = "the grid's minimum"
     if start is None:
-        reference = _least_squares(x, t) if loss.task == "regression" else _logistic_start(x, t)
-        start = (reference.w1, reference.w2)
+        regression = loss.task == "regression"
+        reference = _least_squares(x, t) if regression else _logistic_start(x, t)
+        start, origin = (
+            (reference.w1, reference.w2),
+            f"the {'mse' if regression else 'logistic'} minimum",
+        )
     extent = np.array(natural_extent(x, 1.0))
 
     def f(w: Array) -> float:
@@ -394,10 +399,15 @@ def _local(
         return v if math.isfinite(v) else math.inf
 
     w, ok = nelder_mead(f, np.array(start, dtype=np.float64), 0.1 * extent)
-    if not ok:
-        return NoOptimum("no minimum found near the grid's: the loss keeps falling away from it")
-    note = "local: Nelder–Mead from the grid's minimum; this loss may have a lower one elsewhere"
-    return Optimum(float(w[0]), float(w[1]), f(w), "local", note)
+    value = f(w)
+    far_out = float(np.hypot(*(w / extent))) > 10.0
+    if not ok or (far_out and f(2.0 * w) <= value + 1e-12 * abs(value)):
+        return NoOptimum(
+            f"no minimum found, it is as low or lower farther out: a local search from {origin} "
+            f"ran out to w1 = {w[0]:.4g}, w2 = {w[1]:.4g}"
+        )
+    note = f"local: Nelder–Mead from {origin}; this loss may have a lower one elsewhere"
+    return Optimum(float(w[0]), float(w[1]), value, "local", note)
 
 
 def _logistic_start(x: Array, t: Array) -> Optimum:
