@@ -153,6 +153,10 @@ def test_render_draws_the_recorded_true_minimum(invoke, scores):
     drawn = invoke("render", "-", "--color", "never", input=document).output
     assert "◆ 0.54 at w1 = 4.5, w2 = 46.9 (true)" in drawn.splitlines()
     edited = json.loads(document)
+    doubled = [[2 * value for value in row] for row in edited["surfaces"][0]["values"]]
+    stale = {**edited["surfaces"][0], "values": doubled}  # the recorded optimum is stale now
+    shown = invoke("render", "-", "--color", "never", input=json.dumps(stale)).output
+    assert "◆" not in shown and "(grid)" not in shown
     edited["surfaces"][0]["optimum"]["w1"] = "4.5"  # not a number: no optimum at all
     shown = invoke("render", "-", "--color", "never", input=json.dumps(edited)).output
     assert "◆" not in shown and "(grid)" not in shown

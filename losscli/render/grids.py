@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Protocol
@@ -164,7 +164,22 @@ def _grid(record: object, label: str) -> GridView:
     if "overflow" in record:
         _restore_overflow(record["overflow"], values, label)
     title, short_title = _titles(record, label)
-    return GridView(title, short_title, w1, w2, values, _optimum(record))
+    grid = GridView(title, short_title, w1, w2, values)
+    if _still_fits(record.get("minimum"), grid.minimum):
+        grid = replace(grid, optimum=_optimum(record))
+    return grid
+
+
+def _still_fits(recorded: object, minimum: Minimum | None) -> bool:
+    """Whether the grid's minimum is still the one recorded beside the optimum: values edited
+    on the way (by jq, say) leave the recorded optimum stale, so it is not drawn."""
+    if not (isinstance(recorded, dict) and minimum is not None):
+        return False
+    return [recorded.get(key) for key in ("w1", "w2", "value")] == [
+        minimum.w1,
+        minimum.w2,
+        minimum.value,
+    ]
 
 
 def _optimum(record: dict[str, Any]) -> Found | None:
