@@ -12,7 +12,7 @@ import pytest
 from losscli.catalogue import CATALOGUE, get_loss
 from losscli.data.builtin import load_builtin
 from losscli.data.dataset import Dataset
-from losscli.defaults import LESSON_DATA
+from losscli.defaults import LESSON_DATA, SYNTHETIC_SETTINGS
 from losscli.engine.optimum import (
     REACH,
     NoOptimum,
@@ -28,7 +28,8 @@ SCORES = Dataset(np.arange(1.0, 6.0), np.array([52.0, 55.0, 61.0, 64.0, 70.0]), 
 
 def points(dataset: str, name: str) -> Dataset:
     loss = get_loss(name)
-    return load_builtin(dataset, loss.task, name, LESSON_DATA._asdict())
+    lesson = dict(zip(SYNTHETIC_SETTINGS, LESSON_DATA, strict=True))
+    return load_builtin(dataset, loss.task, name, lesson)
 
 
 def mean_loss(name: str, data: Dataset, w1, w2, **params: float):

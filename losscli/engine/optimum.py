@@ -37,12 +37,13 @@ from losscli.engine import piecewise_optimum as exact
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    Kind = Literal["unique", "region", "local"]  # for annotations only: no typing work at import
+
     from losscli.catalogue import Loss
     from losscli.data.dataset import Dataset
 
     Array = NDArray[np.float64]
 
-Kind = Literal["unique", "region", "local"]
 REACH = 0.05
 """Where a loss has no finite minimum, the window reaches where it has fallen to within this
 share of the way from its value at w = 0 to its infimum."""

@@ -15,6 +15,7 @@ the best threshold, counted for every gap between sorted x at once.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -52,8 +53,10 @@ def groups(description: Description, x: Array, targets: Array) -> list[Group]:
     return [(description, x, targets)]
 
 
+@functools.lru_cache(maxsize=32)
 def _coefficients(shape: Piecewise) -> Array:
-    """(pieces, 3): each piece's c0, c1, c2, padded with zeros."""
+    """(pieces, 3): each piece's c0, c1, c2, padded with zeros (computed once a shape: the
+    searches ask for them at every step; never written to)."""
     table = np.zeros((len(shape.pieces), 3))
     for q, piece in enumerate(shape.pieces):
         table[q, : len(piece)] = piece

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from losscli.engine.axis import Axis, GridSpec
     from losscli.engine.optimum import Found
 
-Chosen = Literal["user", "lesson", "dataset", "data"]
+    Chosen = Literal["user", "lesson", "dataset", "data"]  # annotations only: no work at import
+
 CLASSIFIER_SCALE = 3.0
 """A classifier's window spans about this change of score p around its minimum: sigmoid(±3)
 is 0.05 and 0.95."""
