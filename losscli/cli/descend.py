@@ -152,7 +152,7 @@ def descend_command(
     from losscli.descent.walk import Settings, check_walks, walks
     from losscli.engine.optimum import find_optimum
     from losscli.engine.window import plan_grid
-    from losscli.limits import Deadline
+    from losscli.limits import Deadline, check_grid
     from losscli.render.view import Destination, paths_over, show
 
     with reported_errors():
@@ -171,6 +171,7 @@ def descend_command(
             )
         points = Points(data.source(also_used=("seed",)), standard_input(), warn)
         dataset = points(loss)
+        check_grid(grid.w1_steps, grid.w2_steps, 1)  # before any work on the data
         found = find_optimum(loss, params, dataset)
         window, w1, w2 = plan_grid(grid, points.source.curated_window(), [(loss, dataset, found)])
         map_seconds = engine.check_budget(

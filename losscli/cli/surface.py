@@ -87,7 +87,7 @@ def surface_command(
     from losscli.descent.runs import load_runs
     from losscli.engine.optimum import find_optimum
     from losscli.engine.window import plan_grid
-    from losscli.limits import Deadline
+    from losscli.limits import Deadline, check_grid
     from losscli.render.progress import sweep_progress
     from losscli.render.view import Destination, paths_over, show
 
@@ -102,6 +102,7 @@ def surface_command(
         points = Points(data.source(), standard_input(), warn)
         if not losses.names:  # the default panels: those the data suits
             chosen = [(loss, params) for loss, params in chosen if points.suits(loss)]
+        check_grid(grid.w1_steps, grid.w2_steps, len(chosen))  # before any work on the data
         found = [find_optimum(loss, params, points(loss)) for loss, params in chosen]
         panels = [(loss, points(loss), f) for (loss, _), f in zip(chosen, found, strict=True)]
         window, w1, w2 = plan_grid(grid, points.source.curated_window(), panels)
