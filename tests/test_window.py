@@ -89,8 +89,10 @@ def test_a_range_given_wins_on_its_axis_only(invoke, scores):
     both = ("--w1-range", "-2", "4", "--w2-range", "-2", "4")
     text = invoke("surface", "--data", scores, "-l", "mse", *both, "--color", "never").output
     assert "window from the data" not in text
-    assert "min 1972 at w1 = 4, w2 = 4 (grid)" in text  # the corner, now said to be so
-    assert "◆ 0.54 at w1 = 4.5, w2 = 46.9 (true, off the" in text  # wrapped to the panel
+    shown = text.splitlines()
+    at = shown.index("min 1972 at w1 = 4, w2 = 4 (grid)")  # the corner, said to be so
+    # wrapped to the panel between words, never inside the brackets
+    assert shown[at + 1 : at + 3] == ["◆ 0.54 at w1 = 4.5, w2 = 46.9", "    (true, off the map)"]
 
 
 def test_the_lessons_view_keeps_its_window(invoke):

@@ -243,9 +243,13 @@ def _minimum_line(surface: Grid, *, unicode: bool = True, width: int = 80) -> li
     true_value = fmt(optimum.value, 4)
     true = (
         f"{TRUE_MINIMUM[unicode].strip()} {true_value} at w1 = {fmt(optimum.w1, 4)}, "
-        f"w2 = {fmt(optimum.w2, 4)} ({label})"
+        f"w2 = {fmt(optimum.w2, 4)} ({label.replace(' ', KEEP)})"
     )
     return lines + _wrapped(true, true_value, width)
+
+
+KEEP = "\xa0"
+"""Joins words that wrapping must keep on one line (a label in brackets); printed as a space."""
 
 
 def _wrapped(text: str, bold: str, width: int, style: str = "") -> list[Text]:
@@ -256,7 +260,7 @@ def _wrapped(text: str, bold: str, width: int, style: str = "") -> list[Text]:
     parts = textwrap.wrap(
         text, width, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False
     )
-    lines = [Text(part, style=style) for part in parts]
+    lines = [Text(part.replace(KEEP, " "), style=style) for part in parts]
     if bold:
         start = parts[0].find(bold)
         if start >= 0:
