@@ -65,15 +65,22 @@ def test_mse_on_the_scores_is_the_hand_computed_least_squares():
     assert found.value == pytest.approx(0.54, abs=1e-12)
 
 
-def test_mse_far_from_the_origin_stays_exact():
-    """The same points moved to x = 10⁶ + 1 … 10⁶ + 5: the slope is still 4.5 and the line
-    the same, w2 = 46.9 − 4.5·10⁶; centring keeps every digit the naive normal equations lose."""
+@pytest.mark.parametrize(
+    ("name", "w1", "w2", "value"),
+    [("mse", 4.5, 46.9, 0.54), ("mae", 4.5, 47.5, 0.6), ("huber", 4.5, 46.9, 0.27)],
+)
+def test_far_from_the_origin_every_digit_stays(name, w1, w2, value):
+    """The scores moved to x = 10⁶ + 1 … 10⁶ + 5: the same slope, the line's intercept moved
+    by −10⁶·w1; the solvers work on centred x, so nothing is lost to the offset. (MAE's line
+    passes through (1, 52), (3, 61), (5, 70): residuals 0, 1.5, 0, 1.5, 0, mean 0.6; Huber's
+    residuals are all within delta = 1, so it is half of MSE's at MSE's line.)"""
     far = Dataset(SCORES.x + 1e6, SCORES.y, "far", {})
-    found = find_optimum(get_loss("mse"), {}, far)
-    assert isinstance(found, Optimum)
-    assert found.w1 == pytest.approx(4.5, abs=1e-9)
-    assert found.w2 == pytest.approx(46.9 - 4.5e6, rel=1e-12)
-    assert found.value == pytest.approx(0.54, rel=1e-6)
+    for data, intercept in ((SCORES, w2), (far, w2 - 1e6 * w1)):
+        found = find_optimum(get_loss(name), get_loss(name).resolve_params({}), data)
+        assert isinstance(found, Optimum) and found.kind == "unique"
+        assert found.w1 == pytest.approx(w1, abs=1e-9)
+        assert found.w2 == pytest.approx(intercept, rel=1e-12, abs=1e-9)
+        assert found.value == pytest.approx(value, rel=1e-6)
 
 
 def test_mae_and_quantile_pass_through_the_majority_line():

@@ -261,45 +261,51 @@ def _no_minimum(
 
 
 def _nested(loss: Loss, params: Mapping[str, float], x: Array, t: Array) -> Found:
-    """Exact inner minimum in w2, golden section on w1 (see `piecewise_optimum`)."""
+    """Newton on the pieces, or the exact inner minimum in w2 nested in a golden section on
+    w1 (see `piecewise_optimum`), all on centred x: (w1, b) with b the line's value at x̄,
+    so that points far from the origin lose no digits."""
     try:
         description = loss.description(params)
     except Unrepresentable:  # huber at delta = 1e200: swept directly, searched locally
         description = None
     if description is None:
         return _local(loss, params, x, t, None)
-    point_groups = exact.groups(description, x, t)
+    centre = float(np.mean(x))
+    dx = x - centre
+    point_groups = exact.groups(description, dx, t)
 
-    def profile(w1: float) -> float:
-        return loss_at(loss, params, x, t, np.array([w1, exact.inner_minimum(point_groups, w1)]))
+    def value(v: Array) -> float:
+        return loss_at(loss, params, dx, t, v)
 
-    reference = _least_squares(x, t)
+    def found(v: Array, kind: Kind, note: str) -> Optimum:
+        w = np.array([v[0], v[1] - v[0] * centre])
+        return Optimum(float(w[0]), float(w[1]), loss_at(loss, params, x, t, w), kind, note)
 
-    def value(w: Array) -> float:
-        return loss_at(loss, params, x, t, w)
-
+    start = np.array(_ls_centred(dx, t))
     quadratic = any(len(piece) == 3 for shape, *_ in point_groups for piece in shape.pieces)
     if quadratic:
-        w = exact.damped_newton(point_groups, np.array([reference.w1, reference.w2]), value)
-        if w is not None:
-            return Optimum(float(w[0]), float(w[1]), value(w), note="Newton on its pieces")
+        v = exact.damped_newton(point_groups, start, value)
+        if v is not None:
+            return found(v, "unique", "Newton on its pieces")
         if x.size > NESTED_LIMIT:
             return NoOptimum(
                 f"true minimum not computed: Newton did not reach it, and the exact search "
                 f"over more than {NESTED_LIMIT:,} points takes too long"
             )
     step = natural_extent(x, max(float(np.std(t)), 1.0))[0]
-    w1, bracketed = exact.golden_minimum(profile, reference.w1, step)
+    w1, bracketed = exact.golden_minimum(
+        lambda w1: value(np.array([w1, exact.inner_minimum(point_groups, w1)])), start[0], step
+    )
     if not bracketed:
         return NoOptimum("no finite minimum, it keeps falling as |w1| grows: no bracket found")
-    w = np.array([w1, exact.inner_minimum(point_groups, w1)])
-    polished = exact.damped_newton(point_groups, w, value) if quadratic else None
-    w = w if polished is None else polished
-    lowest = value(w)
-    if polished is None and _flat(loss, params, x, t, w, lowest, step):
-        note = "one of many: the loss is as low along a stretch through this point"
-        return Optimum(float(w[0]), float(w[1]), lowest, "region", note)
-    return Optimum(float(w[0]), float(w[1]), lowest, note="exact in w2, golden section in w1")
+    v = np.array([w1, exact.inner_minimum(point_groups, w1)])
+    polished = exact.damped_newton(point_groups, v, value) if quadratic else None
+    v = v if polished is None else polished
+    if polished is None and _flat(loss, params, dx, t, v, value(v), step):
+        return found(
+            v, "region", "one of many: the loss is as low along a stretch through this point"
+        )
+    return found(v, "unique", "exact in w2, golden section in w1")
 
 
 def _flat(
