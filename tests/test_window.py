@@ -195,3 +195,27 @@ def test_window_ends_are_short_decimals():
     for low, high in window.ranges:
         assert repr(low) == f"{low:g}" or float(f"{low:g}") == low
         assert len(repr(low)) <= 6 and len(repr(high)) <= 6
+
+
+@pytest.mark.parametrize(
+    ("name", "truth"),
+    [
+        ("hinge", ["◆ 0 at w1 = 23.39, w2 = 7.002", "    (true, one of many, off the map)"]),
+        (
+            "squared-hinge",
+            ["◆ 0 at w1 = 23.39, w2 = 7.002", "    (true, one of many, off the map)"],
+        ),
+        ("logistic", ["no finite minimum, falls to 0 as |w| grows"]),
+        ("exponential", ["no finite minimum, falls to 0 as |w| grows"]),
+        ("focal", ["no finite minimum, falls to 0 as |w| grows"]),
+        ("dice", ["no finite minimum, falls to 0 as |w| grows"]),
+        ("zero-one", ["◆ 0 at w1 = 1, w2 = 0.2993 (true, one of many)"]),
+    ],
+)
+def test_the_lessons_classification_losses_say_where_their_minimum_really_is(invoke, name, truth):
+    """The lesson's labels are the sign of 1.5·x + 0.5, so a line separates them: the grid's
+    star at the window's edge is not the minimum, and each panel says what is (the max-margin
+    line: w1·x + w2 = ±1 through the closest points of each class, see test_optimum)."""
+    lines = invoke("surface", "-l", name, "--color", "never").output.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.endswith("(grid)"))
+    assert lines[at + 1 : at + 1 + len(truth)] == truth
