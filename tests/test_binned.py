@@ -413,7 +413,10 @@ def test_cli_binned_for_a_loss_it_does_not_apply_to(invoke, name):
 def test_cli_binned_refused_for_data_it_cannot_bound(invoke, tmp_path):
     points = tmp_path / "points.csv"
     points.write_text("x,y\n0.1,1\n-0.4,0\n0.3,1\n1000000,0\n")
-    result = invoke("surface", "-l", "logistic", "--data", str(points), "--method", "binned")
+    lesson = ("--w1-range", "-2", "4", "--w2-range", "-2", "4")  # not the window of this data
+    result = invoke(
+        "surface", "-l", "logistic", "--data", str(points), "--method", "binned", *lesson
+    )
     assert result.exit_code == 2
     last = result.output.splitlines()[-1]
     assert last.startswith(

@@ -75,8 +75,9 @@ def test_an_axis_of_one_value_has_no_edges() -> None:
 
 def test_the_lessons_hinge_panel_carries_the_note() -> None:
     lines = run("surface").output.splitlines()
-    at = lines.index("min 0.1127 at w1 = 4, w2 = 1")
-    assert lines[at + 1] == "may fall further past w1 = 4: widen --w1-range"
+    at = lines.index("min 0.1127 at w1 = 4, w2 = 1 (grid)")
+    # Below it the true minimum, two lines (hinge's, off the map), then the note.
+    assert lines[at + 3] == "may fall further past w1 = 4: widen --w1-range"
     assert sum(NOTE in line for line in lines) == 1  # MSE, MAE and Huber: inside the window
 
 
@@ -89,8 +90,9 @@ def test_a_user_csv_in_the_default_window_names_both_axes(tmp_path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0
     text = " ".join(line.strip() for line in result.output.splitlines())
+    assert "min 1972 at w1 = 4, w2 = 4 (grid)" in text
     assert (
-        "min 1972 at w1 = 4, w2 = 4 may fall further past w1 = 4 and past w2 = 4: "
+        "(true, off the map) may fall further past w1 = 4 and past w2 = 4: "
         "widen --w1-range and --w2-range" in text
     )
 

@@ -78,14 +78,15 @@ def test_the_default_view_fits_width_and_height(width: int, height: int, color: 
     result = run("surface", "--width", str(width), "--height", str(height), "--color", color)
     assert result.exit_code == 0
     assert_fits(shown(result.output), width, height)
-    assert result.output.count("★") == 4
+    map_rows = [line for line in shown(result.output) if "┤" in line or "│" in line]
+    assert sum(line.count("★") for line in map_rows) == 4  # each panel's minimum on its map
 
 
 @pytest.mark.parametrize(
     ("width", "height", "rows"),
     [
         (80, 24, [TITLES]),  # four across, cells one character wide
-        (120, 40, [TITLES[:2], TITLES[2:]]),  # 2 × 2
+        (120, 40, [TITLES]),  # four across: 11 cells a side, where 2 × 2 would draw 9
         (200, 50, [TITLES]),  # four across, full size
     ],
 )
@@ -96,6 +97,7 @@ def test_panels_are_arranged_to_fit(width: int, height: int, rows: list[tuple[st
 
 def test_at_200_columns_the_four_panels_are_full_size() -> None:
     lines = shown(run("surface", "--width", "200", "--height", "50").output)
+    assert lines.pop() == "★ grid's minimum   ◆ the loss's true minimum"  # the view's key
     piped = shown(run("surface", "--loss", "mse").output)
     assert panels(lines)[0] == piped  # the MSE panel as a pipe draws it: 21 × 21, full legend
 
@@ -112,13 +114,12 @@ def test_at_80_by_24_cells_are_one_character_and_keep_the_pictures_shape() -> No
 def test_the_thinned_view_keeps_the_minimum_and_true_grid_values() -> None:
     document = json.loads(run("surface", "--format", "json").output)
     lines = shown(run("surface", "--width", "80", "--height", "24").output)
+    assert lines.pop() == "★ grid's minimum   ◆ the loss's true minimum"  # the view's key
     for surface, panel in zip(document["surfaces"], panels(lines), strict=True):
         minimum, text = surface["minimum"], " ".join(" ".join(panel).split())
-        assert (
-            f"min {minimum['value']:.4g} at w1 = {minimum['w1']:.4g}, w2 = {minimum['w2']:.4g}"
-            in text
-        )
-        assert text.count("★") == 1
+        # The compact minimum lines: `★ 0.05187` over `1.6, 0.4`.
+        assert f"★ {minimum['value']:.4g} {minimum['w1']:.4g}, {minimum['w2']:.4g}" in text
+        assert text.count("★") == 2  # on the map, and in the minimum line
         tick = re.compile(r"\s*(\S+) ┤")
         ticks = {k: m.group(1) for k, line in enumerate(panel) if (m := tick.match(line))}
         assert ticks and set(ticks.values()) <= {f"{w2:.3g}" for w2 in surface["w2"]}
@@ -127,7 +128,7 @@ def test_the_thinned_view_keeps_the_minimum_and_true_grid_values() -> None:
 
 
 def test_the_compact_legend_shows_every_band_between_the_ends() -> None:
-    lines = shown(run("surface", "--width", "120", "--height", "40").output)
+    lines = shown(run("surface", "--width", "120", "--height", "22").output)
     legends = [line for line in lines if "[" in line]
     # The linear scale's five bands (blank, ░, ▒, ▓, █) between the lowest and highest value.
     assert legends[0].split("  ")[0].split() == ["0.0519", "[", "░▒▓█]", "20.6"]
@@ -137,7 +138,7 @@ def test_the_compact_legend_shows_every_band_between_the_ends() -> None:
 
 def test_the_compact_legend_names_every_edge_on_a_log_scale() -> None:
     lines = shown(
-        run("surface", "-l", "mse", "--scale", "log", "--width", "60", "--height", "14").output
+        run("surface", "-l", "mse", "--scale", "log", "--width", "60", "--height", "11").output
     )
     legend = " ".join(line for line in lines if "[" in line)
     edges = re.findall(r"(\S+) \[(.)\]", legend)
@@ -155,7 +156,9 @@ def test_lines_and_columns_are_the_terminals_size() -> None:
 
 def test_a_pipe_keeps_the_full_layout_unless_a_height_is_given() -> None:
     piped = shown(run("surface").output)
-    assert len(piped) == 116  # four full panels one under another, as before, and hinge's edge note
+    # Four full panels one under another, as before, with their true minima (hinge's on two
+    # lines) and hinge's edge note.
+    assert len(piped) == 121
     assert len(shown(run("surface", "--height", "40").output)) <= 39
 
 

@@ -81,8 +81,8 @@ def test_a_501_step_grid_is_thinned_to_the_width_with_the_minimum_starred() -> N
         result.output
     )
     # 33 cells (4·8 + 1) fit in 80 columns; the quarter ticks fall on the original grid lines.
-    assert lines[-4] == "     └┬" + ("─" * 15 + "┬") * 4 + "─"  # a tick every 8 cells
-    assert lines[-3].split() == ["w1", "-2", "-0.5", "1", "2.5", "4"]
+    assert lines[-5] == "     └┬" + ("─" * 15 + "┬") * 4 + "─"  # a tick every 8 cells
+    assert lines[-4].split() == ["w1", "-2", "-0.5", "1", "2.5", "4"]
 
 
 @pytest.mark.parametrize(("width", "per_row"), [(60, 1), (99, 2), (150, 3), (201, 4)])

@@ -3,6 +3,7 @@ losses, and --shared-bands: through the public command line, with exact messages
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -17,6 +18,7 @@ from losscli.errors import ParameterError
 from losscli.render.bands import classify, shared_references
 
 SMALL = ("--steps", "11")
+SIDE_BY_SIDE = ("--width", "100")  # two 11-step panels and their minimum lines
 
 
 def surfaces(result) -> list[dict]:
@@ -70,8 +72,9 @@ def test_focal_takes_two_parameters_in_one_spec(invoke):
 
 def test_panel_titles_show_each_panels_parameters(invoke):
     result = invoke(
-        "surface", "-l", "huber:delta=0.5", "-l", "huber:delta=2", *SMALL, "--color", "never"
-    )
+        "surface", "-l", "huber:delta=0.5", "-l", "huber:delta=2", *SMALL, *SIDE_BY_SIDE,
+        "--color", "never",
+    )  # fmt: skip
     assert result.exit_code == 0
     titles = result.output.splitlines()[0].split()
     assert " ".join(titles) == "Huber (delta=0.5) Huber (delta=2)"
@@ -280,16 +283,21 @@ def test_descend_with_one_loss_writes_the_same_single_document(invoke):
 
 
 def legend_halves(output: str, right_title: str) -> list[tuple[str, str]]:
-    """The legend lines (those after each panel's `min` line), cut where the second panel
-    starts."""
+    """Each panel's legend lines (from its first band's, `blank …`), the left panel's beside
+    the right's, the view cut where the second panel starts."""
     lines = output.splitlines()
     column = lines[0].index(right_title)
-    start = next(k for k, line in enumerate(lines) if line.startswith("min "))
-    return [(line[:column].rstrip(), line[column:].rstrip()) for line in lines[start + 1 :]]
+    halves = []
+    for side in ([line[:column] for line in lines], [line[column:] for line in lines]):
+        side = [line.rstrip() for line in side]
+        start = next(k for k, line in enumerate(side) if line.startswith("blank "))
+        halves.append([line for line in side[start:] if line])
+    return list(itertools.zip_longest(*halves, fillvalue=""))
 
 
 def test_shared_bands_give_two_huber_panels_one_legend(invoke):
-    args = ("surface", "-l", "huber:delta=0.5", "-l", "huber:delta=2", *SMALL, "--color", "never")
+    args = ("surface", "-l", "huber:delta=0.5", "-l", "huber:delta=2", *SMALL, *SIDE_BY_SIDE,
+            "--color", "never")  # fmt: skip
     shared = legend_halves(invoke(*args, "--shared-bands").output, "Huber (delta=2)")
     assert shared and all(left == right for left, right in shared)
     own = legend_halves(invoke(*args).output, "Huber (delta=2)")

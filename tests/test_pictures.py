@@ -218,4 +218,4 @@ def test_svg_text_keeps_its_spaces_and_sits_in_its_cells(tmp_path: Path) -> None
         lines.append(line.rstrip())
     terminal = [line.rstrip() for line in re.sub(r"\x1b\[[0-9;]*m", "", result.output).splitlines()]
     assert lines == [line for line in terminal if line]
-    assert "min 0.05187 at w1 = 1.6, w2 = 0.4" in lines
+    assert "min 0.05187 at w1 = 1.6, w2 = 0.4 (grid)" in lines

@@ -36,7 +36,7 @@ from losscli.defaults import (
 from losscli.descent.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from losscli.catalogue import Loss
     from losscli.cli.loss_options import LossRequest
@@ -160,6 +160,9 @@ def descend_command(
     from losscli.data.sources import Points
     from losscli.descent.runs import runs_document
     from losscli.descent.walk import Settings
+    from losscli.engine.optimum import find_optimum
+    from losscli.engine.window import plan_grid
+    from losscli.limits import check_grid
     from losscli.render.view import Destination, Paths, show
 
     with reported_errors():
@@ -177,8 +180,18 @@ def descend_command(
                 "--seed", "with --data it seeds only --batch-size, which is not given"
             )
         points = Points(data.source(also_used=("seed",)), standard_input(), warn)
+        check_grid(grid.w1_steps, grid.w2_steps, len(chosen))  # before any work on the data
+        found = [find_optimum(loss, params, points(loss)) for loss, params in chosen]
+        panels = [(loss, points(loss), f) for (loss, _), f in zip(chosen, found, strict=True)]
+        window, w1, w2 = plan_grid(grid, points.source.curated_window(), panels)
         surfaces, walked = _walk_each(
-            chosen, points, grid.axes(points.source.window()), walk, settings, max_seconds
+            chosen,
+            points,
+            (w1, w2),
+            lambda k, s: s.with_optimum(found[k], window),
+            walk,
+            settings,
+            max_seconds,
         )
         if output_format == "json":
             import json
@@ -197,6 +210,7 @@ def descend_command(
                 animate_fps=fps if animate else None,
                 own=True,
             ),
+            notes=[line] if (line := window.line()) else [],
         )
     return None
 
@@ -205,12 +219,14 @@ def _walk_each(
     chosen: Sequence[tuple[Loss, Mapping[str, float]]],
     points: Points,
     axes: tuple[Axis, Axis],
+    finish: Callable[[int, Surface], Surface],
     walk: WalkRequest,
     settings: Settings,
     max_seconds: float,
 ) -> tuple[list[Surface], list[tuple[Loss, Mapping[str, float], list[Run]]]]:
-    """Each loss's map and its walks, one per optimizer; refused first if they would take
-    longer than `max_seconds` in all."""
+    """Each loss's map (`finish(k, surface)` adds what is known of the k-th beside its grid)
+    and its walks, one per optimizer; refused first if they would take longer than
+    `max_seconds` in all."""
     from losscli import engine
     from losscli.descent.walk import check_walks, walks
     from losscli.limits import Deadline
@@ -230,8 +246,8 @@ def _walk_each(
     )
     deadline = Deadline(max_seconds)
     surfaces, walked = [], []
-    for loss, params in chosen:
-        surface = engine.sweep(loss, params, points(loss), w1, w2, deadline=deadline)
+    for k, (loss, params) in enumerate(chosen):
+        surface = finish(k, engine.sweep(loss, params, points(loss), w1, w2, deadline=deadline))
         surfaces.append(surface)
         runs = walks(
             loss, params, points(loss), surface, walk.start, optimizers, settings, deadline

@@ -203,17 +203,17 @@ def grid_options(steps_flag: str = "--steps") -> Callable[[F], F]:
             "--w1-range",
             type=(float, float),
             default=(w1_low, w1_high),
-            show_default=True,
             metavar="LO HI",
-            help="Range of the slope w1 (horizontal axis).",
+            help=f"Range of the slope w1 (horizontal axis). Default: the lesson's {w1_low:g} "
+            f"{w1_high:g}, a dataset's own, or where those miss a minimum (and for --data the "
+            "lesson's does not show it well), a window chosen from the data.",
         ),
         click.option(
             "--w2-range",
             type=(float, float),
             default=(w2_low, w2_high),
-            show_default=True,
             metavar="LO HI",
-            help="Range of the intercept w2 (vertical axis).",
+            help="Range of the intercept w2 (vertical axis). Default: as for --w1-range.",
         ),
         click.option(
             steps_flag,

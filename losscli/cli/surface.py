@@ -87,7 +87,9 @@ def surface_command(
     from losscli import engine
     from losscli.data.sources import Points
     from losscli.descent.runs import load_runs
-    from losscli.limits import Deadline
+    from losscli.engine.optimum import find_optimum
+    from losscli.engine.window import plan_grid
+    from losscli.limits import Deadline, check_grid
     from losscli.render.progress import sweep_progress
     from losscli.render.view import Destination, paths_over, show
 
@@ -102,7 +104,10 @@ def surface_command(
         points = Points(data.source(), standard_input(), warn)
         if not losses.names:  # the default panels: those the data suits
             chosen = [(loss, params) for loss, params in chosen if points.suits(loss)]
-        w1, w2 = grid.axes(points.source.window())
+        check_grid(grid.w1_steps, grid.w2_steps, len(chosen))  # before any work on the data
+        found = [find_optimum(loss, params, points(loss)) for loss, params in chosen]
+        panels = [(loss, points(loss), f) for (loss, _), f in zip(chosen, found, strict=True)]
+        window, w1, w2 = plan_grid(grid, points.source.curated_window(), panels)
         engine.check_budget(chosen, points, w1, w2, method=method, max_seconds=max_seconds)
         deadline = Deadline(max_seconds)
         with sweep_progress(quiet=quiet) as track:
@@ -119,6 +124,7 @@ def surface_command(
                 )
                 for loss, params in chosen
             ]
+        surfaces = [s.with_optimum(f, window) for s, f in zip(surfaces, found, strict=True)]
         if output_format != "text":
             return _export(surfaces, output_format, output)
         paths = paths_over(surfaces, runs, surfaces[0].loss.name) if runs else None
@@ -129,6 +135,7 @@ def surface_command(
             title="losscli surface",
             echo=echo,
             paths=paths,
+            notes=[line] if (line := window.line()) else [],
         )
     return None
 

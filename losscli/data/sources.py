@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from losscli.data import builtin
 from losscli.data.columns import Reading
@@ -36,6 +36,16 @@ class Source:
     def window(self) -> Window:
         """The (w1, w2) ranges that show the data: a built-in dataset's own, else the lesson's."""
         return LESSON_WINDOW if self.dataset is None else builtin.get_dataset(self.dataset).window
+
+    def curated_window(self) -> tuple[Window, Literal["lesson", "dataset"]] | None:
+        """The window drawn by hand for a built-in dataset ("lesson" for the lesson's, whatever
+        its synthetic settings; "dataset" for the others), or None for a file, whose window
+        is chosen from its data (`losscli.engine.window`)."""
+        if self.path is not None:
+            return None
+        if self.dataset is None or self.dataset.lower() == "lesson":
+            return LESSON_WINDOW, "lesson"
+        return builtin.get_dataset(self.dataset).window, "dataset"
 
 
 class Points:

@@ -10,7 +10,7 @@ beyond them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
     from losscli.catalogue import Loss
     from losscli.data.dataset import Dataset
+    from losscli.engine.optimum import Found
+    from losscli.engine.window import ChosenWindow
 
     Array = NDArray[np.float64]
 
@@ -67,6 +69,11 @@ class Surface:
     error: float | None = None
     """An approximate method's declared bound on the relative error of every value (binned);
     None for the exact methods."""
+    optimum: Found | None = None
+    """The loss's continuous minimum over all (w1, w2) (`losscli.engine.optimum`), where
+    computed."""
+    window: ChosenWindow | None = None
+    """How the grid's ranges were chosen (`losscli.engine.window`), where known."""
 
     @property
     def title(self) -> str:
@@ -84,6 +91,16 @@ class Surface:
     @cached_property
     def minimum(self) -> Minimum | None:
         return find_minimum(self.w1, self.w2, self.values)
+
+    def with_optimum(self, found: Found, window: ChosenWindow | None = None) -> Surface:
+        """This surface with its loss's continuous minimum, a local one searched again from
+        the grid's minimum where that is lower (`optimum.settled`), and its window."""
+        from losscli.engine.optimum import settled
+
+        lowest = self.minimum
+        grid = None if lowest is None else (lowest.w1, lowest.w2, lowest.value)
+        found = settled(found, self.loss, self.params, self.data, grid)
+        return replace(self, optimum=found, window=window)
 
 
 def find_minimum(w1: Array, w2: Array, values: Array) -> Minimum | None:

@@ -23,9 +23,19 @@ from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 
+from losscli.engine.optimum import Optimum
 from losscli.render.bands import Bands, classify, shared_references
 from losscli.render.grids import thin
 from losscli.render.layout import GAP, PanelShape, arrange
+from losscli.render.minima import (
+    TRUE_MINIMUM,
+    edge_note,
+    fits,
+    fmt,
+    key,
+    minimum_lines,
+    optimum_cell,
+)
 from losscli.render.palettes import palette
 from losscli.render.plain import ASCII_SHADES, UNICODE_SHADES, shades
 
@@ -57,6 +67,8 @@ class Glyphs:
 
 UNICODE = Glyphs(UNICODE_SHADES, "★", "!", "│", "┤", "└", "─", "┬", "–")
 ASCII = Glyphs(ASCII_SHADES, "*", "!", "|", "+", "+", "-", "+", "-")
+"""The continuous minimum's mark, Unicode or ASCII: white on black, a colour viridis and the
+descent paths leave free; on the grid's minimum its second character gives way to the star."""
 
 
 @dataclass(frozen=True)
@@ -77,11 +89,6 @@ Marks = Mapping[tuple[int, int], Mark]
 """Marks keyed by (row, col): row i is w2[i], column j is w1[j], as in `Surface.values`."""
 Overlay = Callable[["Grid"], Marks]
 """Marks for the grid as drawn: called after thinning, so (row, col) index the cells shown."""
-
-
-def fmt(value: float, digits: int = 3) -> str:
-    """A loss value or tick in a few significant digits."""
-    return f"{value:.{digits}g}"
 
 
 def render_maps(
@@ -110,7 +117,7 @@ def render_maps(
     def draw(
         surface: Grid, shape: PanelShape, pooled: Mapping[str, NDArray[np.float64]]
     ) -> RenderableType:
-        marks = overlay(surface) if overlay else {}
+        marks = {**_optimum_mark(surface, unicode), **(overlay(surface) if overlay else {})}
         return _panel(
             surface,
             levels,
@@ -126,14 +133,15 @@ def render_maps(
 
     if width is not None and height is not None:  # shared scales over the whole grids
         pooled = _pooled(surfaces, shared_bands)
-        return arrange(
+        arranged = arrange(
             surfaces,
             width,
-            height,
+            height - 1,  # the key's line
             draw=lambda surface, shape: draw(surface, shape, pooled),
             across=cells_across,
             narrow=overlay is None,
         )
+        return Group(arranged, Text(key(glyphs.star), DIM))
     shown = surfaces if width is None else [fit_to_width(s, width) for s in surfaces]
     pooled = _pooled(shown, shared_bands)
     return Columns([draw(s, PanelShape(), pooled) for s in shown], padding=(1, GAP))
@@ -217,14 +225,17 @@ def _panel(
                 piece.append(glyphs.star + " ", style)
             else:
                 piece = cell(int(bands.index[r, c]))
+            if at_minimum and mark is not None and shape.cell_width == 1:
+                piece = piece[1:]  # the star, not the mark
             line.append_text(piece[: shape.cell_width])  # one character: the glyph, the star
         lines.append(line)
     lines += _w1_axis(surface, margin, glyphs, shape.cell_width)
-    lines.append(_minimum_line(surface))
     width = margin + 1 + shape.cell_width * cols
+    compact = shape.width is not None and not fits(surface, shape.width)
+    lines += minimum_lines(surface, glyphs.star, width=shape.width or width, compact=compact)
     if shape.width is not None:  # arranged: as wide as the panel's widest line, within its column
         width = min(shape.width, max(line.cell_len for line in lines))
-    lines += edge_note(surface, width=width)
+    lines += edge_note(surface, width=width, compact=compact)
     if shape.compact_legend and not bands.constant and (bands.index >= 0).any():
         lines.append(_compact_legend(bands, scale, lambda band: cell(band)[:1], width))
     else:  # the full legend (for one band or none it is as short)
@@ -264,33 +275,13 @@ def _w1_axis(surface: Grid, margin: int, glyphs: Glyphs, cell_width: int) -> lis
     return [axis, labels]
 
 
-def _minimum_line(surface: Grid) -> Text:
-    minimum = surface.minimum
-    if minimum is None:
-        return Text("no finite value on this grid", style="bold red")
-    text = Text("min ")
-    text.append(fmt(minimum.value, 4), style="bold")
-    text.append(f" at w1 = {fmt(minimum.w1, 4)}, w2 = {fmt(minimum.w2, 4)}")
-    return text
-
-
-EDGE_STYLE = Style(color="yellow")
-EDGE_WORDS = {"low": "below", "high": "past"}
-
-
-def edge_note(surface: Grid, width: int) -> list[Text]:
-    """Under the minimum line, where the minimum lies on the window's edge: which way the loss
-    may fall further and the option that widens the window, wrapped to the panel's `width`
-    (at least 32 columns, about the minimum line's)."""
-    import textwrap
-
-    minimum = surface.minimum
-    if minimum is None or not minimum.edges:
-        return []
-    where = " and ".join(f"{EDGE_WORDS[e.end]} {e.axis} = {fmt(e.at, 4)}" for e in minimum.edges)
-    options = " and ".join(f"--{e.axis}-range" for e in minimum.edges)
-    note = f"may fall further {where}: widen {options}"
-    return [Text(line, EDGE_STYLE) for line in textwrap.wrap(note, max(width, 32))]
+def _optimum_mark(surface: Grid, unicode: bool) -> dict[tuple[int, int], Mark]:
+    """The continuous minimum's mark on its cell, where it lies on the map."""
+    optimum = surface.optimum
+    if not isinstance(optimum, Optimum):
+        return {}
+    cell = optimum_cell(surface, optimum)
+    return {} if cell is None else {cell: Mark(TRUE_MINIMUM[unicode], "#000000", "#ffffff")}
 
 
 def _legend(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from losscli import __version__
+from losscli.engine.optimum import NoOptimum
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -85,8 +86,22 @@ def surface_record(surface: Surface) -> dict[str, Any]:
             "col": minimum.col,
         },
         "on_edge": minimum is not None and minimum.on_edge,
+        **optimum_record(surface),
+        **({"window": surface.window.record()} if surface.window is not None else {}),
         "data": surface.data.origin,
     }
+
+
+def optimum_record(surface: Surface) -> dict[str, Any]:
+    """The continuous minimum, where computed: "optimum" {w1, w2, value, kind} or null, and
+    "optimum_note" saying how it was found, or why there is none."""
+    found = surface.optimum
+    if found is None:
+        return {}
+    if isinstance(found, NoOptimum):
+        return {"optimum": None, "optimum_note": found.reason}
+    point = {"w1": found.w1, "w2": found.w2, "value": found.value, "kind": found.kind}
+    return {"optimum": point, "optimum_note": found.note}
 
 
 def to_json(surfaces: Sequence[Surface]) -> str:

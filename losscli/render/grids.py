@@ -15,6 +15,7 @@ the legend says `overflow` or `no value` as surface's did.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import chain
@@ -24,11 +25,14 @@ import numpy as np
 
 from losscli.catalogue import get_loss
 from losscli.data.files import JSON_DECODER, is_json_number, printable
+from losscli.engine.optimum import NoOptimum, Optimum
 from losscli.engine.surface import Edge, Minimum, find_minimum
 from losscli.errors import DataError, ParameterError, decode_text, json_errors
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
+
+    from losscli.engine.optimum import Found
 
     Array = NDArray[np.float64]
 
@@ -59,6 +63,9 @@ class Grid(Protocol):
         """The catalogue's name of the loss drawn (None: not known), for `--shared-bands`."""
         ...
 
+    @property
+    def optimum(self) -> Found | None: ...
+
 
 @dataclass(frozen=True)
 class GridView:
@@ -73,6 +80,8 @@ class GridView:
     edges: tuple[Edge, ...] | None = None
     """A thinned view's: the window's edges its whole grid's minimum lies on, which the cells
     kept may no longer tell; None: judged from these values."""
+    optimum: Found | None = None
+    """The loss's continuous minimum, where the JSON recorded one (or the thinned surface's)."""
 
     @cached_property
     def minimum(self) -> Minimum | None:
@@ -106,6 +115,7 @@ def thin(grid: Grid, max_cols: int, max_rows: int) -> Grid:
         grid.values[np.ix_(keep_rows, keep_cols)],
         grid.loss_name,
         None if minimum is None else minimum.edges,
+        grid.optimum,
     )
 
 
@@ -170,7 +180,45 @@ def _grid(record: object, label: str) -> GridView:
     if "overflow" in record:
         _restore_overflow(record["overflow"], values, label)
     title, short_title = _titles(record, label)
-    return GridView(title, short_title, w1, w2, values, _loss_name(record))
+    grid = GridView(title, short_title, w1, w2, values, _loss_name(record))
+    if _still_fits(record.get("minimum"), grid.minimum):
+        grid = replace(grid, optimum=_optimum(record))
+    return grid
+
+
+def _still_fits(recorded: object, minimum: Minimum | None) -> bool:
+    """Whether the grid's minimum is still the one recorded beside the optimum: values edited
+    on the way (by jq, say) leave the recorded optimum stale, so it is not drawn."""
+    if not (isinstance(recorded, dict) and minimum is not None):
+        return False
+    return [recorded.get(key) for key in ("w1", "w2", "value")] == [
+        minimum.w1,
+        minimum.w2,
+        minimum.value,
+    ]
+
+
+def _optimum(record: dict[str, Any]) -> Found | None:
+    """The continuous minimum losscli recorded ("optimum", "optimum_note"), if it reads as one;
+    anything else (another tool's grid, an edited field) is no optimum at all."""
+    note = record.get("optimum_note")
+    note = printable(note) if isinstance(note, str) else ""
+    found = record.get("optimum")
+    if found is None:
+        return NoOptimum(note) if note else None
+    if not isinstance(found, dict):
+        return None
+    numbers = [found.get(key) for key in ("w1", "w2", "value")]
+    if not all(is_json_number(n) for n in numbers):
+        return None
+    try:
+        w1, w2, value = (float(n) for n in numbers)  # type: ignore[arg-type]  # numbers, checked
+    except OverflowError:  # an integer past float64
+        return None
+    if not all(map(math.isfinite, (w1, w2, value))):
+        return None
+    kind = found.get("kind", "unique")
+    return Optimum(w1, w2, value, kind if kind in ("unique", "region", "local") else "unique", note)
 
 
 def _axis(values: object, where: str) -> Array:

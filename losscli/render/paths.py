@@ -28,8 +28,10 @@ from rich.table import Table
 from rich.text import Text
 
 from losscli.defaults import STOP_REASONS
-from losscli.render.colormap import Mark, fmt
+from losscli.engine.optimum import Optimum
+from losscli.render.colormap import Mark
 from losscli.render.layout import FittingTable
+from losscli.render.minima import TRUE_MINIMUM, fmt
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -173,6 +175,7 @@ def legend(runs: Sequence[Run], *, color: bool, unicode: bool, plain: bool = Fal
     blank = "" if plain else " "
     lines = [_swatch("S" + blank, START.background, color)]
     lines[0].append(" start   " + ("*" if plain or not unicode else "★") + " grid minimum")
+
     if not plain:
         lines[0].append("   arrows point to the next cell visited")
     for run, style in zip(runs, run_styles(runs), strict=True):
@@ -181,6 +184,12 @@ def legend(runs: Sequence[Run], *, color: bool, unicode: bool, plain: bool = Fal
         line.append_text(_swatch(style.letter.upper() + blank, style.colour, color))
         line.append(f" {run.optimizer} end")
         lines.append(line)
+    if not plain:
+        lines.append(
+            Text(
+                TRUE_MINIMUM[unicode].ljust(2) + " the loss's true minimum, where it is on the map"
+            )
+        )
     return Text("\n").join(lines)
 
 
@@ -216,19 +225,31 @@ def _pair(w: NDArray[np.float64]) -> str:
     return f"{fmt(float(w[0]), 3)}, {fmt(float(w[1]), 3)}"
 
 
-def run_table(surface: Grid, runs: Sequence[Run], *, color: bool) -> Table:
-    """A row per run: start, end, final loss, steps, stop reason, distance to the grid minimum.
-    Drawn through `FittingTable`, it wraps between words to fit a narrow width."""
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("run", "start w1, w2", "end w1, w2", "loss", "steps", "stop", "to min"):
-        right = column in ("loss", "steps", "to min")
-        table.add_column(column, justify="right" if right else "left")
+def reference_minimum(surface: Grid) -> tuple[str, tuple[float, float] | None]:
+    """The minimum a run's end is measured against, and its name: the loss's true minimum
+    where there is one point of it ("true", or "local" for a local one), else the grid's."""
+    optimum = surface.optimum
+    if isinstance(optimum, Optimum) and optimum.kind != "region":
+        return ("true" if optimum.kind == "unique" else "local"), (optimum.w1, optimum.w2)
     minimum = surface.minimum
+    return "grid", None if minimum is None else (minimum.w1, minimum.w2)
+
+
+def run_table(surface: Grid, runs: Sequence[Run], *, color: bool) -> Table:
+    """A row per run: start, end, final loss, steps, stop reason, distance to the minimum
+    (the true one where known, else the grid's: the column's title says which). Drawn
+    through `FittingTable`, it wraps between words to fit a narrow width."""
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    which, minimum = reference_minimum(surface)
+    to_min = f"to {which} min"
+    for column in ("run", "start w1, w2", "end w1, w2", "loss", "steps", "stop", to_min):
+        right = column in ("loss", "steps", to_min)
+        table.add_column(column, justify="right" if right else "left")
     for run, style in zip(runs, run_styles(runs), strict=True):
         end = run.w[-1]
         distance = "–"
         if minimum is not None:
-            distance = fmt(math.hypot(end[0] - minimum.w1, end[1] - minimum.w2), 3)
+            distance = fmt(math.hypot(end[0] - minimum[0], end[1] - minimum[1]), 3)
         label = _swatch(style.letter, style.colour, color)
         label.append(" " + run.optimizer)
         table.add_row(

@@ -111,7 +111,7 @@ def paths_over(
     if walked:
         notes.append(f"(loss: as saved, walked on {', '.join(walked)})")
     if len(grids) > 1:
-        notes.append(f"(to min: the {grids[0].title} panel's grid minimum)")
+        notes.append(f"(to min: the {grids[0].title} panel's minimum)")
     return Paths(runs, tuple(notes), animate_fps)
 
 
@@ -123,12 +123,14 @@ def show(
     title: str,
     echo: Echo,
     paths: Paths | None = None,
+    notes: Sequence[str] = (),
 ) -> None:
     """Draw grids in the chosen style; descent paths, if any, over every panel (marked on the
-    cells as drawn, after any thinning) with their legend and table below."""
+    cells as drawn, after any thinning) with their legend and table below; `notes` (how the
+    window was chosen) one dim line each under the panels."""
     if view.style == "plain":
-        return _show_plain(grids, view, to, title=title, echo=echo, paths=paths)
-    return _show_map(grids, view, to, title=title, paths=paths)
+        return _show_plain(grids, view, to, title=title, echo=echo, paths=paths, notes=notes)
+    return _show_map(grids, view, to, title=title, paths=paths, notes=notes)
 
 
 def _show_map(
@@ -138,6 +140,7 @@ def _show_map(
     *,
     title: str,
     paths: Paths | None,
+    notes: Sequence[str] = (),
 ) -> None:
     """The coloured maps, printed through one console: on standard output or into the file,
     played as an animation first where asked and on a terminal, saved as pictures. Where the
@@ -145,7 +148,14 @@ def _show_map(
     runs = paths.runs if paths else ()
 
     def whole(look: Look) -> RenderableType:
-        return _maps(grids, view, look, runs, paths)
+        if not notes:
+            return _maps(grids, view, look, runs, paths)
+        from losscli.render.layout import count_lines
+
+        under = Group(*(Text(note, "dim") for note in notes))
+        if look.height is not None:  # the notes' lines are not the maps'
+            look = replace(look, height=look.height - count_lines(under, look.width))
+        return Group(_maps(grids, view, look, runs, paths), under)
 
     def animation(console: Console, look: Look) -> None:
         assert paths is not None and paths.animate_fps is not None
@@ -252,6 +262,7 @@ def _show_plain(
     title: str,
     echo: Echo,
     paths: Paths | None,
+    notes: Sequence[str] = (),
 ) -> None:
     """The lesson's figure as text; it fits a width only when one is known (see --width).
     Panels with their own runs are drawn one under another, each with its own table."""
@@ -265,6 +276,8 @@ def _show_plain(
         text = "\n".join(parts)
     else:
         text = _plain_view(grids, view, paths, unicode, known_width)
+    if notes:
+        text = "\n".join([text.rstrip("\n"), *notes])
     to.write(text, echo)
     if to.pictures.svg or to.pictures.html:
         drawn = max(len(line) for line in text.splitlines())
