@@ -69,6 +69,18 @@ def test_a_csv_headed_hours_score_is_read_in_order_and_says_so(invoke, tmp_path)
     assert result.stderr == NOTE.format(path)
 
 
+@pytest.mark.parametrize("command", ["surface", "descend"])
+def test_the_view_says_which_columns_it_took(invoke, tmp_path, command):
+    path = write(tmp_path, "scores.csv", SCORES)
+    result = invoke(command, "-l", "mse", "--steps", "5", "--color", "never", "--data", path)
+    assert result.exit_code == 0, result.output
+    # The view itself, not only the warning on stderr, names the columns taken.
+    told = NOTE.removeprefix("Warning: ").format(path).strip()
+    assert told in " ".join(result.stdout.split())
+    chosen = invoke(command, "-l", "mse", "--steps", "5", "--data", path, "--x", "1", "--y", "2")
+    assert "taking x" not in chosen.stdout  # chosen by the user: nothing to say
+
+
 def test_the_columns_taken_are_recorded_in_the_surface_json(invoke, tmp_path):
     path = write(tmp_path, "scores.csv", "id,hours,score\n1,1,52\n2,2,55\n")
     result = invoke(

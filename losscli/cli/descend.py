@@ -210,7 +210,7 @@ def descend_command(
                 animate_fps=fps if animate else None,
                 own=True,
             ),
-            notes=[line] if (line := window.line()) else [],
+            notes=[*points.notes(), *([line] if (line := window.line()) else [])],
         )
     return None
 

@@ -135,7 +135,7 @@ def surface_command(
             title="losscli surface",
             echo=echo,
             paths=paths,
-            notes=[line] if (line := window.line()) else [],
+            notes=[*points.notes(), *([line] if (line := window.line()) else [])],
         )
     return None
 

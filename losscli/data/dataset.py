@@ -23,7 +23,9 @@ class Dataset:
     """Points (x, y) with a record of where they came from.
 
     `origin` is what `surface --format json` reports as "data". `locate(i)` names point i
-    the way its source does ("points.csv line 7"), for error messages.
+    the way its source does ("points.csv line 7"), for error messages. `reading` says what a
+    view should tell of how the points were read (the columns taken from a file that names
+    neither x nor y).
     """
 
     x: Array
@@ -31,6 +33,7 @@ class Dataset:
     name: str
     origin: dict[str, Any]
     locate: Callable[[int], str] = field(default=lambda i: f"point {i + 1}", compare=False)
+    reading: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.x)

@@ -84,7 +84,8 @@ def read_stream(
             i = int(bad[0])
             who = chosen.who(axis)
             raise DataError(f"{locate(i)}: {who} is not a finite number ({float(values[i])!r})")
-    if note := chosen.note(name):
+    note = chosen.note(name)
+    if note:
         tell(note)
     missing.report(name, tell)
     source = "stdin" if name == "<stdin>" else name
@@ -96,7 +97,7 @@ def read_stream(
         "columns": {"x": chosen.labels[0], "y": chosen.labels[1]},
         "skipped": missing.count,
     }
-    return Dataset(x, y, name, origin, locate)
+    return Dataset(x, y, name, origin, locate, (note,) if note else ())
 
 
 class _Pieces:

@@ -72,6 +72,11 @@ class Points:
 
             self._loaded["file"] = read_source(source.path, stdin, source.reading, warn)
 
+    def notes(self) -> list[str]:
+        """What a view says of how a file's points were read (see `Dataset.reading`)."""
+        read = self._loaded.get("file")
+        return list(read.reading) if read is not None else []
+
     def __call__(self, loss: Loss) -> Dataset:
         """The dataset `loss` is computed on."""
         key = "file" if self.source.path is not None else loss.task

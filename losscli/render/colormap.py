@@ -15,7 +15,7 @@ terminal that cannot print the block characters gets ASCII.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rich.columns import Columns
@@ -133,11 +133,17 @@ def render_maps(
 
     if width is not None and height is not None:  # shared scales over the whole grids
         pooled = _pooled(surfaces, shared_bands)
+
+        def arranged_panel(surface: Grid, shape: PanelShape) -> RenderableType:
+            assert shape.width is not None  # where every panel's minima fit, all in full
+            compact = not all(fits(s, glyphs.star, shape.width) for s in surfaces)
+            return draw(surface, replace(shape, compact_minima=compact), pooled)
+
         arranged = arrange(
             surfaces,
             width,
             height - 1,  # the key's line
-            draw=lambda surface, shape: draw(surface, shape, pooled),
+            draw=arranged_panel,
             across=cells_across,
             narrow=overlay is None,
         )
@@ -231,7 +237,7 @@ def _panel(
         lines.append(line)
     lines += _w1_axis(surface, margin, glyphs, shape.cell_width)
     width = margin + 1 + shape.cell_width * cols
-    compact = shape.width is not None and not fits(surface, shape.width)
+    compact = shape.compact_minima
     lines += minimum_lines(surface, glyphs.star, width=shape.width or width, compact=compact)
     if shape.width is not None:  # arranged: as wide as the panel's widest line, within its column
         width = min(shape.width, max(line.cell_len for line in lines))

@@ -43,11 +43,13 @@ class PanelShape:
     """How a panel is drawn: characters a cell (2: square cells; 1: twice as many across), a
     legend in about one line, and the columns it has in an arrangement (None: a pipe's view,
     whose legend wraps at the map's width; given, the legend may be as wide as the panel's
-    widest line within them)."""
+    widest line within them); the minima in two short lines each, where their sentences do
+    not fit those columns."""
 
     cell_width: int = 2
     compact_legend: bool = False
     width: int | None = None
+    compact_minima: bool = False
 
 
 Draw = Callable[["Grid", PanelShape], RenderableType]

@@ -35,13 +35,14 @@ def fmt(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
-def fits(surface: Grid, width: int) -> bool:
-    """Whether the grid's minimum fits in `width` as a sentence (else: `compact`)."""
-    minimum = surface.minimum
-    if minimum is None:
-        return True
-    grid = f"min {fmt(minimum.value, 4)} at w1 = {fmt(minimum.w1, 4)}, w2 = {fmt(minimum.w2, 4)}"
-    return len(grid) + (7 if surface.optimum is not None else 0) <= width  # " (grid)"
+def fits(surface: Grid, star: str, width: int) -> bool:
+    """Whether the minima fit in `width` as sentences (else: `compact`): the grid's whole,
+    the true one's up to its label in brackets, which may wrap onto a line of its own."""
+    grid, *rest = _sentences(surface, star) or [""]
+    sentences = [grid]
+    if isinstance(surface.optimum, Optimum):  # (a reason why there is none wraps too)
+        sentences.append(rest[0].rsplit(" (", 1)[0])
+    return all(len(sentence) <= width for sentence in sentences)
 
 
 def minimum_lines(surface: Grid, star: str, *, width: int, compact: bool = False) -> list[Text]:
@@ -54,25 +55,37 @@ def minimum_lines(surface: Grid, star: str, *, width: int, compact: bool = False
         return [Text("no finite value on this grid", style="bold red")]
     if compact:
         return _compact(surface, star)
-    value = fmt(minimum.value, 4)
-    grid = f"min {value} at w1 = {fmt(minimum.w1, 4)}, w2 = {fmt(minimum.w2, 4)}"
-    optimum = surface.optimum
-    if optimum is None:
-        return _wrapped(grid, value, len(grid))
-    grid += " (grid)"
-    lines = _wrapped(grid, value, len(grid))
+    grid, *true = _sentences(surface, star)
+    lines = _wrapped(grid, fmt(minimum.value, 4), len(grid))
     width = max(width, len(grid))
+    optimum = surface.optimum
     if isinstance(optimum, NoOptimum):
         return lines + _wrapped(optimum.brief, "", width, style="dim")
+    if isinstance(optimum, Optimum):
+        return lines + _wrapped(true[0], fmt(optimum.value, 4), width)
+    return lines
+
+
+def _sentences(surface: Grid, star: str) -> list[str]:
+    """The minima as sentences (a label's words joined by `KEEP`): the grid's, then the true
+    one's or why there is none."""
+    minimum = surface.minimum
+    if minimum is None:
+        return []
+    grid = f"min {fmt(minimum.value, 4)} at w1 = {fmt(minimum.w1, 4)}, w2 = {fmt(minimum.w2, 4)}"
+    optimum = surface.optimum
+    if optimum is None:
+        return [grid]
+    if isinstance(optimum, NoOptimum):
+        return [grid + " (grid)", optimum.brief]
     label = {"unique": "true", "region": "true, one of many", "local": "local"}[optimum.kind]
     if optimum_cell(surface, optimum) is None:
         label += ", off the map"
-    true_value = fmt(optimum.value, 4)
     true = (
-        f"{_mark(star)} {true_value} at w1 = {fmt(optimum.w1, 4)}, "
+        f"{_mark(star)} {fmt(optimum.value, 4)} at w1 = {fmt(optimum.w1, 4)}, "
         f"w2 = {fmt(optimum.w2, 4)} ({label.replace(' ', KEEP)})"
     )
-    return lines + _wrapped(true, true_value, width)
+    return [grid + " (grid)", true]
 
 
 def _compact(surface: Grid, star: str) -> list[Text]:
