@@ -231,9 +231,9 @@ def _panel(
                 piece.append(glyphs.star + " ", style)
             else:
                 piece = cell(int(bands.index[r, c]))
-            if at_minimum and mark is not None and shape.cell_width == 1:
-                piece = piece[1:]  # the star, not the mark
-            line.append_text(piece[: shape.cell_width])  # one character: the glyph, the star
+            if shape.cell_width == 1:  # one character: the glyph, or the star (not the mark)
+                piece = piece[1:] if at_minimum and mark is not None else piece[:1]
+            line.append_text(piece)
         lines.append(line)
     lines += _w1_axis(surface, margin, glyphs, shape.cell_width)
     width = margin + 1 + shape.cell_width * cols
