@@ -52,6 +52,21 @@ def is_json_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def json_documents(text: str, name: str, *, at_least_one: bool = False) -> list[Any]:
+    """Every JSON document in the text, in order (NDJSON, or documents one after another);
+    with `at_least_one`, text holding none is the error a JSON reader gives it."""
+    documents: list[Any] = []
+    at = 0
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at == len(text) and (documents or not at_least_one):
+            return documents
+        with json_errors(name):
+            document, at = JSON_DECODER.raw_decode(text, at)
+        documents.append(document)
+
+
 def read_json(text: str, name: str, reading: Reading) -> Table:
     """The points of a JSON document in one of the shapes above, read as `reading` says."""
     with json_errors(name):

@@ -9,9 +9,10 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from losscli.data.files import JSON_DECODER, is_json_number, printable, read_file
+from losscli.data.files import is_json_number, printable, read_file
+from losscli.data.json_points import json_documents
 from losscli.descent.walk import Run
-from losscli.errors import DataError, decode_text, json_errors
+from losscli.errors import DataError, decode_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -72,27 +73,13 @@ def read_runs(raw: bytes, name: str) -> list[Run]:
     """Parse what `descend --format json` wrote: one document, or one a line for several
     losses; errors name the file and the field."""
     text = decode_text(raw, name)
-    documents = _documents(text, name)
+    documents = json_documents(text, name, at_least_one=True)
     several = len(documents) > 1
     return [
         run
         for k, document in enumerate(documents, start=1)
         for run in _read_document(document, f"{name} document {k}" if several else name)
     ]
-
-
-def _documents(text: str, name: str) -> list[Any]:
-    """Every JSON document in the text, in order (at least one)."""
-    documents: list[Any] = []
-    at = 0
-    while True:
-        while at < len(text) and text[at].isspace():
-            at += 1
-        if documents and at == len(text):
-            return documents
-        with json_errors(name):
-            document, at = JSON_DECODER.raw_decode(text, at)
-        documents.append(document)
 
 
 def _read_document(document: Any, name: str) -> list[Run]:

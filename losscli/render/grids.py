@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from losscli.catalogue import get_loss
-from losscli.data.files import JSON_DECODER, is_json_number, printable
+from losscli.data.files import is_json_number, printable
+from losscli.data.json_points import json_documents
 from losscli.engine.optimum import NoOptimum, Optimum
 from losscli.engine.surface import Edge, Minimum, find_minimum
-from losscli.errors import DataError, ParameterError, decode_text, json_errors
+from losscli.errors import DataError, ParameterError, decode_text
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -141,7 +142,7 @@ def read_grids(raw: bytes, name: str) -> list[GridView]:
     """
     text = decode_text(raw, name)
     records: list[Any] = []
-    for document in _documents(text, name):
+    for document in json_documents(text, name):
         if isinstance(document, dict) and "surfaces" in document:
             document = document["surfaces"]
         records += document if isinstance(document, list) else [document]
@@ -152,20 +153,6 @@ def read_grids(raw: bytes, name: str) -> list[GridView]:
         _grid(record, name if single else f"{name} grid {k}")
         for k, record in enumerate(records, start=1)
     ]
-
-
-def _documents(text: str, name: str) -> list[Any]:
-    """Every JSON document in the text, in order."""
-    documents: list[Any] = []
-    at = 0
-    while True:
-        while at < len(text) and text[at].isspace():
-            at += 1
-        if at == len(text):
-            return documents
-        with json_errors(name):
-            document, at = JSON_DECODER.raw_decode(text, at)
-        documents.append(document)
 
 
 def _grid(record: object, label: str) -> GridView:
