@@ -249,3 +249,23 @@ def test_more_bands_than_glyphs_draws_eight_and_says_so() -> None:
     figure = plain.output.splitlines()
     assert len(set(figure[1].replace("*", ""))) == 9  # the top row: nine bands, nine glyphs
     assert figure[-1] == "(without colour: 8 bands drawn of 12 asked, one glyph each)"
+
+
+def test_descent_paths_on_16_colours_differ_from_each_other_and_from_the_bands() -> None:
+    """Rich turns the truecolor run colours red and orange into one bright red on 16 colours
+    (and cyan into a band's): the 16-colour runs use colours of their own."""
+    env = {"COLUMNS": None, "NO_COLOR": None, "FORCE_COLOR": None, **TERMINALS["standard"]}
+    optimizers = ("gd", "momentum", "nesterov", "rmsprop", "adam")
+    args = ["descend", "-l", "mse", "--color", "always", "--width", "200", "--steps", "5"]
+    for name in optimizers:
+        args += ["--optimizer", name]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    # Each table row opens with the run's letter drawn bold, black on its colour: 1;30;BG.
+    runs = re.findall(r"\x1b\[1;30;(\d+)m([a-z])\x1b\[0m (\w+)", result.output)
+    backgrounds = {name: code for code, _, name in runs}
+    assert sorted(backgrounds) == sorted(optimizers)
+    assert len(set(backgrounds.values())) == len(optimizers)
+    bands = set(re.findall(r"\x1b\[(\d+)m  \x1b\[0m", result.output))  # the map's cells
+    assert bands and not bands & set(backgrounds.values())
+    assert "41" not in backgrounds.values()  # red: the non-finite cells' colour

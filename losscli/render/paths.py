@@ -42,6 +42,11 @@ if TYPE_CHECKING:
 START = Mark("S ", "#ffffff")
 RUN_COLOURS = ("#ff4040", "#ff9f1a", "#ff4fd8", "#00e5ff", "#c8c8c8", "#ff8080", "#ffd0a0")
 """Run colours: red, orange, pink, cyan, grey first: hues viridis (purple–green–yellow) lacks."""
+STANDARD_RUN_COLOURS = (
+    "bright_white", "bright_red", "bright_magenta", "yellow", "white", "bright_blue", "black",
+)  # fmt: skip
+"""On a 16-colour terminal, where Rich would turn red and orange into one bright red: none of
+the bands' colours (`losscli.render.palettes.STANDARD_RAMP`), nor red, the non-finite cells'."""
 LETTERS = {"gd": "g", "momentum": "m", "nesterov": "n", "rmsprop": "r", "adam": "a"}
 SPARE_LETTERS = "bcdefhijklopqtuvwxyz"
 """Letters for runs whose optimizer's letter is taken (or unknown); never s, the start's."""
@@ -63,8 +68,10 @@ class RunStyle:
     colour: str
 
 
-def run_styles(runs: Sequence[Run]) -> list[RunStyle]:
-    """A distinct letter and colour for each run, in order."""
+def run_styles(runs: Sequence[Run], color_system: str = "truecolor") -> list[RunStyle]:
+    """A distinct letter and colour for each run, in order, in colours `color_system` (Rich's
+    name of a console's colours) shows apart from the bands."""
+    colours = STANDARD_RUN_COLOURS if color_system in ("standard", "windows") else RUN_COLOURS
     styles: list[RunStyle] = []
     taken: set[str] = set()
     spare = iter(SPARE_LETTERS)
@@ -75,7 +82,7 @@ def run_styles(runs: Sequence[Run]) -> list[RunStyle]:
             if letter == "?":
                 break
         taken.add(letter)
-        styles.append(RunStyle(letter, RUN_COLOURS[index % len(RUN_COLOURS)]))
+        styles.append(RunStyle(letter, colours[index % len(colours)]))
     return styles
 
 
@@ -108,12 +115,17 @@ def _inside(surface: Grid, cell: NDArray[np.float64]) -> NDArray[np.bool_]:
 
 
 def path_marks(
-    surface: Grid, runs: Sequence[Run], *, origin: str, unicode: bool
+    surface: Grid,
+    runs: Sequence[Run],
+    *,
+    origin: str,
+    unicode: bool,
+    color_system: str = "truecolor",
 ) -> dict[tuple[int, int], Mark]:
     """The marks of every run's path on this surface's grid (see the module docstring)."""
     arrows = UNICODE_ARROWS if unicode else ASCII_ARROWS
     up = 1 if origin == "lower" else -1
-    styles = run_styles(runs)
+    styles = run_styles(runs, color_system)
     marks: dict[tuple[int, int], Mark] = {}
     ends: dict[tuple[int, int], Mark] = {}
     for run, style in reversed(list(zip(runs, styles, strict=True))):
@@ -168,7 +180,14 @@ def _swatch(text: str, colour: str, color: bool) -> Text:
     return swatch
 
 
-def legend(runs: Sequence[Run], *, color: bool, unicode: bool, plain: bool = False) -> Text:
+def legend(
+    runs: Sequence[Run],
+    *,
+    color: bool,
+    unicode: bool,
+    plain: bool = False,
+    color_system: str = "truecolor",
+) -> Text:
     """What the marks mean: the start and the star, then each run's path and end. The plain
     figure has one character a cell, so no arrows."""
     arrow = "" if plain else UNICODE_ARROWS[(1, 0)] if unicode else ASCII_ARROWS[(1, 0)]
@@ -178,7 +197,7 @@ def legend(runs: Sequence[Run], *, color: bool, unicode: bool, plain: bool = Fal
 
     if not plain:
         lines[0].append("   arrows point to the next cell visited")
-    for run, style in zip(runs, run_styles(runs), strict=True):
+    for run, style in zip(runs, run_styles(runs, color_system), strict=True):
         line = _swatch(style.letter + arrow, style.colour, color)
         line.append(f" {run.optimizer} path   ")
         line.append_text(_swatch(style.letter.upper() + blank, style.colour, color))
@@ -235,7 +254,9 @@ def reference_minimum(surface: Grid) -> tuple[str, tuple[float, float] | None]:
     return "grid", None if minimum is None else (minimum.w1, minimum.w2)
 
 
-def run_table(surface: Grid, runs: Sequence[Run], *, color: bool) -> Table:
+def run_table(
+    surface: Grid, runs: Sequence[Run], *, color: bool, color_system: str = "truecolor"
+) -> Table:
     """A row per run: start, end, final loss, steps, stop reason, distance to the minimum
     (the true one where known, else the grid's: the column's title says which). Drawn
     through `FittingTable`, it wraps between words to fit a narrow width."""
@@ -245,7 +266,7 @@ def run_table(surface: Grid, runs: Sequence[Run], *, color: bool) -> Table:
     for column in ("run", "start w1, w2", "end w1, w2", "loss", "steps", "stop", to_min):
         right = column in ("loss", "steps", to_min)
         table.add_column(column, justify="right" if right else "left")
-    for run, style in zip(runs, run_styles(runs), strict=True):
+    for run, style in zip(runs, run_styles(runs, color_system), strict=True):
         end = run.w[-1]
         distance = "–"
         if minimum is not None:
@@ -276,13 +297,19 @@ def stop_notes(runs: Sequence[Run]) -> list[Text]:
 
 
 def under_map(
-    surface: Grid, runs: Sequence[Run], *, color: bool, unicode: bool, plain: bool = False
+    surface: Grid,
+    runs: Sequence[Run],
+    *,
+    color: bool,
+    unicode: bool,
+    plain: bool = False,
+    color_system: str = "truecolor",
 ) -> RenderableType:
     """Everything drawn below the map: the legend, notes on leaving the window, the table."""
     return Group(
-        legend(runs, color=color, unicode=unicode, plain=plain),
+        legend(runs, color=color, unicode=unicode, plain=plain, color_system=color_system),
         *window_notes(surface, runs),
         Text(),
-        FittingTable(run_table(surface, runs, color=color)),
+        FittingTable(run_table(surface, runs, color=color, color_system=color_system)),
         *stop_notes(runs),
     )

@@ -209,14 +209,20 @@ def _maps(
 
     below = None
     if paths is not None:
-        below = _under_map(grids[0], paths, color=look.color, unicode=look.unicode)
+        below = _under_map(
+            grids[0], paths, color=look.color, unicode=look.unicode, color_system=look.color_system
+        )
 
     overlay = None
     if shown:
         from losscli.render.paths import path_marks
 
         overlay = functools.partial(
-            path_marks, runs=shown, origin=view.origin, unicode=look.unicode
+            path_marks,
+            runs=shown,
+            origin=view.origin,
+            unicode=look.unicode,
+            color_system=look.color_system,
         )
     drawn = looks(
         view.levels or (COLOR_LEVELS if look.color else PLAIN_LEVELS),
@@ -245,12 +251,20 @@ def _maps(
 
 
 def _under_map(
-    grid: Grid, paths: Paths, *, color: bool, unicode: bool, plain: bool = False
+    grid: Grid,
+    paths: Paths,
+    *,
+    color: bool,
+    unicode: bool,
+    plain: bool = False,
+    color_system: str = "truecolor",
 ) -> RenderableType:
     """The paths' legend, window notes and table, measured against the first panel."""
     from losscli.render.paths import under_map
 
-    table = under_map(grid, paths.runs, color=color, unicode=unicode, plain=plain)
+    table = under_map(
+        grid, paths.runs, color=color, unicode=unicode, plain=plain, color_system=color_system
+    )
     return Group(table, *(Text(note, "dim") for note in paths.notes))
 
 
