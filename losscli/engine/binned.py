@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from losscli.engine.binned_plan import KernelGroup, fits, prepare_kernels
+from losscli.engine.centre import shifted
 from losscli.engine.direct import cell_means
 from losscli.engine.interpolation import EPSILON, ORDER, SPREAD_BLOCK, spread_positions
 from losscli.engine.method import Job, NotApplicable, Progress, Swept
@@ -119,13 +120,17 @@ def _masses(group: KernelGroup, w1: Array, grid: Axis) -> Array:
     for first in range(0, cols, per):
         w = w1[first : first + per, None]
         rows = masses[first : first + len(w)]
+        at: Array | float = origin
+        if group.centre.active:  # the column's own origin: lo − A·δ + w1·cx − cy, exactly
+            hi, lo = group.centre.offsets(w)
+            at = shifted(hi, lo, origin)
         shift = (np.arange(len(w)) * nodes)[None, :, None] + steps
         for start in range(0, count, chunk):
             part = slice(start, start + chunk)
             c = -w * group.x[part]
             if group.offset is not None:
                 c += group.offset[part]
-            index, weights = spread_positions((c - origin) / delta)
+            index, weights = spread_positions((c - at) / delta)
             if group.weight is not None:
                 weights *= group.weight[part]
             flat = (index[None, :, :] + shift).ravel()

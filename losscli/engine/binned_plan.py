@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from losscli.engine.centre import Centre
 from losscli.engine.interpolation import (
     EPSILON,
     ORDER,
@@ -72,6 +73,9 @@ class KernelGroup:
     nodes: int
     kernel: Array
     length: int
+    centre: Centre
+    """Where x and offset are centred (`losscli.engine.centre`): c is then
+    offset − w1·x − (w1·cx − cy), the last term formed exactly per column."""
 
     @property
     def mass(self) -> float:
@@ -130,6 +134,7 @@ class _Source:
     f: Callable[[Array], Array]
     x: Array
     offset: Array | None
+    centre: Centre
 
 
 def prepare_kernels(
@@ -165,12 +170,15 @@ def prepare_kernels(
     factor, floor, rounding = 1.0, 0.0, 0.0
     for source, frame in zip(sources, frames, strict=True):
         positions, offset, weight, stages = _compress(source, delta, reach)
-        frame = _frame(_Source(source.f, positions, offset), w1, grid, refine, fixed=frame)
+        compressed = _Source(source.f, positions, offset, source.centre)
+        frame = _frame(compressed, w1, grid, refine, fixed=frame)
         if frame.shortfall > 1.0:  # the nodes reached beyond the points' frame, to worse
             raise NotApplicable("the loss varies too fast for interpolation on this grid")
         anchor, nodes, kernel = frame.anchor, frame.nodes, frame.kernel
         length = fft_length(len(kernel))
-        group = KernelGroup(positions, offset, weight, refine, anchor, nodes, kernel, length)
+        group = KernelGroup(
+            positions, offset, weight, refine, anchor, nodes, kernel, length, source.centre
+        )
         groups.append(group)
         stacked = sum(spread**s for s in range(stages + 1))
         factor = max(factor, stacked)
@@ -187,7 +195,8 @@ def _sources(loss: Loss, params: Mapping[str, float], x: Array, targets: Array) 
         def residual(u: Array) -> Array:
             return loss.value(u, np.zeros_like(u), **params)
 
-        return [_Source(residual, x, targets)]
+        centre = Centre.of(x, targets)  # far from the origin: centred, the shift exact
+        return [_Source(residual, x - centre.x, targets - centre.y, centre)]
     sources = []
     for label in (1.0, -1.0):
         chosen = targets == label
@@ -196,7 +205,8 @@ def _sources(loss: Loss, params: Mapping[str, float], x: Array, targets: Array) 
             def score(u: Array, label: float = label) -> Array:
                 return loss.value(u, np.full_like(u, label), **params)
 
-            sources.append(_Source(score, x[chosen], None))
+            centre = Centre.of(x[chosen])
+            sources.append(_Source(score, x[chosen] - centre.x, None, centre))
     return sources
 
 
@@ -259,12 +269,15 @@ def _c_range(source: _Source, w1: Array) -> tuple[float, float]:
     if len(source.x) == 0:
         return 0.0, 0.0
     low, high = math.inf, -math.inf
-    for w in (float(w1[0]), float(w1[-1])):
+    for w in (w1[:1], w1[-1:]):
+        hi, lo = source.centre.offsets(w)
         for start in range(0, len(source.x), SPREAD_BLOCK):
             part = slice(start, start + SPREAD_BLOCK)
             c = -w * source.x[part]
             if source.offset is not None:
                 c += source.offset[part]
+            if source.centre.active:
+                c -= hi + lo
             low, high = min(low, float(c.min())), max(high, float(c.max()))
     if not (math.isfinite(low) and math.isfinite(high)):
         raise NotApplicable("the data or grid is too large for float64")

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from losscli.engine.centre import Centre
+
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
@@ -198,9 +200,16 @@ class ScaledPoints:
         self.layout = layout
         self.grid = grid
         self.raw_x = x
-        self.x = x / grid.step
-        shift = 0.0 if offset is None else offset
-        base = (shift + (shape.breaks[0] - grid.low)) / grid.step - layout.first
+        # far from the origin, t_1 from centred data and a per-column shift (`column_shift`);
+        # a loss with a jump places its ties by the raw floats instead, as direct does
+        self.centre = Centre() if layout.exact_ties else Centre.of(x, offset)
+        self.x = (x - self.centre.x) / grid.step
+        if self.centre.active:
+            shift = 0.0 if offset is None else offset - self.centre.y
+            base = (shift + shape.breaks[0]) / grid.step - layout.first
+        else:
+            shift = 0.0 if offset is None else offset
+            base = (shift + (shape.breaks[0] - grid.low)) / grid.step - layout.first
         frame = self._frame(base, w1)
         self.opening: int | None = None
         ways = layout.ways
@@ -229,8 +238,10 @@ class ScaledPoints:
         bases = np.broadcast_to(base, self.x.shape)
         for start in range(0, len(self.x), BLOCK_PAIRS):  # in chunks: no n-sized temporaries
             part = slice(start, start + BLOCK_PAIRS)
-            for w in (w1[0], w1[-1]):
+            for w in (w1[:1], w1[-1:]):
                 t = bases[part] - w * self.x[part]
+                if self.centre.active:
+                    t += self.column_shift(w)
                 low, high = min(low, float(np.min(t))), max(high, float(np.max(t)))
         if not (math.isfinite(low) and math.isfinite(high)) or high - low > OPEN_SPAN * layout.bins:
             return None
@@ -239,6 +250,13 @@ class ScaledPoints:
         if span > (OPEN_SPAN + 1) * layout.bins + 3:  # close together, but far from the kept bins
             return None
         return opening, span
+
+    def column_shift(self, w1: Array) -> Array:
+        """What centring moves t_1 by in each column: (d − w1·c − lo)/h, from w1·c − d formed
+        exactly, so only numbers the size of the residuals are rounded."""
+        hi, lo = self.centre.offsets(w1)
+        shift: Array = (-(hi + self.grid.low) - lo) / self.grid.step
+        return shift
 
     def moments(self, w1: Array, buffers: Buffers) -> list[Array]:
         """Per column and kept sub-bin: the count of points and the sums of φ and φ² (as needed)."""
@@ -286,6 +304,8 @@ class ScaledPoints:
             return index.ravel(), phi
         np.multiply(w, self.x[part], out=t)
         np.subtract(self.base[part], t, out=t)
+        if self.centre.active:
+            t += self.column_shift(w)
         small = buffers.get("small", np.int32)[:flat].reshape(shape)
         weights = t
         if self.opening is None:

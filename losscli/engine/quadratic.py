@@ -10,7 +10,10 @@ the origin does not cancel catastrophically:
     mean(e²) = Suu·(w1 − b)² + R + 2m·(w1·ū − v̄) + m²
 
 where Suu = mean(u²), b = mean(u·v)/Suu is the least-squares slope and R = mean((v − b·u)²) its
-residual, summed directly from the data: every term but the tiny correction is ≥ 0.
+residual, summed directly from the data: every term but the tiny correction is ≥ 0. m is a
+difference of numbers the size of the data (w1·x̄ near ȳ far from the origin), so there
+w1·x̄ − ȳ is formed exactly per column (`losscli.engine.centre.offsets`) and w2 added with one
+rounding; near the origin (where the engine centres nothing) it is formed as it reads.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from losscli.catalogue.structure import Piecewise
+from losscli.engine.centre import Centre, offsets, shifted
 from losscli.engine.method import Job, Progress, Swept
 
 if TYPE_CHECKING:
@@ -57,7 +61,11 @@ def sweep_means(coefficients: tuple[float, ...], x: Array, y: Array, w1: Array, 
     c0, c1, c2 = (*coefficients, 0.0, 0.0)[:3]
     s = Statistics.of(x, y)
     tilt = w1 * s.u_mean - s.v_mean  # mean(w1·u − v), per column
-    offset = (w1 * s.x_mean - s.y_mean)[None, :] + w2[:, None]  # m, per cell
+    if Centre.of(x, y).active:  # far from the origin: w1·x̄ − ȳ exactly, m rounded once
+        hi, lo = offsets(w1, s.x_mean, s.y_mean)
+        offset = shifted(hi[None, :], lo[None, :], w2[:, None])
+    else:
+        offset = (w1 * s.x_mean - s.y_mean)[None, :] + w2[:, None]  # m, per cell
     mean_e = offset + tilt
     mean_e2 = s.spread * (w1 - s.slope) ** 2 + s.residual + 2.0 * offset * tilt + offset * offset
     result: Array = c0 + c1 * mean_e + c2 * mean_e2

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from losscli.defaults import AUTO
-from losscli.engine.direct import refill
+from losscli.engine.direct import refill, settle
 from losscli.engine.method import Job, Method, NotApplicable, Progress
 from losscli.engine.registry import FALLBACK, choose_method
 from losscli.engine.surface import Surface
@@ -55,6 +55,7 @@ def sweep(
             swept = chosen.run(job, data.x, targets, _reports(progress, deadline, job, chosen))
         if chosen is not FALLBACK:  # its sums may overflow where the mean does not
             refill(loss, job.params, data.x, targets, w1.values, w2.values, swept.values)
+            settle(loss, job.params, data.x, targets, w1.values, w2.values, swept.values)
     return Surface(
         loss, dict(params), data, w1.values, w2.values, swept.values, chosen.name, swept.error
     )
