@@ -290,7 +290,7 @@ class BinnedCost:
         return self.start + columns * spread, columns * again
 
 
-_PROBED: list[tuple[BinnedPlan, Probe]] = []
+_PROBED: list[tuple[BinnedPlan, Probe] | None] = [None]
 """The last plan probed, and what its probe found (the estimate's, which the run reads)."""
 
 
@@ -298,10 +298,11 @@ def probe(plan: BinnedPlan, w1: Array, grid: Axis) -> Probe:
     """Sweep PROBES evenly spaced columns of the plan (made for `w1` and `grid`) as
     `binned_means` does, counting the cells it would sum again and those it would then
     evaluate directly; the last plan's answer is kept."""
-    if _PROBED and _PROBED[0][0] is plan:
-        return _PROBED[0][1]
+    kept = _PROBED[0]
+    if kept is not None and kept[0] is plan:
+        return kept[1]
     found = _probe(plan, w1, grid)
-    _PROBED[:] = [(plan, found)]
+    _PROBED[0] = (plan, found)
     return found
 
 

@@ -180,8 +180,9 @@ def prepare_kernels(
     return BinnedPlan(groups, factor, floor, rounding)
 
 
-_KEPT: list[tuple[tuple[object, ...], BinnedPlan]] = []
-"""The last plan made by `plan_for`, with what it was made from."""
+_KEPT: list[tuple[tuple[object, ...], BinnedPlan] | None] = [None]
+"""The last plan made by `plan_for`, with what it was made from (replaced whole, so a thread
+reading it sees one or the other)."""
 
 
 def plan_for(
@@ -196,11 +197,12 @@ def plan_for(
     targets), loss, hyper-parameters and grid: the estimate plans a sweep, since its cost
     depends on the plan, and the sweep then runs that plan instead of making it again."""
     key = (loss, dict(params), x, targets, w1, grid)
-    if _KEPT and _same(_KEPT[0][0], key):
-        return _KEPT[0][1]
-    _KEPT.clear()  # let the old data go before planning the new
+    kept = _KEPT[0]
+    if kept is not None and _same(kept[0], key):
+        return kept[1]
+    _KEPT[0] = None  # let the old data go before planning the new
     plan = prepare_kernels(loss, params, x, targets, w1, grid)
-    _KEPT.append((key, plan))
+    _KEPT[0] = (key, plan)
     return plan
 
 
