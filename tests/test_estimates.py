@@ -43,7 +43,7 @@ def test_the_wide_window_plans_more_nodes_and_the_estimate_grows_with_them():
     assert nodes["wide"] > 1.5 * nodes["lesson"]
     # and more kernel terms to sum again, per column, where the FFT's rounding is too coarse
     assert terms["wide"] > 2 * terms["lesson"]
-    assert seconds["wide"] > 2 * seconds["lesson"]
+    assert seconds["wide"] > 1.5 * seconds["lesson"]
     # without the data the estimate cannot tell the windows apart: what the issue saw
     blind = [expect(EXPONENTIAL, {}, len(data), *axes)[1] for axes in (LESSON, WIDE)]
     assert blind[0] == blind[1] < seconds["lesson"]
