@@ -43,8 +43,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
-from losscli.engine.binned_plan import KernelGroup, fits, prepare_kernels
+from losscli.engine import direct
+from losscli.engine.binned_plan import BinnedPlan, KernelGroup, fits, plan_for
 from losscli.engine.centre import shifted
 from losscli.engine.direct import cell_means
 from losscli.engine.interpolation import EPSILON, ORDER, SPREAD_BLOCK, spread_positions
@@ -157,11 +159,14 @@ def _exact_rows(
         first, last = int(lowest[0]), int(lowest[-1]) + 1
         masses = masses[first:last]
         per = max(1, BLOCK_SPECTRUM // len(masses))
+        # row t of the terms is kernel[t − first − k] for k = 0 … len(masses) − 1: a window of
+        # the reversed kernel, copied whole (a gather by computed indices costs twice as much)
+        reverse = sliding_window_view(group.kernel[::-1], len(masses))
         for start in range(0, len(rows), per):
             part = slice(start, start + per)
             t = rows[part] * group.refine + group.nodes - 1  # see KernelGroup
-            kernel = group.kernel[t[:, None] - np.arange(first, last)[None, :]]
-            terms = kernel * masses
+            terms = reverse[len(group.kernel) - 1 - t + first]
+            terms *= masses
             sums[part] += terms.sum(axis=1)
             np.abs(terms, out=terms)
             rounding[part] += (math.log2(len(masses)) + 1) * EPSILON * terms.sum(axis=1)
@@ -176,6 +181,7 @@ def binned_means(
     w1: Array,
     grid: Axis,
     progress: Callable[[float], None] | None = None,
+    share: float = 1.0,
 ) -> tuple[Array, float]:
     """The mean loss at every cell, and the declared bound: the largest relative error bound
     of the cells not evaluated directly (≤ TOLERANCE).
@@ -183,20 +189,44 @@ def binned_means(
     A cell whose bound, with the FFT's rounding, exceeds TOLERANCE (its sum is small beside
     the largest kernel values) is summed again from its node masses without the FFT; one
     whose bound still exceeds it (a loss near 0 at nearly every point) is evaluated directly.
+    `progress` is told of all three, the FFT's columns taking `share` of it (the estimate's).
     """
-    chosen = prepare_kernels(loss, params, x, targets, w1, grid)
-    sums = kernel_sums(chosen.groups, w1, grid, progress)
+    chosen = plan_for(loss, params, x, targets, w1, grid)
+    sums = kernel_sums(chosen.groups, w1, grid, _part(progress, 0.0, share))
     bounds = chosen.bound(sums)
-    for col in np.flatnonzero((bounds > TOLERANCE).any(axis=0)).tolist():
+    again = np.flatnonzero((bounds > TOLERANCE).any(axis=0)).tolist()
+    later = _part(progress, share, 1.0)
+    for k, col in enumerate(again):
         rows = np.flatnonzero(bounds[:, col] > TOLERANCE)
         exact, rounding = _exact_rows(chosen.groups, float(w1[col]), rows, grid)
         sums[rows, col] = exact
         bounds[rows, col] = chosen.bound(exact, rounding)
+        if later is not None:
+            later((k + 1) / (len(again) + 1))
     values = sums / len(x)
     rows, cols = np.nonzero(bounds > TOLERANCE)
-    values[rows, cols] = cell_means(loss, params, x, targets, w1[cols], grid.values[rows])
+    block = DIRECT_BLOCKS * max(1, direct.BLOCK_ELEMENTS // len(x))  # cell_means' own blocks
+    for start in range(0, len(rows), block):
+        r, c = rows[start : start + block], cols[start : start + block]
+        values[r, c] = cell_means(loss, params, x, targets, w1[c], grid.values[r])
+        if later is not None:
+            later((len(again) + (start + len(r)) / len(rows)) / (len(again) + 1))
     kept = bounds <= TOLERANCE
     return values, float(np.max(bounds[kept], initial=0.0))
+
+
+DIRECT_BLOCKS = 16
+"""`cell_means` blocks between two progress reports while cells are evaluated directly."""
+
+
+def _part(
+    progress: Callable[[float], None] | None, low: float, high: float
+) -> Callable[[float], None] | None:
+    """`progress` for one part of the work, which takes it from `low` to `high`."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda fraction: report(low + (high - low) * fraction)
 
 
 AUTO_SECONDS = 10.0
@@ -204,26 +234,104 @@ AUTO_SECONDS = 10.0
 than this over: below it, the exact answer is affordable."""
 
 POSITIONS = {"classification": 1 << 12, "regression": 1 << 19}
-"""Positions a column spreads at most, about: nodes in x per label, or in (x, y)."""
+"""Positions a column spreads at most, about, where the data is not known: nodes in x per
+label, or in (x, y)."""
+
+PROBES = 16
+"""Columns, evenly spaced, that the estimate sweeps to learn how many cells will be summed
+again or evaluated directly (where the sums span many decades, as exponential's do on a wide
+window)."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What the estimate learned from sweeping a few columns of the plan, per column swept:
+    the share of columns with cells to sum again, their kernel terms (rows × node masses) per
+    column, and the cells left to evaluate directly."""
+
+    resummed: float
+    terms: float
+    direct: float
 
 
 @dataclass(frozen=True)
 class BinnedCost:
     """Seconds on one core: a fixed start, binning each point once (dearer in (x, y) for
-    regression than in x per label), then per column a share and a share per position spread.
-    Rough costs of a current CPU, for choosing, never reported."""
+    regression than in x per label), then per column and kernel a share, a share per position
+    spread and per FFT term (L·log₂L); with the plan known, also the cells summed again
+    without the FFT (per column, and per kernel term) and those evaluated directly. Rough
+    costs of a current CPU, measured by benchmarks/bench_estimates.py, for choosing and
+    `--max-seconds`."""
 
     start: float = 5e-3
     per_label_point: float = 5e-8
     per_residual_point: float = 6e-7
     per_column: float = 3e-5
-    per_column_position: float = 3.5e-8
+    per_column_position: float = 8e-8
+    per_fft_term: float = 2e-9
+    per_resummed_column: float = 1e-4
+    per_resummed_term: float = 3e-9
 
     def seconds(self, regression: bool, points: int, columns: int) -> float:
+        """Before the data is known: the positions at their most, no cell summed again."""
         positions = min(points, POSITIONS["regression" if regression else "classification"])
         per_point = self.per_residual_point if regression else self.per_label_point
         spread = self.per_column + self.per_column_position * positions
         return self.start + per_point * points + columns * spread
+
+    def planned(
+        self, plan: BinnedPlan, columns: int, probe: Probe, direct_cell: float
+    ) -> tuple[float, float]:
+        """From the plan (already made: its binning is paid) and what the probe learned, the
+        seconds of the FFT's columns (with the start) and of the cells summed again or
+        evaluated directly after them; `direct_cell` is a direct evaluation's seconds a cell."""
+        spread = sum(
+            self.per_column
+            + self.per_column_position * len(group.x)
+            + self.per_fft_term * group.length * math.log2(group.length)
+            for group in plan.groups
+        )
+        resum = probe.resummed * (
+            self.per_resummed_column
+            + sum(self.per_column_position * len(group.x) for group in plan.groups)
+        )
+        again = resum + self.per_resummed_term * probe.terms + direct_cell * probe.direct
+        return self.start + columns * spread, columns * again
+
+
+_PROBED: list[tuple[BinnedPlan, Probe] | None] = [None]
+"""The last plan probed, and what its probe found (the estimate's, which the run reads)."""
+
+
+def probe(plan: BinnedPlan, w1: Array, grid: Axis) -> Probe:
+    """Sweep PROBES evenly spaced columns of the plan (made for `w1` and `grid`) as
+    `binned_means` does, counting the cells it would sum again and those it would then
+    evaluate directly; the last plan's answer is kept."""
+    kept = _PROBED[0]
+    if kept is not None and kept[0] is plan:
+        return kept[1]
+    found = _probe(plan, w1, grid)
+    _PROBED[0] = (plan, found)
+    return found
+
+
+def _probe(plan: BinnedPlan, w1: Array, grid: Axis) -> Probe:
+    cols = np.unique(np.linspace(0, len(w1) - 1, min(PROBES, len(w1))).round().astype(np.intp))
+    bounds = plan.bound(kernel_sums(plan.groups, w1[cols], grid))
+    resummed, terms, left = 0, 0, 0
+    for k, col in enumerate(cols.tolist()):
+        rows = np.flatnonzero(bounds[:, k] > TOLERANCE)
+        if len(rows) == 0:
+            continue
+        w = float(w1[col])
+        resummed += 1
+        for group in plan.groups:
+            if len(group.x):
+                held = np.flatnonzero(_masses(group, np.array([w]), grid)[0])
+                terms += len(rows) * (int(held[-1]) - int(held[0]) + 1 if len(held) else 0)
+        exact, rounding = _exact_rows(plan.groups, w, rows, grid)
+        left += int(np.count_nonzero(plan.bound(exact, rounding) > TOLERANCE))
+    return Probe(resummed / len(cols), terms / len(cols), left / len(cols))
 
 
 class BinnedMethod:
@@ -240,18 +348,50 @@ class BinnedMethod:
         return fits(job.loss)
 
     def seconds(self, job: Job) -> float:
+        planned = self._planned(job)
+        if planned is not None:
+            return sum(planned)
         return self.cost.seconds(job.loss.task == "regression", job.points, job.w1.steps)
 
     def expected_seconds(self, job: Job) -> float:
         return self.seconds(job)
 
     def preferred(self, job: Job, direct_seconds: float) -> bool:
-        return direct_seconds > AUTO_SECONDS and self.seconds(job) < direct_seconds
+        if direct_seconds <= AUTO_SECONDS:
+            return False
+        return self.seconds(job) < direct_seconds and self._plan(job) is not False
+
+    def _plan(self, job: Job) -> BinnedPlan | bool:
+        """The plan for the job's data (made once: the sweep runs it), False where the data
+        defeats the method (NotApplicable), True where the data is not known."""
+        if job.dataset is None:
+            return True
+        targets = job.dataset.targets_for(job.loss.task, job.loss.name)
+        with np.errstate(all="ignore"):
+            try:
+                return plan_for(job.loss, job.params, job.dataset.x, targets, job.w1.values, job.w2)
+            except NotApplicable:
+                return False
+
+    def _planned(self, job: Job) -> tuple[float, float] | None:
+        """Seconds from the plan and a probe of a few columns, where the data is known: the
+        FFT's columns, and the cells after them (`BinnedCost.planned`)."""
+        plan = self._plan(job)
+        if isinstance(plan, bool):
+            return None
+        with np.errstate(all="ignore"):
+            found = probe(plan, job.w1.values, job.w2)
+        direct_cell = direct.METHOD.cost.seconds(job.loss.cost, job.points, 1)
+        return self.cost.planned(plan, job.w1.steps, found, direct_cell)
 
     def run(self, job: Job, x: Array, targets: Array, progress: Progress) -> Swept:
         w1 = job.w1.values
+        planned = self._planned(job)
+        share = 1.0 if planned is None else planned[0] / sum(planned)
         try:
-            values, error = binned_means(job.loss, job.params, x, targets, w1, job.w2, progress)
+            values, error = binned_means(
+                job.loss, job.params, x, targets, w1, job.w2, progress, share
+            )
         except NotApplicable as reason:
             raise NotApplicable(f"cannot bound its error here: {reason}") from None
         return Swept(values, error)

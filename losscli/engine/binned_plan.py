@@ -188,6 +188,45 @@ def prepare_kernels(
     return BinnedPlan(groups, factor, floor, rounding)
 
 
+_KEPT: list[tuple[tuple[object, ...], BinnedPlan] | None] = [None]
+"""The last plan made by `plan_for`, with what it was made from (replaced whole, so a thread
+reading it sees one or the other)."""
+
+
+def plan_for(
+    loss: Loss,
+    params: Mapping[str, float],
+    x: Array,
+    targets: Array,
+    w1: Array,
+    grid: Axis,
+) -> BinnedPlan:
+    """`prepare_kernels`, kept for the next call on the same data (the same x array, equal
+    targets), loss, hyper-parameters and grid: the estimate plans a sweep, since its cost
+    depends on the plan, and the sweep then runs that plan instead of making it again."""
+    key = (loss, dict(params), x, targets, w1, grid)
+    kept = _KEPT[0]
+    if kept is not None and _same(kept[0], key):
+        return kept[1]
+    _KEPT[0] = None  # let the old data go before planning the new
+    plan = prepare_kernels(loss, params, x, targets, w1, grid)
+    _KEPT[0] = (key, plan)
+    return plan
+
+
+def _same(kept: tuple[object, ...], key: tuple[object, ...]) -> bool:
+    loss, params, x, targets, w1, grid = key
+    old_loss, old_params, old_x, old_targets, old_w1, old_grid = kept
+    return (
+        loss is old_loss
+        and params == old_params
+        and x is old_x
+        and grid == old_grid
+        and np.array_equal(w1, old_w1)  # type: ignore[arg-type]
+        and (targets is old_targets or np.array_equal(targets, old_targets))  # type: ignore[arg-type]
+    )
+
+
 def _sources(loss: Loss, params: Mapping[str, float], x: Array, targets: Array) -> list[_Source]:
     """One kernel for regression (f(u) = ℓ(u, 0)), one per label present for classification."""
     if loss.task == "regression":

@@ -37,7 +37,11 @@ def check_budget(
     (field `grid_steps`, checked before any data is loaded) or if they are expected to take
     longer than `max_seconds` in all (field `max_seconds`); else the seconds expected."""
     check_grid(w1.steps, w2.steps, len(chosen))
-    jobs = [Job(loss, params, len(dataset_for(loss)), w1, w2) for loss, params in chosen]
+    datasets = [dataset_for(loss) for loss, _ in chosen]
+    jobs = [
+        Job(loss, params, len(data), w1, w2, data)
+        for (loss, params), data in zip(chosen, datasets, strict=True)
+    ]
     return check_time(jobs, method, max_seconds)
 
 

@@ -10,7 +10,7 @@ whether `auto` should take it over a direct evaluation, and runs. The registry
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from losscli.catalogue import Loss
     from losscli.catalogue.structure import Description
+    from losscli.data.dataset import Dataset
     from losscli.engine.axis import Axis
 
     Array = NDArray[np.float64]
@@ -39,6 +40,9 @@ class Job:
     points: int
     w1: Axis
     w2: Axis
+    dataset: Dataset | None = field(default=None, compare=False, repr=False)
+    """The points themselves, where known: a method whose cost depends on them (binned: the
+    spread of the residuals sets its nodes) estimates from its plan for them."""
 
     @cached_property
     def description(self) -> Description | None:

@@ -127,16 +127,44 @@ def sweep_columns(prepared: HistogramPlan, w1: Array, progress: Progress = None)
 
 @dataclass(frozen=True)
 class HistogramCost:
-    """Seconds on one core: a fixed start, then per column a share per point (binning) and
-    per w2 step (combining). Rough costs of a current CPU (mae measured at 3.1e-9 and 3.2e-8,
-    huber at 5.1e-9 and 2.3e-7), for choosing and sharing the cores, never reported."""
+    """Seconds on one core: a fixed start, then per column a share per point (binning, times
+    the shape's `weight`) and per w2 step (combining). Rough costs of a current CPU (mae
+    measured at 3.1e-9 and 3.2e-8, huber at 5.1e-9 and 2.3e-7), for choosing and sharing the
+    cores, never reported."""
 
     start: float = 2e-4
     per_column_point: float = 4.5e-9
     per_column_step: float = 1.2e-7
 
-    def seconds(self, points: int, columns: int, rows: int) -> float:
-        return self.start + columns * (self.per_column_point * points + self.per_column_step * rows)
+    def seconds(self, points: int, columns: int, rows: int, weight: float = 1.0) -> float:
+        per_column = self.per_column_point * weight * points + self.per_column_step * rows
+        return self.start + columns * per_column
+
+
+SHAPE_WEIGHTS = {"linear": 1.0, "curved": 2.0, "jump": 3.5}
+"""A point's binning cost by its shape, relative to one linear break (mae, hinge, quantile):
+breaks with squares or several cuts (huber, smooth-l1, squared-hinge) need φ and φ² as well,
+and a jump (zero-one) checks each point's bin against the grid's own values. Measured at
+G = 401 over 10⁵ points (benchmarks/bench_estimates.py): 1, 1.8–1.9 and 3.6."""
+
+
+def shape_weight(description: Description) -> float:
+    """The costliest of the description's shapes, by `SHAPE_WEIGHTS`."""
+    shapes = (
+        (description.positive, description.negative)
+        if isinstance(description, PerLabel)
+        else (description,)
+    )
+    weights = []
+    for shape in shapes:
+        degree = max((i for piece in shape.pieces for i, c in enumerate(piece) if c), default=0)
+        if not shape.is_continuous():
+            weights.append(SHAPE_WEIGHTS["jump"])
+        elif len(shape.breaks) == 1 and degree <= 1:
+            weights.append(SHAPE_WEIGHTS["linear"])
+        else:
+            weights.append(SHAPE_WEIGHTS["curved"])
+    return max(weights)
 
 
 class PiecewiseMethod:
@@ -158,7 +186,9 @@ class PiecewiseMethod:
         return supports(description, job.w2)
 
     def seconds(self, job: Job) -> float:
-        return self.cost.seconds(job.points, job.w1.steps, job.w2.steps)
+        assert job.description is not None
+        weight = shape_weight(job.description)
+        return self.cost.seconds(job.points, job.w1.steps, job.w2.steps, weight)
 
     def expected_seconds(self, job: Job) -> float:
         return workers.expected_seconds(self.seconds(job))

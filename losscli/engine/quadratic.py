@@ -75,13 +75,17 @@ def sweep_means(coefficients: tuple[float, ...], x: Array, y: Array, w1: Array, 
 @dataclass(frozen=True)
 class QuadraticCost:
     """Seconds on one core: a fixed start, then a share per point (the statistics) and per
-    cell (the formula). Rough costs of a current CPU, for choosing, never reported."""
+    cell (the formula: a dozen operations on arrays of the grid's size, each a fresh page
+    past a few hundred thousand cells). Rough costs of a current CPU, measured by
+    benchmarks/bench_estimates.py (0.066 s at 1001 × 1001 cells over 10⁶ points), for choosing
+    and `--max-seconds`, never reported."""
 
-    start: float = 2e-5
-    per_term: float = 5e-9
+    start: float = 1e-4
+    per_point: float = 1e-8
+    per_cell: float = 3e-8
 
     def seconds(self, points: int, cells: int) -> float:
-        return self.start + self.per_term * (points + cells)
+        return self.start + self.per_point * points + self.per_cell * cells
 
 
 class QuadraticMethod:

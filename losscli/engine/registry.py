@@ -19,6 +19,7 @@ from losscli.errors import ParameterError
 
 if TYPE_CHECKING:
     from losscli.catalogue import Loss
+    from losscli.data.dataset import Dataset
     from losscli.engine.axis import Axis
 
 METHODS: dict[str, Method] = {
@@ -51,9 +52,12 @@ def expect(
     w1: Axis,
     w2: Axis,
     method: str = AUTO,
+    dataset: Dataset | None = None,
 ) -> tuple[str, float]:
     """The method `sweep` would use, and about how many seconds it would take (a second
-    process counted where it would start one): what a sweep costs, known before it runs."""
-    job = Job(loss, params, points, w1, w2)
+    process counted where it would start one): what a sweep costs, known before it runs.
+    Given the `dataset` itself (of `points` points), a method whose cost depends on the data
+    estimates from its plan for it, as `sweep` and `--max-seconds` do."""
+    job = Job(loss, params, points, w1, w2, dataset)
     chosen = choose_method(job, method)
     return chosen.name, chosen.expected_seconds(job)

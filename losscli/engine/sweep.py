@@ -43,7 +43,7 @@ def sweep(
     wherever the true mean is.
     """
     targets = data.targets_for(loss.task, loss.name)
-    job = Job(loss, dict(params), len(data), w1, w2)
+    job = Job(loss, dict(params), len(data), w1, w2, data)
     chosen = choose_method(job, method)
     with np.errstate(all="ignore"):  # an overflowing loss is an honest inf (or nan), drawn so
         try:

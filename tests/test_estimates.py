@@ -1,0 +1,116 @@
+"""Estimates that read the data where the cost depends on it (issue 15: honest estimates).
+
+No timings here (they belong to benchmarks/bench_estimates.py): these tests check the
+estimate's inputs. The binned method's cost depends on the window and the data, not only on
+their sizes: a wider window spreads the residuals over more nodes, and exponential's sums then
+span more decades, so more of its cells are summed again without the FFT. Its estimate is made
+from its plan and a probe of a few columns, and `--max-seconds` refuses on it, up front.
+"""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from losscli import engine
+from losscli.catalogue import get_loss
+from losscli.cli import cli
+from losscli.data.synthetic import synthetic_classification, synthetic_regression
+from losscli.engine import Axis, expect
+from losscli.engine.binned import TOLERANCE, kernel_sums, probe
+from losscli.engine.binned_plan import plan_for
+from losscli.engine.piecewise import SHAPE_WEIGHTS, shape_weight
+from losscli.limits import above, duration
+
+LESSON = (Axis("w1", -2, 4, 1001), Axis("w2", -2, 4, 1001))
+WIDE = (Axis("w1", -2, 8, 1001), Axis("w2", -3, 3, 1001))
+"""The issue's wide window, on a grid of 1001 × 1001 cells."""
+
+EXPONENTIAL = get_loss("exponential")
+
+
+def test_the_wide_window_plans_more_nodes_and_the_estimate_grows_with_them():
+    data = synthetic_classification(n=10_000)
+    targets = data.targets_for("classification", "exponential")
+    nodes, terms, seconds = {}, {}, {}
+    for name, (w1, w2) in (("lesson", LESSON), ("wide", WIDE)):
+        plan = plan_for(EXPONENTIAL, {}, data.x, targets, w1.values, w2)
+        nodes[name] = sum(group.nodes for group in plan.groups)
+        terms[name] = probe(plan, w1.values, w2).terms
+        method, seconds[name] = expect(EXPONENTIAL, {}, len(data), w1, w2, dataset=data)
+        assert method == "binned"
+    # w1 up to 8 instead of 4 moves w1·x over about twice the range: more nodes per column
+    assert nodes["wide"] > 1.5 * nodes["lesson"]
+    # and more kernel terms to sum again, per column, where the FFT's rounding is too coarse
+    assert terms["wide"] > 2 * terms["lesson"]
+    assert seconds["wide"] > 1.5 * seconds["lesson"]
+    # without the data the estimate cannot tell the windows apart: what the issue saw
+    blind = [expect(EXPONENTIAL, {}, len(data), *axes)[1] for axes in (LESSON, WIDE)]
+    assert blind[0] == blind[1] < seconds["lesson"]
+
+
+def test_the_probe_counts_the_columns_summed_again_where_it_sees_every_column():
+    """On 16 columns the probe sweeps them all: its share of columns with a cell over the
+    bound is exactly the sweep's (`kernel_sums` and the plan's bounds, as `binned_means`)."""
+    data = synthetic_classification(n=10_000)
+    targets = data.targets_for("classification", "exponential")
+    w1, w2 = Axis("w1", -2, 8, 16), Axis("w2", -3, 3, 16)
+    plan = plan_for(EXPONENTIAL, {}, data.x, targets, w1.values, w2)
+    found = probe(plan, w1.values, w2)
+    over = plan.bound(kernel_sums(plan.groups, w1.values, w2)) > TOLERANCE
+    assert found.resummed == pytest.approx(over.any(axis=0).mean(), abs=1e-15)
+    assert 0.0 < found.resummed < 1.0  # some columns, not all (14 of 16 when written)
+    assert found.direct == 0.0  # exponential is nowhere near 0 at nearly every point
+
+
+def test_a_regression_estimate_grows_with_the_positions_each_column_spreads():
+    """log-cosh's points are not binned onto (x, y) nodes at these sizes: every column spreads
+    every point, so four times the points is about four times the columns' cost."""
+    loss, w = get_loss("log-cosh"), Axis("w", -2, 4, 201)
+    positions, seconds = [], []
+    for n in (10_000, 40_000):
+        data = synthetic_regression(n=n)
+        plan = plan_for(loss, {}, data.x, data.y, w.values, w)
+        positions.append(sum(len(group.x) for group in plan.groups))
+        seconds.append(expect(loss, {}, n, w, w, "binned", dataset=data)[1])
+    assert positions == [10_000, 40_000]
+    assert 3.0 < seconds[1] / seconds[0] < 4.0
+
+
+@pytest.mark.parametrize(
+    ("name", "weight"),
+    [
+        ("mae", "linear"),
+        ("quantile", "linear"),
+        ("hinge", "linear"),
+        ("huber", "curved"),
+        ("smooth-l1", "curved"),
+        ("squared-hinge", "curved"),
+        ("zero-one", "jump"),
+    ],
+)
+def test_each_piecewise_shape_is_costed_by_its_work_per_point(name, weight):
+    """One linear break bins a count and a sum; squares and cuts need φ and φ² too; a jump
+    checks each point's bin against the grid's values (the kinds written out here by hand)."""
+    loss = get_loss(name)
+    assert shape_weight(loss.description(loss.resolve_params({}))) == SHAPE_WEIGHTS[weight]
+
+
+def test_max_seconds_refuses_the_wide_exponential_sweep_up_front(monkeypatch):
+    def no_sweep(*args, **kwargs):
+        raise AssertionError("the sweep started")
+
+    monkeypatch.setattr(engine, "sweep", no_sweep)
+    data = synthetic_classification(n=10_000)  # what --n 10000 makes
+    method, seconds = expect(EXPONENTIAL, {}, 10_000, *WIDE, dataset=data)
+    assert method == "binned" and seconds > 1.0
+    args = ["surface", "-l", "exponential", "--n", "10000", "--steps", "1001"]
+    args += ["--w1-range", "-2", "8", "--w2-range", "-3", "3", "--format", "json"]
+    result = CliRunner().invoke(cli, [*args, "--max-seconds", "1"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for '--max-seconds': the sweep would take about "
+        f"{duration(seconds)} (exponential by the binned method: 1001 × 1001 cells × 10000 "
+        f"points), more than 1 s; give --max-seconds {above(seconds)} to run it anyway, or use "
+        "fewer steps or points"
+    )
