@@ -25,6 +25,7 @@ import socket
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from losscli.errors import DataError, ParameterError
@@ -87,30 +88,45 @@ def check_target(path: str, field: str) -> Target:
     raise ParameterError(field, f"{path}: is {kind or 'not a file'}, not something to write to")
 
 
-def write_output(path: str, content: str | bytes, field: str = "output") -> None:
-    """Write `content` (text is UTF-8) to `path` by the rules of the module docstring."""
+Content = str | bytes | Iterable[str] | Iterable[bytes]
+"""What is written: text (UTF-8) or bytes, whole or as chunks written as they come."""
+
+
+def write_output(path: str, content: Content, field: str = "output") -> None:
+    """Write `content` to `path` by the rules of the module docstring. Chunks are written as
+    they come, so a long output need not be held whole; a regular file is still replaced
+    only once every chunk is written, and an error while making them leaves no file."""
     target = check_target(path, field)
-    data = content.encode("utf-8") if isinstance(content, str) else content
+    chunks = _encoded(content)
     try:
         if target.kind == "replace":
-            _replace(target.path, data)
+            _replace(target.path, chunks)
         elif target.kind == "descriptor" and target.fd in STREAMS:
             stream = getattr(sys, STREAMS[target.fd])
             stream.flush()
-            stream.buffer.write(data)
-            stream.buffer.flush()
+            for data in chunks:
+                stream.buffer.write(data)
+                stream.buffer.flush()
         elif target.kind == "descriptor":
             with os.fdopen(os.dup(target.fd), "wb") as stream:
-                stream.write(data)
+                stream.writelines(chunks)
         elif target.kind == "stream":
             with open(target.path, "wb") as stream:
-                stream.write(data)
+                stream.writelines(chunks)
         else:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
                 connection.connect(target.path)
-                connection.sendall(data)
+                for data in chunks:
+                    connection.sendall(data)
     except OSError as error:
         raise DataError(f"{path}: cannot write ({error.strerror})") from None
+
+
+def _encoded(content: Content) -> Iterator[bytes]:
+    """The content's chunks as bytes (text in UTF-8), one at a time."""
+    chunks = [content] if isinstance(content, str | bytes) else content
+    for chunk in chunks:
+        yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
 
 
 def _descriptor(path: str) -> int | None:
@@ -144,15 +160,15 @@ def _new_file(real: str, path: str, field: str) -> Target:
     return Target("replace", real)
 
 
-def _replace(path: str, data: bytes) -> None:
-    """A temporary file beside `path`, renamed over it once whole; removed on any failure,
-    Ctrl-C and termination included."""
+def _replace(path: str, chunks: Iterable[bytes]) -> None:
+    """A temporary file beside `path`, renamed over it once every chunk is written; removed
+    on any failure (one raised while making the chunks too), Ctrl-C and termination included."""
     folder = os.path.dirname(path)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=TEMPORARY[0], suffix=TEMPORARY[1])
     try:
         _keep_owner_and_mode(handle, path)
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            stream.writelines(chunks)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -251,17 +251,17 @@ def synthetic_surface(values: np.ndarray) -> Surface:
 @given(finite_grids)
 def test_any_float64_grid_round_trips_through_json_ndjson_and_npz(values: np.ndarray) -> None:
     surface = synthetic_surface(values)
-    for text in (to_json([surface]), to_ndjson([surface])):
+    for text in ("".join(to_json([surface])), "".join(to_ndjson([surface]))):
         (read,) = read_grids(text.encode(), "x")
         assert same_bits(read.values, values)
         assert same_bits(read.w1, surface.w1) and same_bits(read.w2, surface.w2)
-    with np.load(io.BytesIO(to_npz([surface])), allow_pickle=False) as npz:
+    with np.load(io.BytesIO(b"".join(to_npz([surface]))), allow_pickle=False) as npz:
         assert same_bits(npz["values"][0], values)
 
 
 def test_non_finite_cells_travel_as_null_and_come_back_not_finite() -> None:
     values = np.array([[1.0, np.inf], [np.nan, -0.0]])
-    text = to_json([synthetic_surface(values)])
+    text = "".join(to_json([synthetic_surface(values)]))
     assert '"values": [[1.0, null], [null, -0.0]]' in text
     (read,) = read_grids(text.encode(), "x")
     assert np.array_equal(np.isfinite(read.values), np.isfinite(values))

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from losscli.data.columns import Reading
     from losscli.data.sources import Source
     from losscli.engine.axis import GridSpec
+    from losscli.output import Content
     from losscli.render.view import Pictures, ViewOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -404,11 +405,13 @@ def output_options(formats: Iterable[str], help: str = "Output format.") -> Call
     return decorate
 
 
-def emit(content: str | bytes, output: str | None) -> None:
-    """Write the result to `-o PATH` (see `losscli.output`), or as text to standard output."""
+def emit(content: Content, output: str | None) -> None:
+    """Write the result to `-o PATH` (see `losscli.output`), or as text to standard output;
+    chunks of text as they come."""
     if output is None:
-        assert isinstance(content, str)
-        echo(content)
+        for chunk in [content] if isinstance(content, str | bytes) else content:
+            assert isinstance(chunk, str)
+            echo(chunk)
     else:
         from losscli.output import write_output
 

@@ -103,14 +103,25 @@ class Surface:
         return replace(self, optimum=found, window=window)
 
 
+MINIMUM_BLOCK = 1 << 16
+"""Cells searched at once for the minimum: a block of rows, so that no copy of a large grid
+is made (a surface's values may be most of the memory a command holds)."""
+
+
 def find_minimum(w1: Array, w2: Array, values: Array) -> Minimum | None:
     """The first smallest finite value in row-major order; None if no value is finite."""
-    finite = np.isfinite(values)
-    if not finite.any():
+    best: tuple[float, int, int] | None = None
+    step = max(1, MINIMUM_BLOCK // max(1, values.shape[1]))
+    for first in range(0, len(values), step):
+        block = values[first : first + step]
+        finite = np.isfinite(block)
+        if finite.any():
+            row, col = divmod(int(np.argmin(np.where(finite, block, np.inf))), block.shape[1])
+            if best is None or block[row, col] < best[0]:  # the first of equals kept
+                best = (float(block[row, col]), first + row, col)
+    if best is None:
         return None
-    flat = np.where(finite, values, np.inf).ravel()
-    row, col = divmod(int(np.argmin(flat)), values.shape[1])
-    value = float(values[row, col])
+    value, row, col = best
     edges = window_edges(w1, w2, values == value, row, col)
     return Minimum(row, col, float(w1[col]), float(w2[row]), value, edges)
 

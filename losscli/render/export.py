@@ -16,8 +16,9 @@ legend surface drew: `!! overflow` for ±inf, `!! no value` for nan.
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,6 +36,14 @@ GRID_KEYS = ("w1", "w2", "values", "overflow")
 """A record's keys for the grid and its cells, which npz holds as arrays of their own."""
 
 
+BLOCK_CELLS = 1 << 14
+"""The most cells formatted at once: a piece of text is one row, or a part of a row this long."""
+
+CHUNK_CHARS = 1 << 20
+"""Pieces are joined into chunks of about this many characters (at most this plus one piece),
+so that memory stays bounded whatever the grid's size and a stream gets few large writes."""
+
+
 def _nullable(values: NDArray[np.float64]) -> Any:
     """Nested lists of floats, with None where a value is not finite."""
     finite = np.isfinite(values)
@@ -43,6 +52,32 @@ def _nullable(values: NDArray[np.float64]) -> Any:
     boxed = values.astype(object)
     boxed[~finite] = None
     return boxed.tolist()
+
+
+def _dumps(value: Any) -> str:
+    """Strict JSON text as `json.dumps` writes it: floats by repr, never NaN or Infinity."""
+    return json.dumps(value, allow_nan=False)
+
+
+def _segments(values: NDArray[np.float64]) -> Iterator[tuple[int, int, NDArray[np.float64]]]:
+    """(row, first column, cells) of each row in parts of at most BLOCK_CELLS cells."""
+    for row, cells in enumerate(values):
+        for start in range(0, len(cells), BLOCK_CELLS):
+            yield row, start, cells[start : start + BLOCK_CELLS]
+
+
+def _chunked(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces joined into chunks of at least CHUNK_CHARS characters (the last one less)."""
+    pending: list[str] = []
+    size = 0
+    for piece in pieces:
+        pending.append(piece)
+        size += len(piece)
+        if size >= CHUNK_CHARS:
+            yield "".join(pending)
+            pending, size = [], 0
+    if pending:
+        yield "".join(pending)
 
 
 def null_note(values: NDArray[np.float64]) -> str | None:
@@ -62,6 +97,18 @@ def overflow_cells(values: NDArray[np.float64]) -> list[list[int]]:
 
 
 def surface_record(surface: Surface) -> dict[str, Any]:
+    """A surface as one JSON-ready record (what the JSON document's "surfaces" hold)."""
+    grid = {
+        "w1": surface.w1.tolist(),
+        "w2": surface.w2.tolist(),
+        "values": _nullable(surface.values),
+        "overflow": overflow_cells(surface.values),
+    }
+    return {key: grid.get(key, value) for key, value in _record(surface).items()}
+
+
+def _record(surface: Surface) -> dict[str, Any]:
+    """surface_record with None in place of the grid's arrays (GRID_KEYS), written apart."""
     minimum = surface.minimum
     note = null_note(surface.values)
     return {
@@ -70,11 +117,11 @@ def surface_record(surface: Surface) -> dict[str, Any]:
         "task": surface.loss.task,
         "method": surface.method,
         **({"error_bound": surface.error} if surface.error is not None else {}),
-        "w1": surface.w1.tolist(),
-        "w2": surface.w2.tolist(),
-        "values": _nullable(surface.values),
+        "w1": None,
+        "w2": None,
+        "values": None,
         "nulls": int(np.count_nonzero(~np.isfinite(surface.values))),
-        "overflow": overflow_cells(surface.values),
+        "overflow": None,
         **({"note": note} if note else {}),
         "minimum": None
         if minimum is None
@@ -92,6 +139,58 @@ def surface_record(surface: Surface) -> dict[str, Any]:
     }
 
 
+def _record_parts(surface: Surface) -> list[str]:
+    """surface_record's JSON text, as `json.dumps` writes it, cut before and after each of the
+    grid's arrays, which stand as their key (written by `_grid_text`): the small values are
+    formatted here, so that any error they raise comes before a byte is written."""
+    parts, text = [], "{"
+    for k, (key, value) in enumerate(_record(surface).items()):
+        text += (", " if k else "") + json.dumps(key) + ": "
+        if key in GRID_KEYS:
+            parts += [text, key]
+            text = ""
+        else:
+            text += _dumps(value)
+    return [*parts, text + "}"]
+
+
+def _record_text(surface: Surface, parts: list[str]) -> Iterator[str]:
+    """The record's text from its parts, its grid's arrays formatted a block at a time."""
+    for part in parts:
+        yield from _grid_text(surface, part) if part in GRID_KEYS else (part,)
+
+
+def _grid_text(surface: Surface, key: str) -> Iterator[str]:
+    """The JSON text of the grid's array `key`, in pieces of at most BLOCK_CELLS cells."""
+    if key in ("w1", "w2"):
+        yield from _values_pieces(getattr(surface, key)[np.newaxis])  # one row: the list
+        return
+    yield "["
+    yield from (_values_pieces if key == "values" else _overflow_pieces)(surface.values)
+    yield "]"
+
+
+def _values_pieces(values: NDArray[np.float64]) -> Iterator[str]:
+    """The rows of `values` as `json.dumps(_nullable(values))` writes them, less its brackets."""
+    cols = values.shape[1]
+    for row, start, cells in _segments(values):
+        opening = ("[" if row == 0 else ", [") if start == 0 else ", "
+        closing = "]" if start + len(cells) == cols else ""
+        yield opening + _dumps(_nullable(cells))[1:-1] + closing
+
+
+def _overflow_pieces(values: NDArray[np.float64]) -> Iterator[str]:
+    """`overflow_cells(values)` as `json.dumps` writes it, less its brackets."""
+    separator = ""
+    for row, start, cells in _segments(values):
+        cols = np.flatnonzero(np.isinf(cells))
+        if len(cols):
+            signs = np.where(cells[cols] > 0, 1, -1)
+            found = np.stack([np.full_like(cols, row), cols + start, signs], axis=1)
+            yield separator + _dumps(found.tolist())[1:-1]
+            separator = ", "
+
+
 def optimum_record(surface: Surface) -> dict[str, Any]:
     """The continuous minimum, where computed: "optimum" {w1, w2, value, kind} or null, and
     "optimum_note" saying how it was found, or why there is none."""
@@ -104,59 +203,132 @@ def optimum_record(surface: Surface) -> dict[str, Any]:
     return {"optimum": point, "optimum_note": found.note}
 
 
-def to_json(surfaces: Sequence[Surface]) -> str:
-    document = {"version": __version__, "surfaces": [surface_record(s) for s in surfaces]}
-    return json.dumps(document, allow_nan=False) + "\n"
+def to_json(surfaces: Sequence[Surface]) -> Iterator[str]:
+    """One strict-JSON document {"version", "surfaces": [records]}, in chunks of text."""
+    parts = [_record_parts(s) for s in surfaces]  # any error before the first chunk
+
+    def pieces() -> Iterator[str]:
+        yield _dumps({"version": __version__})[:-1] + ', "surfaces": ['
+        for k, surface in enumerate(surfaces):
+            yield ", " if k else ""
+            yield from _record_text(surface, parts[k])
+        yield "]}\n"
+
+    return _chunked(pieces())
 
 
-def to_ndjson(surfaces: Sequence[Surface]) -> str:
-    """One surface record a line (the objects of the JSON document's "surfaces"), for streams."""
-    return "".join(json.dumps(surface_record(s), allow_nan=False) + "\n" for s in surfaces)
+def to_ndjson(surfaces: Sequence[Surface]) -> Iterator[str]:
+    """One surface record a line (the objects of the JSON document's "surfaces"), for streams;
+    in chunks of text."""
+    parts = [_record_parts(s) for s in surfaces]  # any error before the first chunk
+
+    def pieces() -> Iterator[str]:
+        for surface, record in zip(surfaces, parts, strict=True):
+            yield from _record_text(surface, record)
+            yield "\n"
+
+    return _chunked(pieces())
 
 
-def to_npz(surfaces: Sequence[Surface]) -> bytes:
+def to_npz(surfaces: Sequence[Surface]) -> Iterator[bytes]:
     """numpy's .npz: the run's shared axes `w1`, `w2`, `values[k]` of surface k, `loss` names.
 
     `meta` holds the rest of each surface's JSON record (parameters, minimum, data) as a JSON
     string. Values are stored as float64 as they are, inf, −inf and nan included, so `meta`
-    needs no "overflow" list.
+    needs no "overflow" list. The archive is what `np.savez_compressed` writes, made as it is
+    written: `values` goes into it a block of rows at a time, never copied whole.
     """
-    import io
-
-    buffer = io.BytesIO()
     meta = [
-        {key: value for key, value in surface_record(s).items() if key not in GRID_KEYS}
-        for s in surfaces
+        {key: value for key, value in _record(s).items() if key not in GRID_KEYS} for s in surfaces
     ]
-    np.savez_compressed(
-        buffer,
-        w1=surfaces[0].w1,
-        w2=surfaces[0].w2,
-        values=np.stack([s.values for s in surfaces]),
-        loss=np.array([s.loss.name for s in surfaces]),
-        meta=np.array(json.dumps(meta, allow_nan=False)),
-    )
-    return buffer.getvalue()
+    arrays = {
+        "w1": surfaces[0].w1,
+        "w2": surfaces[0].w2,
+        "values": None,
+        "loss": np.array([s.loss.name for s in surfaces]),
+        "meta": np.array(_dumps(meta)),  # any error before the first chunk
+    }
+    return _archive(arrays, [s.values for s in surfaces])
 
 
-def to_csv(surfaces: Sequence[Surface]) -> str:
-    """Header `loss,w1,w2,value`, one row a cell, rows in the order of `values[i][j]`."""
-    lines = ["loss,w1,w2,value\n"]
-    for surface in surfaces:
-        rows, cols = surface.values.shape
-        w1 = np.tile(surface.w1, rows).tolist()
-        w2 = np.repeat(surface.w2, cols).tolist()
-        prefix = surface.loss.name + ","
-        lines += map(
-            lambda a, b, v: f"{prefix}{a!r},{b!r},{v!r}\n", w1, w2, surface.values.ravel().tolist()
-        )
-    return "".join(lines)
+def _archive(
+    arrays: dict[str, NDArray[Any] | None], values: list[NDArray[np.float64]]
+) -> Iterator[bytes]:
+    """A zip of .npy members, deflated, as numpy's savez_compressed makes it; the member whose
+    array is None is `values` stacked, written from each grid a block of rows at a time."""
+    import zipfile
+
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zipped:
+        for name, array in arrays.items():
+            with zipped.open(name + ".npy", "w", force_zip64=True) as member:
+                if array is not None:
+                    np.lib.format.write_array(member, array, allow_pickle=False)
+                    continue
+                shape = (len(values), *values[0].shape)
+                header = {"descr": "<f8", "fortran_order": False, "shape": shape}
+                np.lib.format.write_array_header_1_0(member, header)
+                for grid in values:
+                    for _, _, cells in _segments(grid):
+                        member.write(np.ascontiguousarray(cells, "<f8").tobytes())
+                        yield sink.take()
+            yield sink.take()
+    yield sink.take()
 
 
-WRITERS: dict[str, Callable[[Sequence[Surface]], str | bytes]] = {
+class _Sink(io.RawIOBase):
+    """A stream that can only be written, not sought: what it was given since last taken
+    (zipfile then writes each member's sizes after it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any, /) -> int:
+        self.pending.append(bytes(data))
+        return len(self.pending[-1])
+
+    def take(self) -> bytes:
+        taken, self.pending = b"".join(self.pending), []
+        return taken
+
+
+def to_csv(surfaces: Sequence[Surface]) -> Iterator[str]:
+    """Header `loss,w1,w2,value`, one row a cell, rows in the order of `values[i][j]`; numbers
+    as Python's repr writes them; in chunks of text."""
+
+    def pieces() -> Iterator[str]:
+        yield "loss,w1,w2,value\n"
+        for surface in surfaces:
+            yield from _csv_lines(surface)
+
+    return _chunked(pieces())
+
+
+def _csv_lines(surface: Surface) -> Iterator[str]:
+    """A surface's CSV lines, a piece of at most BLOCK_CELLS cells at a time.
+
+    Line j of row i is heads[j] + ",w2[i]," + value + "\\n", so the piece is
+    ",w2[i],".join([heads[start], value + "\\n" + heads[start + 1], ...]): one repr and one
+    concatenation a cell, both in C.
+    """
+    heads = [f"{surface.loss.name},{w1!r}" for w1 in surface.w1.tolist()]
+    tails = ["\n" + head for head in heads[1:]]
+    w2 = surface.w2.tolist()
+    for row, start, cells in _segments(surface.values):
+        ends = [*tails[start : start + len(cells) - 1], "\n"]
+        texts = map(str.__add__, map(float.__repr__, cells.tolist()), ends)
+        yield f",{w2[row]!r},".join([heads[start], *texts])
+
+
+WRITERS: dict[str, Callable[[Sequence[Surface]], Iterable[str] | Iterable[bytes]]] = {
     "json": to_json,
     "ndjson": to_ndjson,
     "csv": to_csv,
     "npz": to_npz,
 }
-"""Each format for other tools by its `--format` name: text, or bytes for a binary format."""
+"""Each format for other tools by its `--format` name: chunks of text, or of bytes for a binary
+format, to be written as they come."""
