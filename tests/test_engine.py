@@ -471,3 +471,18 @@ def test_blocking_does_not_change_histogram_sums(monkeypatch):
     monkeypatch.setattr(histogram, "BLOCK_PAIRS", 7)
     monkeypatch.setattr(piecewise, "BLOCK_BINS", 5)
     np.testing.assert_allclose(histogram_sums(groups, w1, w2), whole, rtol=1e-13)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e6])
+def test_the_quadratic_sweep_in_blocks_of_rows_gives_the_same_bits(monkeypatch, offset):
+    """The formula runs a block of rows at a time so its temporaries stay small at any grid;
+    the blocks change no bit (a block of one row against the whole grid at once)."""
+    from losscli.engine import quadratic
+
+    rng = np.random.default_rng(5)
+    x = offset + rng.uniform(0, 100, 80)
+    y = 1.5 * x + 0.5 + rng.normal(0, 0.2, 80)
+    w1, w2 = np.linspace(1.49, 1.51, 7), np.linspace(-1.0, 2.0, 9)
+    whole = quadratic.sweep_means((0.0, 0.0, 1.0), x, y, w1, w2)
+    monkeypatch.setattr(quadratic, "BLOCK_CELLS", 1)
+    assert np.array_equal(quadratic.sweep_means((0.0, 0.0, 1.0), x, y, w1, w2), whole)

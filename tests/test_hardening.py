@@ -151,16 +151,16 @@ def test_a_piecewise_sweep_long_enough_for_two_processes_counts_half(monkeypatch
 def test_a_grid_that_would_not_fit_in_memory_is_refused(sixteen_gib):
     result = run("surface", "--loss", "mse", "--steps", "100000")
     assert result.exit_code == 2
-    # 1e10 cells · 100 bytes = 1e12 bytes = 931 GiB, over half of 16 GiB
+    # 1e10 cells · 32 bytes = 3.2e11 bytes = 298 GiB, over half of 16 GiB
     assert error_line(result) == (
-        "Error: Invalid value for '--steps': 100000 × 100000 cells would need about 931 GiB of "
+        "Error: Invalid value for '--steps': 100000 × 100000 cells would need about 298 GiB of "
         "memory, more than half of this machine's 16 GiB; use fewer steps"
     )
     result = run("descend", "--w1-steps", "30000", "--w2-steps", "30000")
     assert result.exit_code == 2
     assert error_line(result).startswith("Error: Invalid value for '--grid-steps': 30000 × 30000")
-    result = run("surface", "--steps", "6000")  # 4 panels: 4 · 3.6e7 cells · 100 B = 13.4 GiB
-    assert "6000 × 6000 cells × 4 panels would need about 13.4 GiB" in error_line(result)
+    result = run("surface", "--steps", "12000")  # 4 panels: 4 · 1.44e8 cells · 32 B = 17.2 GiB
+    assert "12000 × 12000 cells × 4 panels would need about 17.2 GiB" in error_line(result)
 
 
 def test_huge_synthetic_data_is_refused_before_it_is_drawn(sixteen_gib):

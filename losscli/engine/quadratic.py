@@ -56,19 +56,28 @@ class Statistics:
         return cls(x_mean, y_mean, float(np.mean(u)), float(np.mean(v)), spread, slope, residual)
 
 
+BLOCK_CELLS = 1 << 18
+"""Cells worked on at once: the formula's temporaries stay a few MB at any grid, beside the
+values themselves (at 4001² five grid-sized temporaries were 640 MB)."""
+
+
 def sweep_means(coefficients: tuple[float, ...], x: Array, y: Array, w1: Array, w2: Array) -> Array:
-    """mean(c0 + c1·e + c2·e²) at every w2 (rows) and w1 (columns)."""
+    """mean(c0 + c1·e + c2·e²) at every w2 (rows) and w1 (columns), a block of rows at a time."""
     c0, c1, c2 = (*coefficients, 0.0, 0.0)[:3]
     s = Statistics.of(x, y)
     tilt = w1 * s.u_mean - s.v_mean  # mean(w1·u − v), per column
-    if Centre.of(x, y).active:  # far from the origin: w1·x̄ − ȳ exactly, m rounded once
-        hi, lo = offsets(w1, s.x_mean, s.y_mean)
-        offset = shifted(hi[None, :], lo[None, :], w2[:, None])
-    else:
-        offset = (w1 * s.x_mean - s.y_mean)[None, :] + w2[:, None]  # m, per cell
-    mean_e = offset + tilt
-    mean_e2 = s.spread * (w1 - s.slope) ** 2 + s.residual + 2.0 * offset * tilt + offset * offset
-    result: Array = c0 + c1 * mean_e + c2 * mean_e2
+    spread = s.spread * (w1 - s.slope) ** 2 + s.residual  # per column
+    far = Centre.of(x, y).active  # far from the origin: w1·x̄ − ȳ exactly, m rounded once
+    hi, lo = offsets(w1, s.x_mean, s.y_mean) if far else (w1 * s.x_mean - s.y_mean, None)
+    result: Array = np.empty((len(w2), len(w1)))
+    rows = max(1, BLOCK_CELLS // max(1, len(w1)))
+    for start in range(0, len(w2), rows):
+        band = w2[start : start + rows, None]
+        # m, per cell: w1·x̄ − ȳ + w2, rounded once where the data is far from the origin
+        offset = hi[None, :] + band if lo is None else shifted(hi[None, :], lo[None, :], band)
+        mean_e = offset + tilt
+        mean_e2 = spread + 2.0 * offset * tilt + offset * offset
+        result[start : start + rows] = c0 + c1 * mean_e + c2 * mean_e2
     return result
 
 
