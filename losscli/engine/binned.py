@@ -40,10 +40,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from losscli.engine.binned_forms import Binned, form_means, form_seconds
+from losscli.engine.binned_forms import fits as forms_fit
 from losscli.engine.binned_plan import KernelGroup, fits, prepare_kernels
 from losscli.engine.direct import cell_means
 from losscli.engine.interpolation import EPSILON, ORDER, SPREAD_BLOCK, spread_positions
@@ -171,9 +174,11 @@ def binned_means(
     w1: Array,
     grid: Axis,
     progress: Callable[[float], None] | None = None,
+    tolerance: float = TOLERANCE,
 ) -> tuple[Array, float]:
     """The mean loss at every cell, and the declared bound: the largest relative error bound
-    of the cells not evaluated directly (≤ TOLERANCE).
+    of the cells not evaluated directly (≤ `tolerance`, TOLERANCE unless a sum of several
+    asks for less).
 
     A cell whose bound, with the FFT's rounding, exceeds TOLERANCE (its sum is small beside
     the largest kernel values) is summed again from its node masses without the FFT; one
@@ -182,15 +187,15 @@ def binned_means(
     chosen = prepare_kernels(loss, params, x, targets, w1, grid)
     sums = kernel_sums(chosen.groups, w1, grid, progress)
     bounds = chosen.bound(sums)
-    for col in np.flatnonzero((bounds > TOLERANCE).any(axis=0)).tolist():
-        rows = np.flatnonzero(bounds[:, col] > TOLERANCE)
+    for col in np.flatnonzero((bounds > tolerance).any(axis=0)).tolist():
+        rows = np.flatnonzero(bounds[:, col] > tolerance)
         exact, rounding = _exact_rows(chosen.groups, float(w1[col]), rows, grid)
         sums[rows, col] = exact
         bounds[rows, col] = chosen.bound(exact, rounding)
     values = sums / len(x)
-    rows, cols = np.nonzero(bounds > TOLERANCE)
+    rows, cols = np.nonzero(bounds > tolerance)
     values[rows, cols] = cell_means(loss, params, x, targets, w1[cols], grid.values[rows])
-    kept = bounds <= TOLERANCE
+    kept = bounds <= tolerance
     return values, float(np.max(bounds[kept], initial=0.0))
 
 
@@ -226,16 +231,20 @@ class BinnedMethod:
 
     name = "binned"
     summary = (
-        "logistic, focal, exponential, log-cosh: point masses spread on fine nodes and "
-        f"convolved with the loss by FFT, every value within {TOLERANCE:g} relative"
+        "logistic, focal, exponential, log-cosh, and bce and dice from such sums: point "
+        "masses spread on fine nodes and convolved with the loss by FFT, every value within "
+        f"{TOLERANCE:g} relative"
     )
     cost = BinnedCost()
 
     def applies(self, job: Job) -> bool:
-        return fits(job.loss)
+        return fits(job.loss) or forms_fit(job.loss)
 
     def seconds(self, job: Job) -> float:
-        return self.cost.seconds(job.loss.task == "regression", job.points, job.w1.steps)
+        regression = job.loss.task == "regression"
+        if job.loss.form is None:
+            return self.cost.seconds(regression, job.points, job.w1.steps)
+        return form_seconds(job.loss, job.points, job.w1.steps, partial(self.cost.seconds, False))
 
     def expected_seconds(self, job: Job) -> float:
         return self.seconds(job)
@@ -246,7 +255,13 @@ class BinnedMethod:
     def run(self, job: Job, x: Array, targets: Array, progress: Progress) -> Swept:
         w1 = job.w1.values
         try:
-            values, error = binned_means(job.loss, job.params, x, targets, w1, job.w2, progress)
+            if job.loss.form is None:
+                values, error = binned_means(job.loss, job.params, x, targets, w1, job.w2, progress)
+            else:
+                binned = Binned(binned_means, TOLERANCE)
+                values, error = form_means(
+                    job.loss, job.params, x, targets, w1, job.w2, progress, binned
+                )
         except NotApplicable as reason:
             raise NotApplicable(f"cannot bound its error here: {reason}") from None
         return Swept(values, error)
