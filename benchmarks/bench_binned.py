@@ -2,7 +2,8 @@
 
     PYTHONPATH=. python benchmarks/bench_binned.py                 # logistic, G = 1001, n = 10⁶
     PYTHONPATH=. python benchmarks/bench_binned.py --all --repeat 3
-    PYTHONPATH=. python benchmarks/bench_binned.py --steps 201 --n 10000 --all --direct
+    PYTHONPATH=. python benchmarks/bench_binned.py --steps 201 --n 10000 --all \
+        --method binned --direct
 
 For each loss it times `losscli.engine.sweep` over a G × G grid on [−2, 4]² (method "auto",
 which takes binned there), the fastest of --repeat runs; traces the peak of a further run with
@@ -41,6 +42,7 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="every binned loss, not only logistic")
     parser.add_argument("--wide", action="store_true", help="w2 over [-20, 20] as well")
     parser.add_argument("--direct", action="store_true", help="time a direct sweep too")
+    parser.add_argument("--method", default="auto", help="auto (default) or binned")
     args = parser.parse_args()
     axis = Axis("w1", -2.0, 4.0, args.steps)
     print(f"G = {args.steps}, n = {args.n}, w1 in [-2, 4], sub-grid every {STRIDE}th row/column")
@@ -56,10 +58,10 @@ def main() -> None:
         seconds = []
         for _ in range(args.repeat):
             start = time.perf_counter()
-            surface = sweep(loss, params, data, axis, w2)
+            surface = sweep(loss, params, data, axis, w2, method=args.method)
             seconds.append(time.perf_counter() - start)
         tracemalloc.start()
-        sweep(loss, params, data, axis, w2)
+        sweep(loss, params, data, axis, w2, method=args.method)
         peak = tracemalloc.get_traced_memory()[1] + data.x.nbytes + data.y.nbytes
         tracemalloc.stop()
         targets = data.targets_for(loss.task, name)
