@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from losscli.catalogue.model import Loss, Param
-from losscli.catalogue.structure import PerLabel, Piecewise
+from losscli.catalogue.structure import ClippedLogistic, PerLabel, Piecewise, SoftDice
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,7 +32,7 @@ def _softplus_neg(z: Array) -> Array:
     return np.maximum(-z, 0.0) + np.log1p(np.exp(-np.abs(z)))
 
 
-def _sigmoid(z: Array) -> Array:
+def sigmoid(z: Array) -> Array:
     """1 / (1 + e^(−z)) without exponentiating a positive number."""
     small = np.exp(-np.abs(z))
     return np.where(z >= 0.0, 1.0 / (1.0 + small), small / (1.0 + small))
@@ -79,20 +79,26 @@ def logistic(p: Array, t: Array) -> Array:
 
 
 def logistic_gradient(p: Array, t: Array) -> Array:
-    return -t * _sigmoid(-t * p)
+    return -t * sigmoid(-t * p)
 
 
 BCE_CLIP = 1e-7
 """bce clips the probability to [BCE_CLIP, 1 − BCE_CLIP], as the seed's code does."""
 
+BCE_FORM = ClippedLogistic(BCE_CLIP, logistic)
+"""bce as logistic's loss of the clipped margin."""
+
 
 def bce(p: Array, t: Array) -> Array:
-    """−log of the clipped probability sigmoid(t·p) of the true class; saturates at −log 1e-7."""
-    return -np.log(np.clip(_sigmoid(t * p), BCE_CLIP, 1.0 - BCE_CLIP))
+    """−log of the clipped probability sigmoid(t·p) of the true class; saturates at −log 1e-7.
+    As logistic's loss of the clipped margin, so that −log of a probability near 1 keeps its
+    digits (−log(σ(z)) from σ(z) loses them: 2e-9 relative at z = 16)."""
+    low, high = BCE_FORM.kinks()
+    return _softplus_neg(np.clip(t * p, low, high))
 
 
 def bce_gradient(p: Array, t: Array) -> Array:
-    q_true = _sigmoid(t * p)
+    q_true = sigmoid(t * p)
     inside = (q_true > BCE_CLIP) & (q_true < 1.0 - BCE_CLIP)
     return np.where(inside, -t * (1.0 - q_true), 0.0)
 
@@ -107,13 +113,13 @@ def _alpha_t(t: Array, alpha: float) -> Array | float:
 def focal(p: Array, t: Array, *, alpha: float = 0.25, gamma: float = 2.0) -> Array:
     """−alpha_t·(1 − q_t)^gamma·log(q_t) with q_t = sigmoid(t·p), from the logit (RetinaNet)."""
     z = t * p
-    return _alpha_t(t, alpha) * _sigmoid(-z) ** gamma * _softplus_neg(z)
+    return _alpha_t(t, alpha) * sigmoid(-z) ** gamma * _softplus_neg(z)
 
 
 def focal_gradient(p: Array, t: Array, *, alpha: float = 0.25, gamma: float = 2.0) -> Array:
     z = t * p
-    miss = _sigmoid(-z)  # 1 − q_t; written so that no power gamma − 1 appears
-    return -t * _alpha_t(t, alpha) * miss**gamma * (gamma * _sigmoid(z) * _softplus_neg(z) + miss)
+    miss = sigmoid(-z)  # 1 − q_t; written so that no power gamma − 1 appears
+    return -t * _alpha_t(t, alpha) * miss**gamma * (gamma * sigmoid(z) * _softplus_neg(z) + miss)
 
 
 def exponential(p: Array, t: Array) -> Array:
@@ -147,16 +153,26 @@ def zero_one_shape() -> PerLabel:
 
 def dice(p: Array, t: Array) -> Array:
     """Soft Dice over the whole dataset: 1 − (2·Σ y01·q + 1)/(Σ y01 + Σ q + 1), q = sigmoid(p)."""
-    q = _sigmoid(p)
+    # 1 − overlap/total = Σ σ(−t·p)/total: every term ≥ 0, no cancellation where it is small
     y01 = (t + 1.0) / 2.0
-    overlap = 2.0 * (y01 * q).sum(axis=-1) + 1.0
-    total = y01.sum(axis=-1) + q.sum(axis=-1) + 1.0
-    loss: Array = 1.0 - overlap / total
+    total = y01.sum(axis=-1) + sigmoid(p).sum(axis=-1) + 1.0
+    loss: Array = sigmoid(-t * p).sum(axis=-1) / total
     return loss
 
 
+def dice_error(p: Array, t: Array) -> Array:
+    """σ(−t·p): dice's numerator per point, 1 − q for a positive, q for a negative."""
+    return sigmoid(-t * p)
+
+
+def dice_score(p: Array, t: Array) -> Array:
+    """σ(p) whatever the label (t sets only the shape): the points' part of dice's
+    denominator."""
+    return sigmoid(np.broadcast_arrays(p, t)[0])
+
+
 def dice_gradient(p: Array, t: Array) -> Array:
-    q = _sigmoid(p)
+    q = sigmoid(p)
     y01 = (t + 1.0) / 2.0
     overlap = 2.0 * (y01 * q).sum(axis=-1, keepdims=True) + 1.0
     total = y01.sum(axis=-1, keepdims=True) + q.sum(axis=-1, keepdims=True) + 1.0
@@ -217,6 +233,7 @@ LOSSES = (
         gradient_formula="q − y01 inside the clip, 0 where it clips",
         value=bce,
         gradient=bce_gradient,
+        form=BCE_FORM,
         cost=4.5,
         convex=False,
         advice="Use it to see what clipping probabilities does: it matches logistic for "
@@ -299,6 +316,7 @@ LOSSES = (
         "I = Σ y01·q, S = Σ y01 + Σ q",
         value=dice,
         gradient=dice_gradient,
+        form=SoftDice(dice_error, dice_score, 1.0),
         cost=3.5,
         convex=False,
         per_point=False,

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from losscli.catalogue.structure import Description
+    from losscli.catalogue.structure import Description, Form
 
     Array = NDArray[np.float64]
 
@@ -120,6 +120,10 @@ class Loss:
     classification the score p per label), has derivatives of every order, none of them large
     on the scale of a grid step, and is never negative: the binned sweep
     (`losscli.engine.binned`) may interpolate it. Not bce, whose clipping makes two kinks."""
+    form: Form | None = None
+    """For a loss that is not smooth per point but is assembled from smooth per-point sums
+    (bce: logistic's with two kinks; dice: a ratio of two sums), that assembly, which the
+    binned sweep reads (`losscli.catalogue.structure.Form`)."""
     cost: float = 1.0
     """Time to evaluate the loss at one point relative to mse, for the direct sweep's
     estimate (measured on numpy arrays of 2¹⁸ points)."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -114,6 +114,39 @@ class PerLabel:
 
 
 Description = Piecewise | PerLabel
+
+
+@dataclass(frozen=True)
+class ClippedLogistic:
+    """A classification loss that is logistic's, log(1 + e^(−z)) of the margin z = t·p, with
+    the probability σ(z) clipped to [eps, 1 − eps] (bce): logistic's between the kinks
+    z = ±log((1 − eps)/eps), constant beyond them. `logistic(p, t)` is the smooth loss."""
+
+    eps: float
+    logistic: Callable[..., Array]
+
+    def kinks(self) -> tuple[float, float]:
+        """The margins where σ(z) reaches eps and 1 − eps (the float 1 − eps, as `np.clip`
+        takes it): −log((1 − eps)/eps) and log(x/(1 − x)), x = 1 − eps. σ is monotone, so
+        clipping the probability to [eps, 1 − eps] is clipping the margin to these."""
+        high = 1.0 - self.eps
+        return math.log(self.eps) - math.log1p(-self.eps), math.log(high) - math.log(1.0 - high)
+
+
+@dataclass(frozen=True)
+class SoftDice:
+    """A classification loss on the whole dataset that is a ratio of two sums over the points
+    (dice): Σ error(p_i, t_i) / (Σ y01_i + Σ score(p_i) + smooth), each per-point function
+    smooth and ≥ 0 (error = σ(−t·p), score = σ(p))."""
+
+    error: Callable[..., Array]
+    score: Callable[..., Array]
+    smooth: float
+
+
+Form = ClippedLogistic | SoftDice
+"""A loss assembled from smooth per-point sums, which the binned sweep knows how to combine
+(`losscli.engine.binned_forms`)."""
 
 
 def evaluate_polynomial(coefficients: Sequence[float], u: float | Array) -> float | Array:

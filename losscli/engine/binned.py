@@ -40,12 +40,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from losscli.engine import direct
+from losscli.engine.binned_forms import Binned, form_means, form_seconds
+from losscli.engine.binned_forms import fits as forms_fit
 from losscli.engine.binned_plan import BinnedPlan, KernelGroup, fits, plan_for
 from losscli.engine.centre import shifted
 from losscli.engine.direct import cell_means
@@ -181,10 +184,12 @@ def binned_means(
     w1: Array,
     grid: Axis,
     progress: Callable[[float], None] | None = None,
+    tolerance: float = TOLERANCE,
     share: float = 1.0,
 ) -> tuple[Array, float]:
     """The mean loss at every cell, and the declared bound: the largest relative error bound
-    of the cells not evaluated directly (≤ TOLERANCE).
+    of the cells not evaluated directly (≤ `tolerance`, TOLERANCE unless a sum of several
+    asks for less).
 
     A cell whose bound, with the FFT's rounding, exceeds TOLERANCE (its sum is small beside
     the largest kernel values) is summed again from its node masses without the FFT; one
@@ -194,24 +199,24 @@ def binned_means(
     chosen = plan_for(loss, params, x, targets, w1, grid)
     sums = kernel_sums(chosen.groups, w1, grid, _part(progress, 0.0, share))
     bounds = chosen.bound(sums)
-    again = np.flatnonzero((bounds > TOLERANCE).any(axis=0)).tolist()
+    again = np.flatnonzero((bounds > tolerance).any(axis=0)).tolist()
     later = _part(progress, share, 1.0)
     for k, col in enumerate(again):
-        rows = np.flatnonzero(bounds[:, col] > TOLERANCE)
+        rows = np.flatnonzero(bounds[:, col] > tolerance)
         exact, rounding = _exact_rows(chosen.groups, float(w1[col]), rows, grid)
         sums[rows, col] = exact
         bounds[rows, col] = chosen.bound(exact, rounding)
         if later is not None:
             later((k + 1) / (len(again) + 1))
     values = sums / len(x)
-    rows, cols = np.nonzero(bounds > TOLERANCE)
+    rows, cols = np.nonzero(bounds > tolerance)
     block = DIRECT_BLOCKS * max(1, direct.BLOCK_ELEMENTS // len(x))  # cell_means' own blocks
     for start in range(0, len(rows), block):
         r, c = rows[start : start + block], cols[start : start + block]
         values[r, c] = cell_means(loss, params, x, targets, w1[c], grid.values[r])
         if later is not None:
             later((len(again) + (start + len(r)) / len(rows)) / (len(again) + 1))
-    kept = bounds <= TOLERANCE
+    kept = bounds <= tolerance
     return values, float(np.max(bounds[kept], initial=0.0))
 
 
@@ -339,15 +344,19 @@ class BinnedMethod:
 
     name = "binned"
     summary = (
-        "logistic, focal, exponential, log-cosh: point masses spread on fine nodes and "
-        f"convolved with the loss by FFT, every value within {TOLERANCE:g} relative"
+        "logistic, focal, exponential, log-cosh, and bce and dice from such sums: point "
+        "masses spread on fine nodes and convolved with the loss by FFT, every value within "
+        f"{TOLERANCE:g} relative"
     )
     cost = BinnedCost()
 
     def applies(self, job: Job) -> bool:
-        return fits(job.loss)
+        return fits(job.loss) or forms_fit(job.loss)
 
     def seconds(self, job: Job) -> float:
+        if job.loss.form is not None:
+            cost = partial(self.cost.seconds, False)
+            return form_seconds(job.loss, job.points, job.w1.steps, cost)
         planned = self._planned(job)
         if planned is not None:
             return sum(planned)
@@ -363,8 +372,9 @@ class BinnedMethod:
 
     def _plan(self, job: Job) -> BinnedPlan | bool:
         """The plan for the job's data (made once: the sweep runs it), False where the data
-        defeats the method (NotApplicable), True where the data is not known."""
-        if job.dataset is None:
+        defeats the method (NotApplicable), True where the data is not known or the loss is
+        a form of binned sums (bce, dice), whose parts plan their own."""
+        if job.dataset is None or job.loss.form is not None:
             return True
         targets = job.dataset.targets_for(job.loss.task, job.loss.name)
         with np.errstate(all="ignore"):
@@ -389,9 +399,15 @@ class BinnedMethod:
         planned = self._planned(job)
         share = 1.0 if planned is None else planned[0] / sum(planned)
         try:
-            values, error = binned_means(
-                job.loss, job.params, x, targets, w1, job.w2, progress, share
-            )
+            if job.loss.form is None:
+                values, error = binned_means(
+                    job.loss, job.params, x, targets, w1, job.w2, progress, share=share
+                )
+            else:
+                binned = Binned(binned_means, TOLERANCE)
+                values, error = form_means(
+                    job.loss, job.params, x, targets, w1, job.w2, progress, binned
+                )
         except NotApplicable as reason:
             raise NotApplicable(f"cannot bound its error here: {reason}") from None
         return Swept(values, error)
