@@ -103,15 +103,25 @@ def runnable(command: str) -> bool:
     return all(p == "losscli" or shutil.which(p) for p in programs)
 
 
-def run(command: str, folder: Path) -> list[str]:
-    """The command's standard output and error as a reader's terminal would show them."""
+def shims(folder: Path) -> Path:
+    """The folder's launchers of this checkout's losscli and of the Python running the tests.
+
+    Made before any example runs side by side: a launcher still open for writing in one
+    thread while another forks would be inherited by that child until it execs, and running
+    the launcher then fails with "Text file busy" (ETXTBSY)."""
     shim = folder / ".bin"
     if not shim.exists():
         shim.mkdir()
         for name, call in (("losscli", "-m losscli "), ("python", "")):
-            launcher = shim / name  # this checkout's losscli, and the Python running the tests
+            launcher = shim / name
             launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" {call}"$@"\n')
             launcher.chmod(0o755)
+    return shim
+
+
+def run(command: str, folder: Path) -> list[str]:
+    """The command's standard output and error as a reader's terminal would show them."""
+    shim = shims(folder)
     env = {**os.environ, **ENVIRONMENT, "PYTHONPATH": str(ROOT)}
     env["PATH"] = f"{shim}{os.pathsep}{env.get('PATH', '')}"
     env.pop("FORCE_COLOR", None)
@@ -157,11 +167,11 @@ def matches(expected: list[str], actual: list[str]) -> bool:
 def printed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[Path, Future[Results]]]:
     """Every document's examples, run as soon as the first is asked for: the documents side by
     side (each in its own folder, its examples in order), so the cores share the work."""
+    folders = {document: tmp_path_factory.mktemp(document.stem) for document in DOCUMENTS}
+    for folder in folders.values():
+        shims(folder)  # all written and closed before the first fork (see `shims`)
     with ThreadPoolExecutor(max_workers=len(DOCUMENTS)) as pool:
-        yield {
-            document: pool.submit(ran, document, tmp_path_factory.mktemp(document.stem))
-            for document in DOCUMENTS
-        }
+        yield {document: pool.submit(ran, document, folders[document]) for document in DOCUMENTS}
 
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: path.name)
