@@ -160,7 +160,6 @@ def descend_command(
     from losscli.data.sources import Points
     from losscli.descent.runs import runs_document
     from losscli.descent.walk import Settings
-    from losscli.engine.optimum import find_optimum
     from losscli.engine.window import plan_grid
     from losscli.limits import check_grid
     from losscli.render.view import Destination, Paths, show
@@ -181,9 +180,7 @@ def descend_command(
             )
         points = Points(data.source(also_used=("seed",)), standard_input(), warn)
         check_grid(grid.w1_steps, grid.w2_steps, len(chosen))  # before any work on the data
-        found = [find_optimum(loss, params, points(loss)) for loss, params in chosen]
-        panels = [(loss, points(loss), f) for (loss, _), f in zip(chosen, found, strict=True)]
-        window, w1, w2 = plan_grid(grid, points.source.curated_window(), panels)
+        found, window, w1, w2 = plan_grid(grid, points, chosen)
         surfaces, walked = _walk_each(
             chosen,
             points,

@@ -87,7 +87,6 @@ def surface_command(
     from losscli import engine
     from losscli.data.sources import Points
     from losscli.descent.runs import load_runs
-    from losscli.engine.optimum import find_optimum
     from losscli.engine.window import plan_grid
     from losscli.limits import Deadline, check_grid
     from losscli.render.progress import sweep_progress
@@ -105,9 +104,7 @@ def surface_command(
         if not losses.names:  # the default panels: those the data suits
             chosen = [(loss, params) for loss, params in chosen if points.suits(loss)]
         check_grid(grid.w1_steps, grid.w2_steps, len(chosen))  # before any work on the data
-        found = [find_optimum(loss, params, points(loss)) for loss, params in chosen]
-        panels = [(loss, points(loss), f) for (loss, _), f in zip(chosen, found, strict=True)]
-        window, w1, w2 = plan_grid(grid, points.source.curated_window(), panels)
+        found, window, w1, w2 = plan_grid(grid, points, chosen)
         engine.check_budget(chosen, points, w1, w2, method=method, max_seconds=max_seconds)
         deadline = Deadline(max_seconds)
         with sweep_progress(quiet=quiet) as track:

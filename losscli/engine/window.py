@@ -18,18 +18,19 @@ twentieth of its span, so the ticks read as short decimals.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from losscli.defaults import LESSON_WINDOW
-from losscli.engine.optimum import REACH, NoOptimum, Optimum, natural_extent
+from losscli.engine.optimum import REACH, NoOptimum, Optimum, find_optimum, natural_extent
 
 if TYPE_CHECKING:
     from losscli.catalogue import Loss
     from losscli.data.dataset import Dataset
+    from losscli.data.sources import Points
     from losscli.defaults import Range, Window
     from losscli.engine.axis import Axis, GridSpec
     from losscli.engine.optimum import Found
@@ -114,12 +115,15 @@ def choose_window(
 
 
 def plan_grid(
-    grid: GridSpec, curated: tuple[Window, Chosen] | None, panels: Sequence[Panel]
-) -> tuple[ChosenWindow, Axis, Axis]:
-    """The window for these panels (`choose_window`, the grid's ranges where given) and the
-    grid's axes over it."""
+    grid: GridSpec, points: Points, chosen: Sequence[tuple[Loss, Mapping[str, float]]]
+) -> tuple[list[Found], ChosenWindow, Axis, Axis]:
+    """Each chosen loss's true minimum on its data (`find_optimum`), the window the panels
+    share (`choose_window`, the grid's ranges where given) and the grid's axes over it."""
+    found = [find_optimum(loss, params, points(loss)) for loss, params in chosen]
+    panels = [(loss, points(loss), f) for (loss, _), f in zip(chosen, found, strict=True)]
+    curated = points.source.curated_window()
     window = choose_window((grid.w1_range, grid.w2_range), curated, panels)
-    return window, *grid.axes(window.ranges)
+    return found, window, *grid.axes(window.ranges)
 
 
 def _shows(window: Window, panels: Sequence[Panel], *, fill: bool) -> bool:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 LOG_DECADES = 2.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ def shared_references(
     return [None if key is None else together.get(key) for key in keys]
 
 
-def ramp(shades: str, levels: int) -> list[str]:
-    """`levels + 1` glyphs spread over a ramp of shades, lightest first, darkest last."""
-    last = len(shades) - 1
-    return [shades[round(k * last / levels)] for k in range(levels + 1)]
+def ramp(steps: Sequence[T], levels: int) -> list[T]:
+    """`levels + 1` entries evenly spread over a ramp (shade glyphs, lightest first; colours,
+    darkest first), both ends included."""
+    last = len(steps) - 1
+    return [steps[round(k * last / levels)] for k in range(levels + 1)]

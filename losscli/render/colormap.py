@@ -14,6 +14,7 @@ terminal that cannot print the block characters gets ASCII.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -134,10 +135,13 @@ def render_maps(
     if width is not None and height is not None:  # shared scales over the whole grids
         pooled = _pooled(surfaces, shared_bands)
 
+        @functools.cache
+        def compact(width: int) -> bool:  # where every panel's minima fit, all in full
+            return not all(fits(s, glyphs.star, width) for s in surfaces)
+
         def arranged_panel(surface: Grid, shape: PanelShape) -> RenderableType:
-            assert shape.width is not None  # where every panel's minima fit, all in full
-            compact = not all(fits(s, glyphs.star, shape.width) for s in surfaces)
-            return draw(surface, replace(shape, compact_minima=compact), pooled)
+            assert shape.width is not None
+            return draw(surface, replace(shape, compact_minima=compact(shape.width)), pooled)
 
         arranged = arrange(
             surfaces,

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import TypeVar
 
 import numpy as np
 
+from losscli.render.bands import ramp
 from losscli.render.plain import ASCII_SHADES
 
 VIRIDIS = (
@@ -52,7 +52,6 @@ TERMINALS = {
 TRUECOLOR_LEVELS = 64
 """The most bands in truecolor: --levels' own limit; viridis has 65 distinct colours for it."""
 
-T = TypeVar("T")
 
 SRGB_TO_XYZ = np.array(
     [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]
@@ -102,9 +101,9 @@ def palette(levels: int, color_system: str = "truecolor") -> list[str]:
 
     More levels than the system has looks for (see `most_levels`) repeat colours."""
     if color_system in ("standard", "windows"):
-        return _spread(STANDARD_RAMP, levels)
+        return ramp(STANDARD_RAMP, levels)
     if color_system == "256":
-        return [f"color({index})" for index in _spread(cube_ramp(), levels)]
+        return [f"color({index})" for index in ramp(cube_ramp(), levels)]
     rgb = _viridis(np.linspace(0.0, 1.0, levels + 1))
     return ["#{:02x}{:02x}{:02x}".format(*colour) for colour in np.rint(rgb).astype(int)]
 
@@ -145,9 +144,3 @@ def _viridis(where: np.ndarray) -> np.ndarray:
     return np.stack(
         [np.interp(at, np.arange(len(VIRIDIS)), anchors[:, k]) for k in range(3)], axis=1
     )
-
-
-def _spread(ramp_: tuple[T, ...], levels: int) -> list[T]:
-    """`levels + 1` entries evenly spread over a ramp, both ends included."""
-    last = len(ramp_) - 1
-    return [ramp_[round(k * last / levels)] for k in range(levels + 1)]
