@@ -48,6 +48,13 @@ METHOD_NAMES: Final = ("quadratic", "piecewise", "binned", "direct")
 MAX_SECONDS: Final = 60.0
 """Sweeps expected to take longer than this in all are refused until the limit is raised."""
 
+MAX_WORKERS: Final = 256
+"""The most processes a sweep may be told to use (`--workers`); more than the cores is allowed,
+each then sharing one."""
+
+WORKERS_VARIABLE: Final = "LOSSCLI_WORKERS"
+"""The environment variable that sets the processes a sweep may use, as `--workers` does."""
+
 SCALES: Final = ("linear", "log", "quantile")
 """How loss values map to shading bands (see `losscli.render.bands`)."""
 

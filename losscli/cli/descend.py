@@ -24,6 +24,7 @@ from losscli.cli.options import (
     standard_input,
     view_options,
     warn,
+    workers_option,
 )
 from losscli.cli.repeats import OnceCommand
 from losscli.defaults import (
@@ -128,6 +129,7 @@ def walk_options(func: F) -> F:
     help="Steps per second of --animate (steps that move no path to a new cell are skipped).",
 )
 @max_seconds_option
+@workers_option
 @output_options(["text", "json"])
 def descend_command(
     losses: LossRequest,
@@ -139,6 +141,7 @@ def descend_command(
     animate: bool,
     fps: float,
     max_seconds: float,
+    workers: int | None,
     output_format: str,
     output: str | None,
 ) -> None:
@@ -157,6 +160,7 @@ def descend_command(
       losscli descend --loss mae --optimizer gd --optimizer adam
       losscli descend --loss hinge --dataset separable --start 3 0
     """
+    from losscli import engine
     from losscli.data.sources import Points
     from losscli.descent.runs import runs_document
     from losscli.descent.walk import Settings
@@ -181,6 +185,7 @@ def descend_command(
         points = Points(data.source(also_used=("seed",)), standard_input(), warn)
         check_grid(grid.w1_steps, grid.w2_steps, len(chosen))  # before any work on the data
         found, window, w1, w2 = plan_grid(grid, points, chosen)
+        engine.use_workers(workers)
         surfaces, walked = _walk_each(
             chosen,
             points,

@@ -20,6 +20,7 @@ from losscli.cli.options import (
     picture_options,
     standard_input,
     warn,
+    workers_option,
 )
 from losscli.cli.repeats import OnceCommand
 from losscli.defaults import AUTO, METHOD_NAMES
@@ -63,6 +64,7 @@ FORMATS = ("text", "json", "ndjson", "csv", "npz")
     "direct evaluates every cell and point (to cross-check). The JSON records the one used.",
 )
 @max_seconds_option
+@workers_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar on stderr for long sweeps.")
 def surface_command(
     losses: LossRequest,
@@ -75,6 +77,7 @@ def surface_command(
     output: str | None,
     method: str,
     max_seconds: float,
+    workers: int | None,
     quiet: bool,
 ) -> None:
     """Sweep losses over a grid of (w1, w2) and draw their surfaces side by side.
@@ -105,6 +108,7 @@ def surface_command(
             chosen = [(loss, params) for loss, params in chosen if points.suits(loss)]
         check_grid(grid.w1_steps, grid.w2_steps, len(chosen))  # before any work on the data
         found, window, w1, w2 = plan_grid(grid, points, chosen)
+        engine.use_workers(workers)
         engine.check_budget(chosen, points, w1, w2, method=method, max_seconds=max_seconds)
         deadline = Deadline(max_seconds)
         with sweep_progress(quiet=quiet) as track:

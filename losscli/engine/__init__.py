@@ -3,7 +3,8 @@
 `axis` holds the grid's axes, `surface` the result, `method` the contract every sweep method
 keeps and `registry` the methods themselves (`quadratic`, `piecewise` with its `histogram`
 kernel, `binned` with its `interpolation`, `direct`), `sweep` runs one, `budget` refuses what
-would cost too much, and `workers` lends any method a second process.
+would cost too much, and `workers` spreads any method's columns over the cores (`use_workers`
+sets how many processes).
 """
 
 from losscli.engine.axis import Axis, GridSpec
@@ -12,6 +13,7 @@ from losscli.engine.method import Job
 from losscli.engine.registry import METHODS, choose_method, expect
 from losscli.engine.surface import Edge, Minimum, Surface, find_minimum
 from losscli.engine.sweep import sweep
+from losscli.engine.workers import use as use_workers
 
 __all__ = [
     "METHODS",
@@ -26,4 +28,5 @@ __all__ = [
     "expect",
     "find_minimum",
     "sweep",
+    "use_workers",
 ]

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from losscli.engine import direct
+from losscli.engine import direct, workers
 from losscli.engine.binned_forms import Binned, form_means, form_seconds
 from losscli.engine.binned_forms import fits as forms_fit
 from losscli.engine.binned_plan import BinnedPlan, KernelGroup, fits, plan_for
@@ -97,6 +97,15 @@ def kernel_sums(
             if progress is not None:
                 progress(done / work)
     return totals
+
+
+def group_columns(
+    work: tuple[Sequence[KernelGroup], Axis], w1: Array, progress: Progress = None
+) -> Array:
+    """`kernel_sums` of (groups, grid) for the columns `w1` (all or some of those planned), as
+    the workers run it (`losscli.engine.workers`)."""
+    groups, grid = work
+    return kernel_sums(groups, w1, grid, progress)
 
 
 def _columns(group: KernelGroup, w1: Array, grid: Axis, spectrum: NDArray[np.complex128]) -> Array:
@@ -197,7 +206,10 @@ def binned_means(
     `progress` is told of all three, the FFT's columns taking `share` of it (the estimate's).
     """
     chosen = plan_for(loss, params, x, targets, w1, grid)
-    sums = kernel_sums(chosen.groups, w1, grid, _part(progress, 0.0, share))
+    seconds = METHOD.cost.planned(chosen, len(w1), NOTHING_AGAIN, 0.0)[0]
+    part = _part(progress, 0.0, share)
+    work = (chosen.groups, grid)
+    sums = workers.by_columns(group_columns, work, w1, grid.steps, part, seconds=seconds)
     bounds = chosen.bound(sums)
     again = np.flatnonzero((bounds > tolerance).any(axis=0)).tolist()
     later = _part(progress, share, 1.0)
@@ -304,6 +316,9 @@ class BinnedCost:
         return self.start + columns * spread, columns * again
 
 
+NOTHING_AGAIN = Probe(0.0, 0.0, 0.0)
+"""A probe that found no cell to sum again: `BinnedCost.planned` then gives the FFT's part."""
+
 _PROBED: list[tuple[BinnedPlan, Probe] | None] = [None]
 """The last plan probed, and what its probe found (the estimate's, which the run reads)."""
 
@@ -363,7 +378,11 @@ class BinnedMethod:
         return self.cost.seconds(job.loss.task == "regression", job.points, job.w1.steps)
 
     def expected_seconds(self, job: Job) -> float:
-        return self.seconds(job)
+        columns = job.w1.steps
+        planned = self._planned(job) if job.loss.form is None else None
+        if planned is None:
+            return workers.expected_seconds(self.seconds(job), columns)
+        return workers.expected_seconds(planned[0], columns) + planned[1]
 
     def preferred(self, job: Job, direct_seconds: float) -> bool:
         if direct_seconds <= AUTO_SECONDS:

@@ -7,7 +7,7 @@ from per-column histograms of where the points cross the breaks (`losscli.engine
 O(G·(n + G)) for G × G cells and n points instead of O(n·G²).
 
 A sweep is prepared once (`prepare`: each group's layout and its points scaled to grid units)
-and then run column block by column block (`sweep_columns`), which a second process may share
+and then run column block by column block (`sweep_columns`), which the workers may share
 (`losscli.engine.workers`): each column's sums are the same bit for bit however the columns are
 split.
 """
@@ -88,7 +88,7 @@ class HistogramPlan:
 
     It depends on the whole w1 range (the binning frame does), not on which columns are swept
     with which, so every column's sums are the same bit for bit however the columns are split
-    between processes. Picklable, for a second process (`losscli.engine.workers`).
+    between processes. Picklable, for the workers (`losscli.engine.workers`).
     """
 
     points: tuple[ScaledPoints, ...]
@@ -191,7 +191,7 @@ class PiecewiseMethod:
         return self.cost.seconds(job.points, job.w1.steps, job.w2.steps, weight)
 
     def expected_seconds(self, job: Job) -> float:
-        return workers.expected_seconds(self.seconds(job))
+        return workers.expected_seconds(self.seconds(job), job.w1.steps)
 
     def preferred(self, job: Job, direct_seconds: float) -> bool:
         return self.seconds(job) < direct_seconds

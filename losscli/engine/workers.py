@@ -1,50 +1,53 @@
-"""Other processes for a long sweep: the w1 columns split in two, one part each, a service
-any sweep method whose columns are independent may use (`by_columns`).
+"""Every core for a long sweep: its w1 columns spread over worker processes, a service any
+sweep method whose columns are independent may use (`by_columns`).
 
 Threads do not pay here: numpy holds the GIL between its calls, and handing the GIL back and
 forth costs more than the calls it would overlap (two threads measured no faster than one on a
-histogram sweep of 201 × 201 cells over 10⁴ points). A second process runs truly in parallel.
+histogram sweep of 201 × 201 cells over 10⁴ points). Processes run truly in parallel.
 
-Where it can, the second process is a fork of this one, kept for the sweeps that follow (a
-worker): forked once (`can_fork`: Linux, and no other Python thread, so none can hold a lock
-the child would wait on), it then takes each sweep's right-hand columns as a pickled request
-over a socket pair and sends its sums back. A fork costs about a millisecond, and after it
-every page either process writes is first copied (2–4 µs a page on the machine measured), so
-forking afresh for every sweep would cost about as much as the second process saves on a
-sweep of 10 ms; a kept worker pays that once. It holds nothing this process had open, and
-none of its signal handlers.
+A sweep uses as many processes as the cores this process may run on (its CPU affinity), or
+as `use` says (`--workers`, `LOSSCLI_WORKERS`), where it is long enough to repay them
+(`processes`); one means this process alone, and no other is started. This process is one of
+them: it hands the workers their share of the columns and sweeps columns itself meanwhile, in
+chunks that shrink as the columns run out (each a share of what is left), so every process
+ends at about the same time however loaded its core. The workers are kept for the sweeps that
+follow. Where a fork is safe (`can_fork`: Linux, and no other Python thread, so none can hold
+a lock the child would wait on) they are forks of this process (a millisecond or two each);
+elsewhere fresh interpreters (the spawn start method, ~0.3 s, paid only by sweeps of seconds,
+this process sweeping meanwhile). What a worker does, and how the work reaches it, is
+`losscli.engine.worker`'s.
 
-Elsewhere on Linux the second process is a fresh interpreter (`CHILD`, which runs `serve`)
-for one sweep: a few tenths of a second to start, worth it only for sweeps of seconds. Its end
-of the socket pair is an inherited descriptor, and it takes a request only if the other end
-belongs to the process that started it; it never reads stdin.
-
-Either way the second process dies with the first (the kernel kills it when its parent ends),
-and the first waits for its part only so long (`patience`): should the second fail, stop or
-fall far behind, the first does its part too, and no failure of the second reaches the user.
-Both guarantees need Linux; elsewhere a sweep runs in one process.
+No failure of a worker reaches the user: one that dies (SIGKILL) or fails has its columns
+done here, and one that stops or falls far behind is waited for only so long (`patience`),
+then ended and its columns done here. Every column's sums are the same bit for bit whichever
+process sweeps it, so the result is too. Should this process fail or be interrupted (Ctrl-C)
+mid-sweep, the workers are ended and collected before the error goes on: no orphan, no
+zombie; they end with this process too (`losscli.engine.worker.die_with`).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import math
 import os
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
-import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from losscli.engine import wire
+from losscli.defaults import MAX_WORKERS
+from losscli.engine import worker
+from losscli.errors import ParameterError
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
     from numpy.typing import NDArray
 
     Array = NDArray[np.float64]
@@ -55,35 +58,35 @@ if TYPE_CHECKING:
     """`function(work, w1, progress)`: the (rows, len(w1)) sums of a sweep's columns `w1`."""
 
 
-CHILD = ("-c", "import sys; from losscli.engine.wire import serve; sys.exit(serve())")
-"""How a fresh second interpreter is started: the arguments after the Python executable; the
-number of the descriptor that carries its requests follows them."""
-
-FORK_START = 1e-3
-"""Seconds before a forked second process is at work (measured: about 1 ms)."""
-
-SPAWN_START = 0.25
-"""Seconds before a fresh second interpreter is at work (it imports numpy and losscli)."""
-
-FORK_SECONDS = 0.01
-"""Sweeps expected to take longer than this on one core hand half their columns to a forked
-worker where they can. Forking it costs a few milliseconds the first time (about 4 ms more
-for mae at 201 × 201 cells over 10⁴ points), then about 0.5 ms a sweep."""
+SHARE_SECONDS = 0.01
+"""Sweeps expected to take longer than this on one core are shared where workers are running
+or may be forked; each process then gets at least half of it (`processes`)."""
 
 SPAWN_SECONDS = 1.0
-"""Where no forked worker is to be had, sweeps expected to take longer than this start a fresh
-second interpreter, which costs a few tenths of a second."""
+"""Where workers must be started as fresh interpreters, only sweeps expected to take longer
+than this start them."""
+
+FORK_START = 2e-3
+"""Seconds to fork one worker and have it at work (measured: 1–2 ms)."""
+
+SPAWN_START = 0.3
+"""Seconds before fresh interpreters are at work (they import numpy and losscli)."""
+
+SWEEP_START = 1e-3
+"""Seconds a shared sweep spends handing its work to the workers and collecting them."""
 
 PATIENCE = 10.0
-"""Seconds, at least, that the first process waits for the second's part once its own is done
-(and for the second to take its request) before doing that part itself: over a thousand times
-what a healthy second process needs on the shortest sweep it is given, while a stopped one
-costs the user no more."""
+"""Seconds, at least, that this process waits for the workers' last columns once it has none
+left to sweep itself, before ending them and sweeping those columns itself: over a thousand
+times what a healthy worker needs on the shortest chunk it is given, while a stopped one costs
+the user no more."""
 
 PATIENCE_FACTOR = 4.0
 """Beyond `PATIENCE`, the wait is this many times the sweep's one-core estimate, or the time
-the first process's own part took if longer (on a loaded machine both slow down alike)."""
+the sweep has taken so far if longer (on a loaded machine every process slows down alike)."""
 
+IN_FLIGHT = 2
+"""Chunks each worker holds at once: it starts the next while this process is busy."""
 
 def cores() -> int:
     """CPU cores this process may run on."""
@@ -92,42 +95,52 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
-def how_to_share(seconds: float) -> str:
-    """How a sweep expected to take `seconds` on one core shares the cores: "fork" or "spawn"
-    a second process for the right-hand columns, where it is long enough to repay the start,
-    or "none"."""
-    if cores() < 2:
-        return "none"
-    if has_worker():
-        return "fork" if seconds > FORK_SECONDS else "none"
-    return "spawn" if can_spawn() and seconds > SPAWN_SECONDS else "none"
+_count: list[int | None] = [None]
+"""The processes a sweep may use, as `use` set it (None: every core)."""
 
 
-def expected_seconds(seconds: float) -> float:
+def use(count: int | None) -> None:
+    """Let sweeps use `count` processes, this one included (1: this one alone), or None: one a
+    core. A ParameterError (field `workers`) unless 1 ≤ count ≤ MAX_WORKERS."""
+    if count is not None and not 1 <= count <= MAX_WORKERS:
+        raise ParameterError("workers", f"must be a whole number from 1 to {MAX_WORKERS}")
+    _count[0] = count
+
+
+def count() -> int:
+    """The processes a sweep may use: `use`'s count, else one a core."""
+    return _count[0] or cores()
+
+
+def processes(seconds: float, columns: int | None = None) -> int:
+    """How many processes share a sweep expected to take `seconds` on one core (of `columns`
+    columns, if known): 1 where it is too short to repay them, or outside the main thread."""
+    limit = min(count(), columns or MAX_WORKERS)
+    if limit < 2 or seconds <= SHARE_SECONDS:
+        return 1
+    if threading.current_thread() is not threading.main_thread():
+        return 1  # workers die with the thread that starts them: only the main one does
+    running = len(_helpers)
+    if not can_fork() and seconds <= SPAWN_SECONDS:
+        limit = min(limit, running + 1)  # fresh interpreters would not pay: those running
+    return max(1, min(limit, int(2 * seconds / SHARE_SECONDS)))
+
+
+def expected_seconds(seconds: float, columns: int | None = None) -> float:
     """About how long a sweep of `seconds` on one core takes as `by_columns` runs it."""
-    how = how_to_share(seconds)
-    if how == "none":
+    k = processes(seconds, columns)
+    if k == 1:
         return seconds
-    start = FORK_START if how == "fork" else SPAWN_START
-    return (seconds + start) / 2
+    new = max(0, k - 1 - len(_helpers))
+    start = SWEEP_START + (0.0 if new == 0 else FORK_START * new if can_fork() else SPAWN_START)
+    return start + max(0.0, seconds - start) / k
 
 
 def patience(seconds: float, elapsed: float = 0.0) -> float:
-    """How long the first process waits for the second, for a sweep of `seconds` on one core
-    whose first part took `elapsed`. The second, given about as many columns as the first at
-    most, misses that only if it runs over five times slower than the first and over eight
-    times slower than the estimate."""
+    """How long this process waits for the workers' last columns, for a sweep of `seconds` on
+    one core that has taken `elapsed` so far: a healthy worker, given a chunk of a k-th of
+    the columns at most, misses it only if it runs four times slower than the whole sweep."""
     return max(PATIENCE, PATIENCE_FACTOR * max(seconds, elapsed))
-
-
-def by_columns(
-    function: Columns, work: Any, w1: Array, rows: int, progress: Progress, *, seconds: float
-) -> Array:
-    """`function(work, w1, progress)`, the (rows, len(w1)) sums of a sweep's columns, shared
-    with a second process where the sweep is long enough (`how_to_share`)."""
-    if how_to_share(seconds) == "none":
-        return function(work, w1, progress)
-    return in_two(function, work, w1, rows, progress, seconds=seconds)
 
 
 def can_fork() -> bool:
@@ -136,266 +149,293 @@ def can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
-def can_spawn() -> bool:
-    """Whether a fresh interpreter may serve: on Linux, where it can tell who sent its request
-    (SO_PEERCRED) and die with its parent (PR_SET_PDEATHSIG)."""
-    return sys.platform == "linux"
-
-
-def in_two(
-    function: Columns,
-    work: Any,
-    w1: Array,
-    rows: int,
-    progress: Progress = None,
-    *,
-    seconds: float = 0.0,
-    use_worker: bool = True,
+def by_columns(
+    function: Columns, work: Any, w1: Array, rows: int, progress: Progress, *, seconds: float
 ) -> Array:
-    """`function(work, w1, progress)`, with a second process doing the right-hand columns.
+    """`function(work, w1, progress)`, the (rows, len(w1)) sums of a sweep's columns, shared
+    with the workers where the sweep is long enough (`processes`).
 
-    `function` must be picklable (a module-level function). `seconds`, the sweep's expected
-    length on one core, sets the split (the first process takes the larger share while a
-    second is being started) and how long the first waits for the second (`patience`).
-    Progress is the first's share, which ends when the sweep does. `use_worker=False` starts a
-    fresh interpreter even where a forked worker could serve.
-    """
-    worker = _the_worker() if use_worker else None
-    if worker is None and (seconds < SPAWN_SECONDS or not can_spawn()):
-        return function(work, w1, progress)  # no worker, and no fresh interpreter worth it
-    start = (FORK_START if worker.fresh else 0.0) if worker is not None else SPAWN_START
-    share = 0.5 + start / (2.0 * seconds) if seconds > 0.0 else 0.5
-    cut = min(len(w1) - 1, max(1, round(len(w1) * min(share, 0.9))))
-    if worker is None:
-        left, right = _spawned(function, work, w1, cut, rows, progress, seconds)
-    else:
+    `function` must be picklable (a module-level function) and `work` too; each column's sums
+    must not depend on which columns are swept with it. `seconds` is the sweep's expected
+    length on one core."""
+    k = processes(seconds, len(w1))
+    helpers = _helpers_for(k - 1) if k > 1 else []
+    if not helpers:
+        return function(work, w1, progress)
+    shipment, segment = worker.ship(work, w1, rows, next(_tokens))
+    try:
+        sums = worker.sums_in(segment, shipment) if segment is not None else None
+        if sums is None:
+            sums = np.empty(shipment.shape)
+        _Sweep(function, work, w1, sums, seconds, progress, helpers, shipment, segment).run()
+        return sums if segment is None else sums.copy()
+    except BaseException:  # Ctrl-C or a failure here: the workers' state is unknown
+        stop_workers()
+        raise
+    finally:
+        sums = None
+        if segment is not None:
+            segment.close()
+
+
+class _Helper:
+    """A worker as this process sees it: its process, its end of their connection, whether it
+    has said it is ready, the sweep it holds and the chunks it is sweeping."""
+
+    def __init__(self, fork: bool) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork" if fork else "spawn")
+        ours, theirs = context.Pipe()
+        self.process: BaseProcess = context.Process(  # type: ignore[attr-defined]
+            target=worker.serve, args=(theirs, os.getpid()), daemon=True, name="losscli worker"
+        )
         try:
-            left, right = _shared(worker, function, work, w1, cut, rows, progress, seconds)
-        finally:
-            _busy.release()
-    if right is None:  # the second process failed: its part is done here too
-        right = function(work, w1[cut:], None)
-    return np.concatenate([left, right], axis=1)
-
-
-def has_worker() -> bool:
-    """Whether a sweep now would have a forked worker: one kept, or one that may be forked."""
-    return (_worker is not None and _worker.alive) or can_fork()
-
-
-class _Worker:
-    """A second process that sweeps columns on request over a socket pair: forked and kept
-    (`fork`), or a fresh interpreter for one sweep (`spawn`); what travels is `wire`'s. (A
-    socket, not a pipe, so that writing to a worker that died raises an error even where
-    SIGPIPE would end this process, as the CLI arranges for its output, and so that a fresh
-    interpreter can tell who holds the other end.)"""
-
-    def __init__(
-        self, channel: socket.socket, pid: int, end: Callable[[], object], *, kept: bool
-    ) -> None:
-        self.channel, self.pid, self.end, self.kept = channel, pid, end, kept
-        self.alive = True
-        self.fresh = True  # its first request also pays for copying pages after the fork
-        self.asked = False  # whether the last request went whole
-        self.feeder: threading.Thread | None = None
-
-    @classmethod
-    def fork(cls) -> _Worker:
-        """A fork of this process, which dies with it; OSError if there can be none."""
-        prctl = wire.prctl()
-        parent = os.getpid()
-        channel, theirs = socket.socketpair()
-        try:
-            with warnings.catch_warnings():
-                # Python ≥ 3.12 warns of any thread at a fork. The only other threads here are
-                # OpenBLAS's, which stops them itself around a fork (pthread_atfork).
-                warnings.simplefilter("ignore", DeprecationWarning)
-                pid = os.fork()
-        except OSError:
-            channel.close()
-            theirs.close()
-            raise
-        if pid == 0:  # the worker: serves until the channel closes, then leaves
-            status = 1
-            try:
-                channel.close()
-                wire.die_with(parent, prctl)
-                status = wire.serve_requests(theirs)
-            finally:
-                os._exit(status)
-        theirs.close()
-        worker = cls(channel, pid, lambda: _end_fork(pid), kept=True)
-        atexit.register(worker.close)  # collected when this process exits: no zombie left
-        return worker
-
-    @classmethod
-    def spawn(cls) -> _Worker:
-        """A fresh interpreter, its end of the channel an inherited descriptor; OSError if there
-        can be none."""
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-        channel, theirs = socket.socketpair()
-        try:
-            child = subprocess.Popen(
-                [sys.executable, *CHILD, str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,  # its failures (Ctrl-C reaches it too): not the user's
-                env=env,
-            )
-        except OSError:
-            channel.close()
+            self.process.start()
+        except BaseException:
+            ours.close()
             raise
         finally:
             theirs.close()
-        return cls(channel, child.pid, lambda: _end_spawn(child), kept=False)
+        self.connection: Connection = ours
+        self.ready = False
+        self.token: int | None = None
+        self.chunks: list[tuple[int, int]] = []
 
-    def ask(self, message: tuple[Columns, Any, Array], by: float) -> None:
-        """Send a request by the time `by` (time.monotonic()). A fresh interpreter reads it only
-        once started, so it is sent from another thread meanwhile (`feeder`)."""
-        parts = wire.request(message)
-        self.asked = False
-        if self.kept:
-            self._send(parts, by)
-        else:
-            self.feeder = threading.Thread(target=self._send, args=(parts, by), daemon=True)
-            self.feeder.start()
+    def end(self) -> None:
+        """Kill the process and collect it: no zombie left."""
+        with contextlib.suppress(OSError, ValueError):  # gone already, or closed
+            self.process.kill()
+        self.process.join()
+        self.connection.close()
 
-    def _send(self, parts: list[bytes | memoryview], by: float) -> None:
+
+_helpers: list[_Helper] = []
+"""The workers kept for the sweeps that follow."""
+
+
+def _tokenizer() -> Iterator[int]:
+    number = 0
+    while True:
+        number += 1
+        yield number
+
+
+_tokens = _tokenizer()
+
+
+def _helpers_for(wanted: int) -> list[_Helper]:
+    """The first `wanted` kept workers, started now where fewer are running (forked where a
+    fork is safe, else fresh interpreters); fewer if no more processes are to be had."""
+    for helper in [helper for helper in _helpers if not helper.process.is_alive()]:
+        _helpers.remove(helper)
+        helper.end()
+    fork = can_fork()
+    if fork and len(_helpers) < wanted:
+        worker.prctl()  # looked up here, once, so that no fork loads it
+    while len(_helpers) < wanted:
         try:
-            for part in parts:
-                wire.send(self.channel, part, by)
-        except OSError:  # the worker is gone, stopped or slow: `answer` closes it
-            return
-        self.asked = True
-
-    def answer(self, shape: tuple[int, int], by: float) -> Array | None:
-        """The sums asked for, if they come by the time `by`; else None, and the worker is
-        closed (it failed, stopped or fell behind)."""
-        if self.feeder is not None:
-            self.feeder.join(max(0.0, by - time.monotonic()))
-        head = bytearray(9)
-        sums = np.empty(shape)
-        try:
-            ok = self.asked and wire.receive(self.channel, memoryview(head), by) and head[0] == 0
-            ok = ok and int.from_bytes(head[1:], "little") == sums.nbytes
-            ok = ok and wire.receive(self.channel, sums.data.cast("B"), by)
-        except OSError:  # the connection reset (the worker died), or the time is up
-            ok = False
-        if ok:
-            self.fresh = False
-            return sums
-        self.close()
-        return None
-
-    def close(self) -> None:
-        """End the process, then close the channel: a feeder still sending fails at once, and
-        never on a descriptor reused meanwhile."""
-        if not self.alive:
-            return
-        self.alive = False
-        self.end()
-        if self.feeder is not None:
-            self.feeder.join()
-        self.channel.close()
-
-
-def _end_spawn(child: subprocess.Popen[bytes]) -> None:
-    child.kill()
-    child.wait()
-
-
-def _end_fork(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):  # already gone
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):  # already collected by someone else
-        os.waitpid(pid, 0)
-
-
-_worker: _Worker | None = None
-_busy = threading.Lock()
-"""Held while a sweep uses the worker: a sweep in another thread meanwhile uses none."""
-
-
-def _the_worker() -> _Worker | None:
-    """The kept worker, forked now if there is none and a fork is safe; None if there is none
-    to be had or another thread's sweep is using it. The caller releases `_busy`."""
-    global _worker
-    if not _busy.acquire(blocking=False):
-        return None
-    if _worker is not None and _worker.alive:
-        return _worker
-    if can_fork():
-        try:
-            _worker = _Worker.fork()
-            return _worker
+            _helpers.append(_Helper(fork))
         except OSError:  # no process to be had
-            pass
-    _busy.release()
-    return None
+            break
+    if len(_helpers) == 1 and not _registered:
+        atexit.register(stop_workers)  # collected when this process exits: no zombie left
+        _registered.append(True)
+    return _helpers[:wanted]
 
 
-def worker_pid() -> int | None:
-    """The kept worker's process id, if one is running (for measuring it)."""
-    return _worker.pid if _worker is not None and _worker.alive else None
+_registered: list[bool] = []
 
 
-def stop_worker() -> None:
-    """End the kept worker, if any: its memory is released, and the next sweep that wants a
-    second process forks a new one."""
-    with _busy:
-        if _worker is not None:
-            _worker.close()
+def worker_pids() -> list[int]:
+    """The kept workers' process ids (for measuring them)."""
+    return [helper.process.pid for helper in _helpers if helper.process.pid is not None]
 
 
-def _forget_worker() -> None:
-    """In a forked child: the parent's worker is not this process's."""
-    global _worker, _busy
-    _worker, _busy = None, threading.Lock()
+def stop_workers() -> None:
+    """End the kept workers, if any, and collect them: their memory is released, and the next
+    sweep that wants workers starts new ones."""
+    while _helpers:
+        _helpers.pop().end()
+
+
+def _forget_workers() -> None:
+    """In a forked child (a worker, say): the parent's workers are not this process's."""
+    _helpers.clear()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_worker)
+    os.register_at_fork(after_in_child=_forget_workers)
 
 
-def _spawned(
-    function: Columns,
-    work: Any,
-    w1: Array,
-    cut: int,
-    rows: int,
-    progress: Progress,
-    seconds: float,
-) -> tuple[Array, Array | None]:
-    """`_shared` with a fresh interpreter, ended afterwards."""
+@contextlib.contextmanager
+def _no_sigpipe() -> Iterator[None]:
+    """Writing to a worker that has died raises an error here, never SIGPIPE (which ends this
+    process where the command line restores its default, for its own output)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPIPE})
     try:
-        worker = _Worker.spawn()
-    except OSError:  # no second process to be had
-        return function(work, w1[:cut], progress), None
-    try:
-        return _shared(worker, function, work, w1, cut, rows, progress, seconds)
+        yield
     finally:
-        worker.close()
+        if signal.SIGPIPE not in before:
+            while signal.SIGPIPE in signal.sigpending():
+                signal.sigtimedwait({signal.SIGPIPE}, 0)
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
-def _shared(
-    worker: _Worker,
-    function: Columns,
-    work: Any,
-    w1: Array,
-    cut: int,
-    rows: int,
-    progress: Progress,
-    seconds: float,
-) -> tuple[Array, Array | None]:
-    """The columns before `cut` here, and those from `cut` on by the worker: None if it failed
-    or has not answered within `patience` of this part's end."""
-    begun = time.monotonic()
-    try:
-        worker.ask((function, work, w1[cut:]), begun + patience(seconds))
-        left = function(work, w1[:cut], progress)
-        done = time.monotonic()
-        return left, worker.answer((rows, len(w1) - cut), done + patience(seconds, done - begun))
-    except BaseException:  # Ctrl-C or a failure here: the worker's state is unknown
-        worker.close()
-        raise
+class _Sweep:
+    """One shared sweep: chunks of columns handed out as the workers finish theirs, the rest
+    swept here; see the module's docstring."""
+
+    def __init__(
+        self,
+        function: Columns,
+        work: Any,
+        w1: Array,
+        sums: Array,
+        seconds: float,
+        progress: Progress,
+        helpers: list[_Helper],
+        shipment: worker.Shipment,
+        segment: worker.Segment | None,
+    ) -> None:
+        self.function, self.work, self.w1, self.sums = function, work, w1, sums
+        self.seconds, self.progress = seconds, progress
+        self.helpers, self.shipment, self.segment = helpers, shipment, segment
+        self.processes = len(helpers) + 1
+        self.next = 0  # the first column not yet handed out
+        self.returned: list[tuple[int, int]] = []  # chunks a lost worker held
+        self.done = 0  # columns whose sums are in
+        self.least = max(1, math.ceil(len(w1) * SHARE_SECONDS / (2 * max(seconds, 1e-9))))
+
+    def run(self) -> None:
+        begun = time.monotonic()
+        for helper in self.helpers:
+            self._feed(helper)
+        deadline: float | None = None
+        while True:
+            self._collect(0.0)
+            chunk = self._take()
+            if chunk is not None:
+                self._sweep_here(chunk)
+                continue
+            busy = [helper for helper in self.helpers if helper.chunks]
+            if not busy:
+                break
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + patience(self.seconds, now - begun)
+            if now >= deadline:  # stopped or far behind: ended, their columns done here
+                for helper in busy:
+                    self._lose(helper)
+                deadline = None  # any still at work were fed those columns since: a new wait
+                continue
+            self._collect(deadline - now)
+        with _no_sigpipe():
+            for helper in self.helpers:
+                if helper.token == self.shipment.token:
+                    self._send(helper, ("end",))
+
+    def _take(self) -> tuple[int, int] | None:
+        """The next chunk: one a lost worker held, else a share of the columns left."""
+        if self.returned:
+            return self.returned.pop()
+        left = len(self.w1) - self.next
+        if left == 0:
+            return None
+        size = min(left, max(self.least, math.ceil(left / (2 * self.processes))))
+        self.next += size
+        return self.next - size, self.next
+
+    def _sweep_here(self, chunk: tuple[int, int]) -> None:
+        start, stop = chunk
+        report = None
+        if self.progress is not None:
+            report = self._part(stop - start)
+        self.sums[:, start:stop] = self.function(self.work, self.w1[start:stop], report)
+        self.done += stop - start
+        if self.progress is not None:
+            self.progress(self.done / len(self.w1))
+
+    def _part(self, columns: int) -> Callable[[float], None]:
+        """Progress for a chunk of `columns` swept here: the columns done, and its share."""
+        progress, done, total = self.progress, self.done, len(self.w1)
+        assert progress is not None
+        return lambda fraction: progress((done + fraction * columns) / total)
+
+    def _feed(self, helper: _Helper) -> None:
+        """Give a ready worker the sweep, if it has not got it, and chunks up to IN_FLIGHT."""
+        if not helper.ready or helper not in self.helpers:
+            return
+        with _no_sigpipe():
+            if helper.token != self.shipment.token:
+                if not self._send(helper, ("sweep", self.shipment)):
+                    return
+                if self.segment is not None and not self._hand(helper):
+                    return
+                helper.token = self.shipment.token
+            while len(helper.chunks) < IN_FLIGHT and (chunk := self._take()) is not None:
+                helper.chunks.append(chunk)
+                if not self._send(helper, ("columns", self.function, *chunk)):
+                    return
+
+    def _send(self, helper: _Helper, message: tuple[Any, ...]) -> bool:
+        try:
+            helper.connection.send(message)
+        except (OSError, ValueError):  # died, or already ended
+            self._lose(helper)
+            return False
+        return True
+
+    def _hand(self, helper: _Helper) -> bool:
+        """Hand the worker the segment's descriptor."""
+        from multiprocessing.reduction import send_handle
+
+        assert self.segment is not None and helper.process.pid is not None
+        try:
+            send_handle(helper.connection, self.segment.fd, helper.process.pid)
+        except OSError:
+            self._lose(helper)
+            return False
+        return True
+
+    def _collect(self, timeout: float) -> None:
+        """Take the workers' answers that come within `timeout` seconds, feeding each again."""
+        from multiprocessing.connection import wait
+
+        waiting = {helper.connection: helper for helper in self.helpers}
+        if not waiting:
+            return
+        for connection in wait(list(waiting), timeout):
+            helper = waiting[connection]  # type: ignore[index]
+            try:
+                answer = helper.connection.recv()
+            except (EOFError, OSError):  # it died
+                self._lose(helper)
+                continue
+            if answer[0] == "ready":
+                helper.ready = True
+            elif answer[0] == "done" and (answer[1], answer[2]) in helper.chunks:
+                start, stop, sums = answer[1:]
+                helper.chunks.remove((start, stop))
+                if sums is not None:
+                    self.sums[:, start:stop] = sums
+                self.done += stop - start
+                if self.progress is not None:
+                    self.progress(self.done / len(self.w1))
+            else:  # it failed, and ends
+                self._lose(helper)
+                continue
+            self._feed(helper)
+
+    def _lose(self, helper: _Helper) -> None:
+        """End a worker that died, failed or fell behind; its chunks are done here."""
+        self.returned.extend(helper.chunks)
+        helper.chunks = []
+        if helper in self.helpers:
+            self.helpers.remove(helper)
+        if helper in _helpers:
+            _helpers.remove(helper)
+        helper.end()
