@@ -180,7 +180,7 @@ def by_columns(
 
 class _Helper:
     """A worker as this process sees it: its process, its end of their connection, whether it
-    has said it is ready, the sweep it holds and the chunks it is sweeping."""
+    may be handed chunks yet, the sweep it holds and the chunks it is sweeping."""
 
     def __init__(self, fork: bool) -> None:
         import multiprocessing
@@ -198,7 +198,8 @@ class _Helper:
         finally:
             theirs.close()
         self.connection: Connection = ours
-        self.ready = False
+        self.ready = fork  # a fork reads its first messages within a millisecond or two; a
+        # fresh interpreter only after a few tenths of a second, its chunks swept here meanwhile
         self.token: int | None = None
         self.chunks: list[tuple[int, int]] = []
 
