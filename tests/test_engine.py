@@ -436,29 +436,20 @@ def test_progress_rises_to_one(name, method):
         assert all(a <= b for a, b in itertools.pairwise(seen))
 
 
-@pytest.mark.parametrize("fork", [True, False], ids=["worker", "spawn"])
-def test_two_processes_give_the_same_sums(fork):
+@pytest.mark.parametrize("count", [2, 3])
+def test_several_processes_give_the_same_sums(count):
     data = synthetic_regression(n=2000, outliers=0.1)
     groups = piecewise.groups_for(regression.huber_shape(delta=0.4), data.x, data.y)
     w1 = Axis("w1", -2, 4, 9).values
     grid = Axis("w2", -2, 4, 7)
     prepared = piecewise.prepare(groups, w1, grid)
-    shared = workers.in_two(
-        piecewise.sweep_columns, prepared, w1, grid.steps, seconds=10.0, use_worker=fork
-    )
-    assert np.array_equal(shared, histogram_sums(groups, w1, grid.values))
-
-
-def test_a_failed_second_process_leaves_the_sweep_to_the_first(monkeypatch):
-    data = synthetic_regression(n=500)
-    groups = piecewise.groups_for(regression.mae_shape(), data.x, data.y)
-    w1 = Axis("w1", -2, 4, 6).values
-    grid = Axis("w2", -2, 4, 5)
-    monkeypatch.setattr(workers, "CHILD", ("-c", "raise SystemExit(3)"))
-    prepared = piecewise.prepare(groups, w1, grid)
-    shared = workers.in_two(
-        piecewise.sweep_columns, prepared, w1, grid.steps, seconds=10.0, use_worker=False
-    )
+    workers.use(count)
+    try:
+        shared = workers.by_columns(
+            piecewise.sweep_columns, prepared, w1, grid.steps, None, seconds=10.0
+        )
+    finally:
+        workers.use(None)
     assert np.array_equal(shared, histogram_sums(groups, w1, grid.values))
 
 

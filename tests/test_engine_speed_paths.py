@@ -123,21 +123,24 @@ def test_zero_pieces_add_no_roles():
 @pytest.mark.parametrize(
     ("steps", "points", "cores", "fork", "expected"),
     [
-        (201, 10_000, 2, True, "fork"),  # ~14 ms expected: a worker pays
-        (201, 40, 2, True, "none"),  # ~5 ms expected, under FORK_SECONDS: one process
-        (201, 10_000, 2, False, "none"),  # no fork to be had: a fresh interpreter would not pay
-        (1001, 1_000_000, 2, False, "spawn"),  # seconds: it does
-        (1001, 1_000_000, 1, True, "none"),  # one core
+        (201, 10_000, 2, True, 2),  # ~14 ms expected: a worker pays
+        (201, 10_000, 16, True, 2),  # but not fifteen: each process at least 5 ms
+        (201, 40, 2, True, 1),  # ~5 ms expected, under SHARE_SECONDS: one process
+        (201, 10_000, 2, False, 1),  # no fork to be had: a fresh interpreter would not pay
+        (1001, 1_000_000, 2, False, 2),  # seconds: it does
+        (1001, 1_000_000, 16, True, 16),  # every core
+        (1001, 1_000_000, 1, True, 1),  # one core
     ],
 )
 def test_a_piecewise_sweep_shares_the_cores_by_its_estimate(
     monkeypatch, steps, points, cores, fork, expected
 ):
+    workers.stop_workers()  # none running
     monkeypatch.setattr(workers, "cores", lambda: cores)
-    monkeypatch.setattr(workers, "has_worker", lambda: fork)
+    monkeypatch.setattr(workers, "can_fork", lambda: fork)
     axis = Axis("w", -2, 4, steps)
     seconds = piecewise.METHOD.seconds(Job(get_loss("mae"), {}, points, axis, axis))
-    assert workers.how_to_share(seconds) == expected
+    assert workers.processes(seconds, steps) == expected
 
 
 @pytest.mark.parametrize("name", ["mae", "quantile", "hinge"])

@@ -3,24 +3,19 @@
 Sizes: work the engine expects to take longer than --max-seconds, and arrays past half the
 machine's memory, are usage errors before anything is allocated. Values: overflow is its own
 band in the legend and null (with a note) in JSON; a constant surface still draws; a
-classification set of one class is a warning. The second process fails without a word.
+classification set of one class is a warning. (A failing worker: test_workers.py.)
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import tracemalloc
 
-import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
 from losscli import limits
-from losscli.catalogue import CATALOGUE, get_loss, regression
+from losscli.catalogue import CATALOGUE, get_loss
 from losscli.cli import cli
 from losscli.data.synthetic import synthetic_regression
 from losscli.descent.walk import COST as walk_cost
@@ -141,14 +136,18 @@ def test_descend_checks_its_map_too():
 @pytest.mark.parametrize(
     ("fork", "start"), [(True, workers.FORK_START), (False, workers.SPAWN_START)]
 )
-def test_a_piecewise_sweep_long_enough_for_two_processes_counts_half(monkeypatch, fork, start):
-    monkeypatch.setattr(workers, "cores", lambda: 2)
-    monkeypatch.setattr(workers, "has_worker", lambda: fork)
+@pytest.mark.parametrize("cores", [2, 16])
+def test_a_long_piecewise_sweep_counts_its_share_of_the_cores(monkeypatch, fork, start, cores):
+    workers.stop_workers()  # none running: the first sweep starts them
+    monkeypatch.setattr(workers, "cores", lambda: cores)
+    monkeypatch.setattr(workers, "can_fork", lambda: fork)
     # the method's own cost model, on one core
     one = piecewise.METHOD.seconds(Job(get_loss("mae"), {}, 10**6, LARGE, LARGE))
+    # forks start one by one, fresh interpreters all at once; then the rest in k parts
+    start = workers.SWEEP_START + (start * (cores - 1) if fork else start)
     assert expect(get_loss("mae"), {}, 10**6, LARGE, LARGE) == (
         "piecewise",
-        pytest.approx((one + start) / 2),
+        pytest.approx(start + (one - start) / cores),
     )
 
 
@@ -389,158 +388,3 @@ def test_a_single_class_in_synthetic_data_names_it():
     result = run("eval", "--loss", "hinge", "--w1", "0", "--w2", "0", "--true-w2", "5")
     assert result.exit_code == 0
     assert result.stderr.startswith("Warning: synthetic classification data: every label is 1,")
-
-
-# ---------------------------------------------------------------------------------------------
-# The second process.
-
-
-def small_sweep() -> tuple[piecewise.HistogramPlan, np.ndarray, Axis, np.ndarray]:
-    """A histogram sweep's plan, its w1 and w2 grids, and its sums computed in one process."""
-    data = synthetic_regression(n=300)
-    groups = piecewise.groups_for(regression.mae_shape(), data.x, data.y)
-    w1, grid = Axis("w1", -2, 4, 6).values, Axis("w2", -2, 4, 5)
-    prepared = piecewise.prepare(groups, w1, grid)
-    return prepared, w1, grid, piecewise.sweep_columns(prepared, w1)
-
-
-@pytest.mark.parametrize(
-    "child",
-    [
-        "import sys; sys.stdout.write('garbage'); raise ValueError('boom')",
-        "import os, sys; os.write(int(sys.argv[1]), b'garbage!!')",
-        "import os, sys; os.write(int(sys.argv[1]), b'\\1')",
-        "import os, sys; os.write(int(sys.argv[1]), b'\\0' + (8).to_bytes(8, 'little') + bytes(8))",
-    ],
-    ids=["traceback", "garbage", "failed", "wrong-size"],
-)
-def test_a_failing_fresh_second_process_is_silent_and_the_first_does_its_part(
-    monkeypatch, capfd, child
-):
-    prepared, w1, grid, sums = small_sweep()
-    monkeypatch.setattr(workers, "CHILD", ("-c", child))
-    got = workers.in_two(COLUMNS, prepared, w1, grid.steps, seconds=10.0, use_worker=False)
-    assert np.array_equal(got, sums)
-    assert capfd.readouterr().err == ""
-
-
-def test_no_fresh_second_process_at_all_leaves_it_to_the_first(monkeypatch):
-    prepared, w1, grid, sums = small_sweep()
-    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
-    got = workers.in_two(COLUMNS, prepared, w1, grid.steps, seconds=10.0, use_worker=False)
-    assert np.array_equal(got, sums)
-
-
-def test_without_a_worker_a_short_sweep_starts_no_fresh_interpreter(monkeypatch):
-    prepared, w1, grid, sums = small_sweep()
-
-    def no_process(*args, **kwargs):
-        raise AssertionError("a fresh interpreter was started")
-
-    monkeypatch.setattr(workers.subprocess, "Popen", no_process)
-    # as when another thread's sweep has the worker
-    got = workers.in_two(COLUMNS, prepared, w1, grid.steps, seconds=0.05, use_worker=False)
-    assert np.array_equal(got, sums)
-
-
-COLUMNS = piecewise.sweep_columns
-"""The piecewise method's columns: the work a second process is handed."""
-
-PARENT = os.getpid()
-
-
-def fails_in_the_worker(work, columns, progress):
-    """The histogram sweep, except in a forked worker, where it raises."""
-    if os.getpid() != PARENT:
-        raise MemoryError("the worker's part")
-    return COLUMNS(work, columns, progress)
-
-
-def dies_in_the_worker(work, columns, progress):
-    if os.getpid() != PARENT:
-        os._exit(3)
-    return COLUMNS(work, columns, progress)
-
-
-def answers_short_in_the_worker(work, columns, progress):
-    if os.getpid() != PARENT:
-        return np.zeros((1, 1))
-    return COLUMNS(work, columns, progress)
-
-
-def fails_here_and_sleeps_in_the_worker(work, columns, progress):
-    if os.getpid() == PARENT:
-        raise MemoryError("the first's part")
-    time.sleep(30)  # the worker would take long: it must be killed, not waited for
-    return COLUMNS(work, columns, progress)
-
-
-@pytest.mark.parametrize(
-    "columns", [fails_in_the_worker, dies_in_the_worker, answers_short_in_the_worker]
-)
-def test_a_failing_worker_is_silent_and_the_first_does_its_part(capfd, columns):
-    prepared, w1, grid, sums = small_sweep()
-    assert workers.has_worker()
-    assert np.array_equal(workers.in_two(columns, prepared, w1, grid.steps), sums)
-    assert capfd.readouterr().err == ""
-    assert workers.worker_pid() is None  # and it is gone
-    assert np.array_equal(workers.in_two(COLUMNS, prepared, w1, grid.steps), sums)
-    assert workers.worker_pid() is not None  # a new one, forked for the next sweep
-
-
-def test_the_worker_is_kept_between_sweeps():
-    prepared, w1, grid, sums = small_sweep()
-    workers.in_two(COLUMNS, prepared, w1, grid.steps)
-    first = workers.worker_pid()
-    assert first is not None
-    assert np.array_equal(workers.in_two(COLUMNS, prepared, w1, grid.steps), sums)
-    assert workers.worker_pid() == first
-
-
-def test_the_worker_holds_nothing_open_but_its_channel(tmp_path):
-    workers.stop_worker()
-    held = (tmp_path / "held.txt").open("w")  # open in this process when the worker forks
-    prepared, w1, grid, _ = small_sweep()
-    workers.in_two(COLUMNS, prepared, w1, grid.steps)
-    held.close()
-    pid = workers.worker_pid()
-    descriptors = {
-        int(fd): os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")
-    }
-    assert [descriptors[fd] for fd in (0, 1, 2)] == ["/dev/null"] * 3
-    [channel] = [target for fd, target in descriptors.items() if fd > 2]
-    assert channel.startswith("socket:")
-
-
-def test_a_command_collects_its_worker_when_it_exits():
-    script = (
-        "from losscli import engine; from losscli.engine import workers; "
-        "from losscli.data.synthetic import synthetic_regression; "
-        "from losscli.catalogue import get_loss; axis = engine.Axis('w', -2, 4, 201); "
-        "engine.sweep(get_loss('mae'), {}, synthetic_regression(n=10000), axis, axis); "
-        "print(workers.worker_pid())"
-    )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    pid = int(result.stdout)  # a worker was forked ...
-    assert not os.path.exists(f"/proc/{pid}")  # ... and collected, not left a zombie
-
-
-def test_stopping_the_worker_ends_its_process():
-    prepared, w1, grid, _ = small_sweep()
-    workers.in_two(COLUMNS, prepared, w1, grid.steps)
-    pid = workers.worker_pid()
-    assert pid is not None
-    workers.stop_worker()
-    assert workers.worker_pid() is None
-    with pytest.raises(ProcessLookupError):  # gone, and collected: no zombie left
-        os.kill(pid, 0)
-
-
-def test_a_failure_in_the_first_process_ends_the_worker():
-    prepared, w1, grid, _ = small_sweep()
-    start = time.perf_counter()
-    with pytest.raises(MemoryError, match="the first's part"):
-        workers.in_two(fails_here_and_sleeps_in_the_worker, prepared, w1, grid.steps)
-    assert time.perf_counter() - start < 10
-    assert workers.worker_pid() is None

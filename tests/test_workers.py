@@ -180,6 +180,13 @@ def test_the_workers_do_their_part_and_are_kept(count):
     assert workers.worker_pids() == kept  # the same processes, not new ones
 
 
+def test_chunks_are_cut_at_multiples_of_the_grain():
+    workers.use(3)
+    got = workers.by_columns(tags_its_process, 1, np.zeros(120), 1, None, seconds=5.0, grain=7)
+    changes = np.flatnonzero(np.diff(got[0])) + 1  # where another process's chunk begins
+    assert len(changes) > 0 and all(change % 7 == 0 for change in changes)
+
+
 def test_one_process_starts_no_other():
     workers.stop_workers()
     workers.use(1)
@@ -221,6 +228,12 @@ def stops_in_the_worker(work, columns, progress):
     return piecewise.sweep_columns(work, columns, progress)
 
 
+def answers_short_in_the_worker(work, columns, progress):
+    if in_a_worker():
+        return np.zeros((1, 1))
+    return piecewise.sweep_columns(work, columns, progress)
+
+
 def fails_here_and_sleeps_in_the_worker(work, columns, progress):
     if not in_a_worker():
         raise MemoryError("this process's part")
@@ -229,9 +242,15 @@ def fails_here_and_sleeps_in_the_worker(work, columns, progress):
 
 
 @pytest.mark.parametrize(
-    "columns", [fails_in_the_worker, killed_in_the_worker, stops_in_the_worker]
+    "columns",
+    [fails_in_the_worker, killed_in_the_worker, stops_in_the_worker, answers_short_in_the_worker],
 )
-def test_a_failing_worker_is_silent_and_its_columns_are_done_here(monkeypatch, capfd, columns):
+@pytest.mark.parametrize("inline", [False, True], ids=["shared", "inline"])
+def test_a_failing_worker_is_silent_and_its_columns_are_done_here(
+    monkeypatch, capfd, columns, inline
+):
+    if inline:  # its sums come back pickled, and are checked
+        monkeypatch.setattr(worker, "can_share_memory", lambda: False)
     monkeypatch.setattr(workers, "PATIENCE", 1.0)
     monkeypatch.setattr(workers, "PATIENCE_FACTOR", 0.0)
     plan, w1, rows, one = sweep_of(3)

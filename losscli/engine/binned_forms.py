@@ -164,8 +164,9 @@ def _clipped(
     sums = smooth * n
     work = Kinks.of(form, x, targets, grid)
     seconds = PER_PAIR * work.pairs(w1)
+    part = _part(progress, 0.5, 0.5)
     both = by_columns(
-        kink_columns, work, w1, 2 * grid.steps, _part(progress, 0.5, 0.5), seconds=seconds
+        kink_columns, work, w1, 2 * grid.steps, part, seconds=seconds, grain=COLUMN_BLOCK
     )
     corrections, magnitude = both[: grid.steps], both[grid.steps :]
     sums += corrections
@@ -232,7 +233,9 @@ class Kinks:
 
 def kink_columns(work: Kinks, w1: Array, progress: Progress) -> Array:
     """The corrections beyond the kinks (rows, then as many rows of their rounding and
-    truncation bounds) of the columns w1; each column the same whichever are swept with it."""
+    truncation bounds) of the columns w1; each column the same whichever are swept with it,
+    so long as its block of COLUMN_BLOCK columns is (BLAS's products of a block may differ in
+    the last bit with its count of columns)."""
     rows = work.steps
     result = np.zeros((2 * rows, len(w1)))
     for start in range(0, len(w1), COLUMN_BLOCK):

@@ -122,7 +122,7 @@ class Received:
     back), read-only where it lies in the segment."""
 
     def __init__(self, shipment: Shipment, connection: Connection) -> None:
-        self.token = shipment.token
+        self.token, self.rows = shipment.token, shipment.shape[0]
         self.segment: Segment | None = None
         self.sums: Array | None = None
         if shipment.inline is not None:
@@ -225,6 +225,8 @@ def serve(connection: Connection, parent: int) -> None:
                     raise LookupError("columns asked for before their sweep")
                 with np.errstate(all="ignore"):  # as in the parent: overflow is an honest inf
                     sums = function(held.work, held.w1[start:stop], None)
+                if np.shape(sums) != (held.rows, stop - start):
+                    raise ValueError("sums of another shape than the columns asked for")
                 if held.sums is not None:
                     held.sums[:, start:stop] = sums
                     sums = None

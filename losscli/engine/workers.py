@@ -88,6 +88,7 @@ the sweep has taken so far if longer (on a loaded machine every process slows do
 IN_FLIGHT = 2
 """Chunks each worker holds at once: it starts the next while this process is busy."""
 
+
 def cores() -> int:
     """CPU cores this process may run on."""
     if hasattr(os, "sched_getaffinity"):
@@ -150,15 +151,23 @@ def can_fork() -> bool:
 
 
 def by_columns(
-    function: Columns, work: Any, w1: Array, rows: int, progress: Progress, *, seconds: float
+    function: Columns,
+    work: Any,
+    w1: Array,
+    rows: int,
+    progress: Progress,
+    *,
+    seconds: float,
+    grain: int = 1,
 ) -> Array:
     """`function(work, w1, progress)`, the (rows, len(w1)) sums of a sweep's columns, shared
     with the workers where the sweep is long enough (`processes`).
 
     `function` must be picklable (a module-level function) and `work` too; each column's sums
-    must not depend on which columns are swept with it. `seconds` is the sweep's expected
-    length on one core."""
-    k = processes(seconds, len(w1))
+    must not depend on which columns are swept with it, or only on which block of `grain`
+    columns (counted from the first) it lies in: chunks are cut at multiples of `grain`.
+    `seconds` is the sweep's expected length on one core."""
+    k = processes(seconds, -(-len(w1) // grain))
     helpers = _helpers_for(k - 1) if k > 1 else []
     if not helpers:
         return function(work, w1, progress)
@@ -167,7 +176,8 @@ def by_columns(
         sums = worker.sums_in(segment, shipment) if segment is not None else None
         if sums is None:
             sums = np.empty(shipment.shape)
-        _Sweep(function, work, w1, sums, seconds, progress, helpers, shipment, segment).run()
+        chunks = _Chunks(len(w1), seconds, len(helpers) + 1, grain)
+        _Sweep(function, work, w1, sums, progress, chunks, helpers, shipment, segment).run()
         return sums if segment is None else sums.copy()
     except BaseException:  # Ctrl-C or a failure here: the workers' state is unknown
         stop_workers()
@@ -286,6 +296,29 @@ def _no_sigpipe() -> Iterator[None]:
             signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
+class _Chunks:
+    """A sweep's columns in chunks: each a share of those left (so that every process ends at
+    about the same time), at least half of SHARE_SECONDS' worth, cut at multiples of `grain`;
+    first those a lost worker held."""
+
+    def __init__(self, columns: int, seconds: float, processes: int, grain: int) -> None:
+        self.columns, self.seconds, self.processes, self.grain = columns, seconds, processes, grain
+        self.next = 0  # the first column not yet handed out
+        self.returned: list[tuple[int, int]] = []
+        self.least = max(1, math.ceil(columns * SHARE_SECONDS / (2 * max(seconds, 1e-9))))
+
+    def take(self) -> tuple[int, int] | None:
+        if self.returned:
+            return self.returned.pop()
+        left = self.columns - self.next
+        if left == 0:
+            return None
+        size = max(self.least, math.ceil(left / (2 * self.processes)))
+        size = min(left, -(-size // self.grain) * self.grain)
+        self.next += size
+        return self.next - size, self.next
+
+
 class _Sweep:
     """One shared sweep: chunks of columns handed out as the workers finish theirs, the rest
     swept here; see the module's docstring."""
@@ -296,20 +329,16 @@ class _Sweep:
         work: Any,
         w1: Array,
         sums: Array,
-        seconds: float,
         progress: Progress,
+        chunks: _Chunks,
         helpers: list[_Helper],
         shipment: worker.Shipment,
         segment: worker.Segment | None,
     ) -> None:
         self.function, self.work, self.w1, self.sums = function, work, w1, sums
-        self.seconds, self.progress = seconds, progress
+        self.progress, self.chunks = progress, chunks
         self.helpers, self.shipment, self.segment = helpers, shipment, segment
-        self.processes = len(helpers) + 1
-        self.next = 0  # the first column not yet handed out
-        self.returned: list[tuple[int, int]] = []  # chunks a lost worker held
         self.done = 0  # columns whose sums are in
-        self.least = max(1, math.ceil(len(w1) * SHARE_SECONDS / (2 * max(seconds, 1e-9))))
 
     def run(self) -> None:
         begun = time.monotonic()
@@ -318,7 +347,7 @@ class _Sweep:
         deadline: float | None = None
         while True:
             self._collect(0.0)
-            chunk = self._take()
+            chunk = self.chunks.take()
             if chunk is not None:
                 self._sweep_here(chunk)
                 continue
@@ -327,7 +356,7 @@ class _Sweep:
                 break
             now = time.monotonic()
             if deadline is None:
-                deadline = now + patience(self.seconds, now - begun)
+                deadline = now + patience(self.chunks.seconds, now - begun)
             if now >= deadline:  # stopped or far behind: ended, their columns done here
                 for helper in busy:
                     self._lose(helper)
@@ -338,17 +367,6 @@ class _Sweep:
             for helper in self.helpers:
                 if helper.token == self.shipment.token:
                     self._send(helper, ("end",))
-
-    def _take(self) -> tuple[int, int] | None:
-        """The next chunk: one a lost worker held, else a share of the columns left."""
-        if self.returned:
-            return self.returned.pop()
-        left = len(self.w1) - self.next
-        if left == 0:
-            return None
-        size = min(left, max(self.least, math.ceil(left / (2 * self.processes))))
-        self.next += size
-        return self.next - size, self.next
 
     def _sweep_here(self, chunk: tuple[int, int]) -> None:
         start, stop = chunk
@@ -377,7 +395,7 @@ class _Sweep:
                 if self.segment is not None and not self._hand(helper):
                     return
                 helper.token = self.shipment.token
-            while len(helper.chunks) < IN_FLIGHT and (chunk := self._take()) is not None:
+            while len(helper.chunks) < IN_FLIGHT and (chunk := self.chunks.take()) is not None:
                 helper.chunks.append(chunk)
                 if not self._send(helper, ("columns", self.function, *chunk)):
                     return
@@ -418,7 +436,7 @@ class _Sweep:
                 continue
             if answer[0] == "ready":
                 helper.ready = True
-            elif answer[0] == "done" and (answer[1], answer[2]) in helper.chunks:
+            elif answer[0] == "done" and self._fits(answer, helper):
                 start, stop, sums = answer[1:]
                 helper.chunks.remove((start, stop))
                 if sums is not None:
@@ -431,9 +449,16 @@ class _Sweep:
                 continue
             self._feed(helper)
 
+    def _fits(self, answer: tuple[Any, ...], helper: _Helper) -> bool:
+        """Whether a worker's answer is a chunk it was asked for, with sums of its shape."""
+        _, start, stop, sums = answer
+        if (start, stop) not in helper.chunks:
+            return False
+        return sums is None or getattr(sums, "shape", None) == (len(self.sums), stop - start)
+
     def _lose(self, helper: _Helper) -> None:
         """End a worker that died, failed or fell behind; its chunks are done here."""
-        self.returned.extend(helper.chunks)
+        self.chunks.returned.extend(helper.chunks)
         helper.chunks = []
         if helper in self.helpers:
             self.helpers.remove(helper)
