@@ -4,6 +4,8 @@ each method's columns are the same however they are split; the count is the user
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -53,7 +55,7 @@ def test_each_methods_columns_are_the_same_however_split(name, cuts):
     whole = function(work, w1, None)
     assert np.any(whole != 0.0)  # a sweep with something in it (bce: points past a kink)
     edges = sorted({0, *(cut * grain for cut in cuts if cut * grain < len(w1)), len(w1)})
-    parts = [function(work, w1[a:b], None) for a, b in zip(edges, edges[1:], strict=False)]
+    parts = [function(work, w1[a:b], None) for a, b in itertools.pairwise(edges)]
     assert np.array_equal(np.concatenate(parts, axis=1), whole)
 
 
