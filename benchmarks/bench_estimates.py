@@ -6,13 +6,13 @@
 
 For every loss of `losscli losses` (or those named with -l) on the lesson's synthetic data of
 its task, it prints the method `auto` chooses and its estimate (`losscli.engine.expect`, what
-`--max-seconds` and the progress bar read, a second process counted), then times
+`--max-seconds` and the progress bar read, the workers counted), then times
 `losscli.engine.sweep` --repeat times and reports the median wall time and its ratio to the
 estimate; also this process's CPU time (`time.process_time`, median) and its ratio, which on a
-shared, loaded machine shows what the sweep would take on free cores (a forked worker's part
-is not in it, as the estimate counts it done alongside).
+shared, loaded machine shows what the sweep would take on free cores (the workers' parts are
+not in it, as the estimate counts them done alongside).
 Sweeps estimated over --cap seconds are not run (bce and dice are direct: hours at 10⁶).
-Each loss starts without a forked worker, as a command does.
+Each loss starts without forked workers, as a command does.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def main() -> None:
         if estimate > options.cap:
             print(f"{line} {'(not run)':>9}", flush=True)
             continue
-        workers.stop_worker()
+        workers.stop_workers()
         times, cpus = [], []
         for _ in range(options.repeat):
             start, cpu = time.perf_counter(), time.process_time()

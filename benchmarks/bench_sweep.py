@@ -6,18 +6,18 @@
 For every grid size G (G × G cells over [−2, 4]²), data size n and loss (mse, mae, huber with
 delta 1, hinge) on the lesson's synthetic data, it times, on the same data:
 
-* engine: `losscli.engine.sweep` with method "auto" (two processes where it chooses them);
+* engine: `losscli.engine.sweep` with method "auto" (on every core where it shares them);
 * naive: a chunked (G·G, n) numpy broadcast of the catalogue's formula, 2²⁰ predictions a
   chunk. When it would run longer than NAIVE_BUDGET seconds, it stops and the full time is
   extrapolated from the share of cells done (marked ~); the difference is over those cells;
 * loop: the lesson's pure-Python compute_loss_surface, only where G²·n ≤ LOOP_LIMIT.
 
 Peak memory is the engine sweep's peak traced by tracemalloc plus the data's own arrays
-(x, y: 16 bytes a point); a second process, where used, is reported by its peak resident set
-size (VmHWM in /proc for the forked worker, resource.getrusage for a fresh interpreter), which
+(x, y: 16 bytes a point); the workers, where used, are reported by their peak resident set
+size (VmHWM in /proc for the kept workers, resource.getrusage for fresh interpreters), which
 includes the interpreter and numpy. The engine's time is the median of three sweeps where
 one takes under a second, else of one (or two); the first histogram sweep of the run forks
-the worker, the later ones reuse it (bench_targets.py shows a first sweep apart). Only public
+the workers, the later ones reuse them (bench_targets.py shows a first sweep apart). Only public
 tools: time.perf_counter, tracemalloc, resource, /proc.
 """
 
@@ -190,18 +190,20 @@ def main() -> None:
                 )
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print()
-    print(f"second process (where used): peak resident set {max(children, worker_peak()):.0f} MB")
+    print(f"workers (where used): peak resident set {max(children, worker_peak()):.0f} MB")
 
 
 def worker_peak() -> float:
-    """The forked worker's peak resident set in MB (0 if there is none, or no /proc)."""
-    pid = workers.worker_pid()
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            line = next(line for line in status if line.startswith("VmHWM:"))
-    except (OSError, StopIteration):
-        return 0.0
-    return int(line.split()[1]) / 1024
+    """The largest peak resident set of the kept workers in MB (0 if none, or no /proc)."""
+    peaks = [0.0]
+    for pid in workers.worker_pids():
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                line = next(line for line in status if line.startswith("VmHWM:"))
+        except (OSError, StopIteration):
+            continue
+        peaks.append(int(line.split()[1]) / 1024)
+    return max(peaks)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@
 The machine varies by ±30 % between runs, so single timings (bench_sweep.py) can mislead: this
 prints the engine's min and median over --repeat runs of `losscli.engine.sweep` (method auto)
 and, for G = 201, the median of three naive broadcast sweeps and the ratio of the medians.
-Each loss starts without a forked worker (`losscli.engine.workers`), so its first run ("first")
-pays for the fork, as the first sweep of a command does; the later runs reuse the worker.
+Each loss starts without forked workers (`losscli.engine.workers`), so its first run ("first")
+pays for the forks, as the first sweep of a command does; the later runs reuse the workers.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def main() -> None:
         data = classification if name == "hinge" else regression
         loss = get_loss(name)
         times = []
-        workers.stop_worker()
+        workers.stop_workers()
         for _ in range(options.repeat):
             start = time.perf_counter()
             surface = sweep(loss, params, data, axis, axis)

@@ -66,7 +66,7 @@ class SweepProgress:
                 console=self.console,
                 transient=True,
                 auto_refresh=False,  # redrawn at each report: no refresh thread, so the
-            )  # engine may still fork a second process (see losscli.engine.workers.can_fork)
+            )  # engine may still fork its workers (see losscli.engine.workers.can_fork)
             self.progress.start()
         return self.progress
 
