@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import select
 import signal
 import subprocess
 import sys
@@ -98,6 +99,33 @@ def test_ctrl_c_during_a_long_sweep_restores_the_terminal_and_writes_nothing(tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.json"]  # no temporary left
 
 
+SHARED_SWEEP = ["surface", "--loss", "mae", "--n", "1000000", "--steps", "1001", "--workers", "3"]
+"""A piecewise sweep of a few seconds, shared with two workers."""
+
+
+def test_ctrl_c_during_a_shared_sweep_ends_every_worker_and_writes_nothing(tmp_path: Path):
+    target = tmp_path / "surface.json"
+    terminal = Terminal([*SHARED_SWEEP, "--format", "json", "-o", str(target)])
+    terminal.wait_for(b"%")  # the progress bar is up: the workers are at work
+    pid = terminal.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    assert len(children) == 2
+    followed = [os.pidfd_open(int(child)) for child in children]
+    try:
+        status, stdout, after = terminal.interrupt()
+        assert status == 130
+        assert stdout == b""
+        assert after.rstrip().endswith(b"interrupted")
+        assert b"Traceback" not in terminal.seen
+        # every worker has ended (none left running, orphaned), and was collected by losscli
+        assert select.select(followed, [], [], 0)[0] == followed
+        assert all(not Path(f"/proc/{child}").exists() for child in children)
+    finally:
+        for descriptor in followed:
+            os.close(descriptor)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_ctrl_c_during_the_animation_restores_the_terminal_and_saves_no_picture(tmp_path: Path):
     svg, html = tmp_path / "walk.svg", tmp_path / "walk.html"
     args = ["--save-svg", str(svg), "--save-html", str(html)]
@@ -133,6 +161,7 @@ def grid_file(tmp_path_factory: pytest.TempPathFactory) -> str:
     [
         ["surface", "--format", "json"],
         ["surface", "--color", "always"],
+        ["surface", "-l", "mae", "--n", "100000", "--steps", "201", "--workers", "2"],  # shared
         ["data", "--n", "100"],
         ["descend", "--format", "json"],
         ["losses"],
