@@ -68,7 +68,8 @@ class Segment:
         self.map = mmap.mmap(fd, size)
 
     def close(self) -> None:
-        """Unmap and close; an array still viewing it keeps the mapping until it is freed."""
+        """Close the descriptor and unmap, unless an array still views the map (a sweep's sums,
+        say): the mapping then lasts until the array is freed."""
         with contextlib.suppress(BufferError):  # a view lives on: the mapping goes with it
             self.map.close()
         os.close(self.fd)
@@ -204,8 +205,11 @@ def serve(connection: Connection, parent: int) -> None:
     ("columns", function, start, stop) asks for the sums of columns start to stop, answered
     ("done", start, stop, sums or None where they went to the segment) or ("failed",), after
     which it ends; ("end",) lets it drop the sweep's memory."""
-    die_with(parent)
     _quiet(connection.fileno())
+    try:
+        die_with(parent)
+    except OSError:  # the parent has gone, or this one could outlive it: leave
+        return
     connection.send(("ready",))
     held: Received | None = None
     while True:

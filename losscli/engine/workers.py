@@ -173,17 +173,14 @@ def by_columns(
         return function(work, w1, progress)
     shipment, segment = worker.ship(work, w1, rows, next(_tokens))
     try:
-        sums = worker.sums_in(segment, shipment) if segment is not None else None
-        if sums is None:
-            sums = np.empty(shipment.shape)
+        sums = np.empty(shipment.shape) if segment is None else worker.sums_in(segment, shipment)
         chunks = _Chunks(len(w1), seconds, len(helpers) + 1, grain)
         _Sweep(function, work, w1, sums, progress, chunks, helpers, shipment, segment).run()
-        return sums if segment is None else sums.copy()
+        return sums  # where it lies in the segment: mapped as long as the array lives
     except BaseException:  # Ctrl-C or a failure here: the workers' state is unknown
         stop_workers()
         raise
     finally:
-        sums = None
         if segment is not None:
             segment.close()
 
