@@ -5,6 +5,8 @@ each method's columns are the same however they are split; the count is the user
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -123,3 +125,15 @@ def test_one_process_gives_the_same_document(invoke):
     alone = invoke(*LONG, "--workers", "1")
     shared = invoke(*LONG, "--workers", "2")
     assert alone.stdout == shared.stdout
+
+
+def test_the_lessons_surface_starts_no_worker_and_loads_no_process_pool():
+    """Start-up stays as it was: the default sweeps are too short to share."""
+    script = (
+        "import contextlib, io, sys; from losscli.cli import main; sys.argv[1:] = ['surface']\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main()\n"
+        "print(sorted({'multiprocessing', 'concurrent.futures'} & set(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (0, b"[]\n", b"")
