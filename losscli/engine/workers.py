@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import math
 import os
 import signal
@@ -222,14 +223,8 @@ _helpers: list[_Helper] = []
 """The workers kept for the sweeps that follow."""
 
 
-def _tokenizer() -> Iterator[int]:
-    number = 0
-    while True:
-        number += 1
-        yield number
-
-
-_tokens = _tokenizer()
+_tokens = itertools.count(1)
+"""Each shared sweep's number: a worker keeps the last sweep's work until another's comes."""
 
 
 def _helpers_for(wanted: int) -> list[_Helper]:
@@ -240,13 +235,14 @@ def _helpers_for(wanted: int) -> list[_Helper]:
         helper.end()
     fork = can_fork()
     if fork and len(_helpers) < wanted:
-        worker.prctl()  # looked up here, once, so that no fork loads it
+        with contextlib.suppress(OSError):  # none: the worker then leaves, its columns done here
+            worker.prctl()  # looked up here, once, so that no fork loads it
     while len(_helpers) < wanted:
         try:
             _helpers.append(_Helper(fork))
         except OSError:  # no process to be had
             break
-    if len(_helpers) == 1 and not _registered:
+    if _helpers and not _registered:
         atexit.register(stop_workers)  # collected when this process exits: no zombie left
         _registered.append(True)
     return _helpers[:wanted]
@@ -339,7 +335,7 @@ class _Sweep:
 
     def run(self) -> None:
         begun = time.monotonic()
-        for helper in self.helpers:
+        for helper in list(self.helpers):  # a worker found dead is dropped from the list
             self._feed(helper)
         deadline: float | None = None
         while True:
@@ -361,7 +357,7 @@ class _Sweep:
                 continue
             self._collect(deadline - now)
         with _no_sigpipe():
-            for helper in self.helpers:
+            for helper in list(self.helpers):
                 if helper.token == self.shipment.token:
                     self._send(helper, ("end",))
 
