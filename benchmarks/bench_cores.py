@@ -9,7 +9,10 @@ Scaling: for each loss, `losscli.engine.sweep` (method auto: piecewise, piecewis
 --most), the k interleaved within each of --repeat rounds so that a change of load on a
 shared machine falls on all of them alike; each k's first sweep (which starts its workers) is
 left out. It prints each k's median, the speed-up time₁/timeₖ and the target's ratio
-timeₖ / (time₁ / k), which should be at most 1.3.
+timeₖ / (time₁ / k), which should be at most 1.3; and the CPU time of all k processes
+(this one's `time.process_time`, the workers' utime + stime from /proc, 10 ms ticks) over one
+process's: the work sharing adds, which a loaded machine does not change, where its wall
+times say little (every process there gets a share of the cores, so k processes get more).
 
 Small sweeps (--small): the lesson's 21 × 21 grid on its 40 points and G = 201 over 10⁴ points
 (engine medians, in a fresh interpreter per checkout), and the whole `losscli surface`
@@ -63,6 +66,18 @@ print(json.dumps(found))
 """Engine medians of the small sweeps, in a fresh interpreter (each checkout's own code)."""
 
 
+def cpu_seconds() -> float:
+    """CPU time so far of this process and of its kept workers (their /proc ticks)."""
+    ticks = 0
+    for pid in workers.worker_pids():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return time.process_time() + ticks / os.sysconf("SC_CLK_TCK")
+
+
 def scaling(most: int, repeat: int) -> None:
     counts = list(range(1, most + 1))
     regression = synthetic_regression(n=1_000_000)
@@ -73,32 +88,35 @@ def scaling(most: int, repeat: int) -> None:
     )
     print(
         f"{'loss':<9} {'method':<10} {'k':>2} {'first s':>8} {'median s':>9} {'speed-up':>9} "
-        f"{'t_k/(t_1/k)':>12}"
+        f"{'t_k/(t_1/k)':>12} {'cpu_k/cpu_1':>11}"
     )
     for name in ("mae", "huber", "logistic"):
         loss = get_loss(name)
         data = classification if loss.task == "classification" else regression
         times: dict[int, list[float]] = {k: [] for k in counts}
+        cpu: dict[int, list[float]] = {k: [] for k in counts}
         first: dict[int, float] = {}
         method = ""
         for round_ in range(repeat + 1):
             for k in counts:
                 use_workers(k)
-                start = time.perf_counter()
+                start, used = time.perf_counter(), cpu_seconds()
                 method = sweep(loss, {}, data, axis, axis).method
                 seconds = time.perf_counter() - start
                 if round_ == 0:
                     first[k] = seconds
                 else:
                     times[k].append(seconds)
-        one = statistics.median(times[1])
+                    cpu[k].append(cpu_seconds() - used)
+        one, one_cpu = statistics.median(times[1]), statistics.median(cpu[1])
         for k in counts:
             median = statistics.median(times[k])
             ratio = median / (one / k)
             mark = "" if ratio <= TARGET else "  over"
             print(
                 f"{name:<9} {method:<10} {k:>2} {first[k]:8.3f} {median:9.3f} "
-                f"{one / median:8.2f}× {ratio:12.2f}{mark}",
+                f"{one / median:8.2f}× {ratio:12.2f} {statistics.median(cpu[k]) / one_cpu:9.2f}"
+                f"{mark}",
                 flush=True,
             )
         workers.stop_workers()
