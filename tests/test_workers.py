@@ -210,6 +210,17 @@ def test_any_count_and_start_gives_the_same_sums_bit_for_bit(monkeypatch, count,
         workers.stop_workers()
 
 
+def test_no_shared_memory_to_be_had_sends_the_work_inline(monkeypatch):
+    plan, w1, rows, one = sweep_of(3)
+
+    def refused(*args, **kwargs):
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(os, "memfd_create", refused)
+    assert np.array_equal(shared(piecewise.sweep_columns, plan, w1, rows), one)
+    assert len(workers.worker_pids()) == 2
+
+
 def fails_in_the_worker(work, columns, progress):
     if in_a_worker():
         raise MemoryError("the worker's part")

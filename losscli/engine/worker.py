@@ -97,14 +97,17 @@ def ship(work: Any, w1: Array, rows: int, token: int) -> tuple[Shipment, Segment
     head = pickle.dumps((work, w1), protocol=5, buffer_callback=buffers.append)
     raws = [buffer.raw() for buffer in buffers]
     shape = (rows, len(w1))
-    if not can_share_memory():
-        return Shipment(token, head, (), tuple(bytes(raw) for raw in raws), 0, None, shape), None
     spans, end = [], 0
     for raw in raws:
         spans.append((end, raw.nbytes))
         end += -(-raw.nbytes // ALIGN) * ALIGN
     size = end + rows * len(w1) * 8
-    segment = Segment(max(size, 1))
+    try:
+        if not can_share_memory():
+            raise OSError("no memfd")
+        segment = Segment(max(size, 1))
+    except OSError:  # none to be had (a limit, a sandbox): the arrays travel inline
+        return Shipment(token, head, (), tuple(bytes(raw) for raw in raws), 0, None, shape), None
     for (start, length), raw in zip(spans, raws, strict=True):
         segment.map[start : start + length] = raw
     return Shipment(token, head, tuple(spans), None, size, end, shape), segment
