@@ -89,6 +89,10 @@ the sweep has taken so far if longer (on a loaded machine every process slows do
 IN_FLIGHT = 2
 """Chunks each worker holds at once: it starts the next while this process is busy."""
 
+CHUNK_SECONDS = 1e-3
+"""The least work in a chunk (on one core): a chunk costs about 0.1 ms to hand out and read
+back, and chunks far larger than the sweep's k-th part would leave the processes unequal."""
+
 
 def cores() -> int:
     """CPU cores this process may run on."""
@@ -291,14 +295,14 @@ def _no_sigpipe() -> Iterator[None]:
 
 class _Chunks:
     """A sweep's columns in chunks: each a share of those left (so that every process ends at
-    about the same time), at least half of SHARE_SECONDS' worth, cut at multiples of `grain`;
-    first those a lost worker held."""
+    about the same time), at least CHUNK_SECONDS' worth, cut at multiples of `grain`; first
+    those a lost worker held."""
 
     def __init__(self, columns: int, seconds: float, processes: int, grain: int) -> None:
         self.columns, self.seconds, self.processes, self.grain = columns, seconds, processes, grain
         self.next = 0  # the first column not yet handed out
         self.returned: list[tuple[int, int]] = []
-        self.least = max(1, math.ceil(columns * SHARE_SECONDS / (2 * max(seconds, 1e-9))))
+        self.least = max(1, math.ceil(columns * CHUNK_SECONDS / max(seconds, 1e-9)))
 
     def take(self) -> tuple[int, int] | None:
         if self.returned:
