@@ -2,8 +2,8 @@
 would not fit in memory, is refused before anything starts, with the estimate and what to
 change.
 
-Time is the engine's own estimate (`Method.expected_seconds`: the method it would choose, a second
-process counted), summed over the panels. It is an estimate from rough costs, so the limit is
+Time is the engine's own estimate (`Method.expected_seconds`: the method it would choose, its
+workers counted), summed over the panels. It is an estimate from rough costs, so the limit is
 generous (`losscli.defaults.MAX_SECONDS`), and the message says how to lift it. Memory is
 `losscli.limits`'.
 """

@@ -54,8 +54,8 @@ def expect(
     method: str = AUTO,
     dataset: Dataset | None = None,
 ) -> tuple[str, float]:
-    """The method `sweep` would use, and about how many seconds it would take (a second
-    process counted where it would start one): what a sweep costs, known before it runs.
+    """The method `sweep` would use, and about how many seconds it would take (the workers
+    counted where it would share the cores): what a sweep costs, known before it runs.
     Given the `dataset` itself (of `points` points), a method whose cost depends on the data
     estimates from its plan for it, as `sweep` and `--max-seconds` do."""
     job = Job(loss, params, points, w1, w2, dataset)
