@@ -9,10 +9,11 @@ Scaling: for each loss, `losscli.engine.sweep` (method auto: piecewise, piecewis
 --most), the k interleaved within each of --repeat rounds so that a change of load on a
 shared machine falls on all of them alike; each k's first sweep (which starts its workers) is
 left out. It prints each k's median, the speed-up time₁/timeₖ and the target's ratio
-timeₖ / (time₁ / k), which should be at most 1.3; and the CPU time of all k processes
-(this one's `time.process_time`, the workers' utime + stime from /proc, 10 ms ticks) over one
-process's: the work sharing adds, which a loaded machine does not change, where its wall
-times say little (every process there gets a share of the cores, so k processes get more).
+timeₖ / (time₁ / k), which should be at most 1.3 (first, how many cores the machine gives
+the run now: k busy loops at once against one, which other work on a shared machine lowers);
+and the CPU time of all k processes (this one's `time.process_time`, the workers' utime +
+stime from /proc, 10 ms ticks) over one process's: the work sharing adds, which load changes
+far less than the wall times it makes meaningless.
 
 Small sweeps (--small): the lesson's 21 × 21 grid on its 40 points and G = 201 over 10⁴ points
 (engine medians, in a fresh interpreter per checkout), and the whole `losscli surface`
@@ -78,11 +79,36 @@ def cpu_seconds() -> float:
     return time.process_time() + ticks / os.sysconf("SC_CLK_TCK")
 
 
+def spin(count: int = 10_000_000) -> None:
+    """A loop of pure Python: one core's work, nothing shared."""
+    total = 0
+    for i in range(count):
+        total += i
+
+
+def capacity(most: int) -> float:
+    """How many cores the machine gives this run now: `most` busy loops at once against one."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if workers.can_fork() else "spawn")
+    walls = []
+    for count in (1, most):
+        start = time.perf_counter()
+        loops = [context.Process(target=spin) for _ in range(count)]
+        for loop in loops:
+            loop.start()
+        for loop in loops:
+            loop.join()
+        walls.append(time.perf_counter() - start)
+    return most * walls[0] / walls[1]
+
+
 def scaling(most: int, repeat: int) -> None:
     counts = list(range(1, most + 1))
     regression = synthetic_regression(n=1_000_000)
     classification = synthetic_classification(n=1_000_000)
     axis = Axis("w", -2.0, 4.0, 1001)
+    print(f"cores given now: {capacity(most):.2f} of {most} (busy loops at once against one)")
     print(
         f"G = 1001, n = 1000000, k = 1 … {most}, median of {repeat} (first sweep of each k apart)"
     )
