@@ -99,13 +99,13 @@ def kernel_sums(
     return totals
 
 
-def group_columns(
-    work: tuple[Sequence[KernelGroup], Axis], w1: Array, progress: Progress = None
-) -> Array:
-    """`kernel_sums` of (groups, grid) for the columns `w1` (all or some of those planned), as
-    the workers run it (`losscli.engine.workers`)."""
-    groups, grid = work
-    return kernel_sums(groups, w1, grid, progress)
+def plan_columns(work: tuple[BinnedPlan, Axis], w1: Array, progress: Progress = None) -> Array:
+    """`kernel_sums` of the plan's groups for the columns `w1` (all or some of those planned),
+    each cell's bound (`BinnedPlan.bound`) in as many rows below them: as the workers run it
+    (`losscli.engine.workers`), the bounds shared too."""
+    plan, grid = work
+    sums = kernel_sums(plan.groups, w1, grid, progress)
+    return np.concatenate([sums, plan.bound(sums)])
 
 
 def _columns(group: KernelGroup, w1: Array, grid: Axis, spectrum: NDArray[np.complex128]) -> Array:
@@ -208,9 +208,9 @@ def binned_means(
     chosen = plan_for(loss, params, x, targets, w1, grid)
     seconds = METHOD.cost.planned(chosen, len(w1), NOTHING_AGAIN, 0.0)[0]
     part = _part(progress, 0.0, share)
-    work = (chosen.groups, grid)
-    sums = workers.by_columns(group_columns, work, w1, grid.steps, part, seconds=seconds)
-    bounds = chosen.bound(sums)
+    steps = grid.steps
+    both = workers.by_columns(plan_columns, (chosen, grid), w1, 2 * steps, part, seconds=seconds)
+    sums, bounds = both[:steps], both[steps:]
     again = np.flatnonzero((bounds > tolerance).any(axis=0)).tolist()
     later = _part(progress, share, 1.0)
     for k, col in enumerate(again):
