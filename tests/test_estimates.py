@@ -18,8 +18,9 @@ from losscli.cli import cli
 from losscli.data.synthetic import synthetic_classification, synthetic_regression
 from losscli.engine import Axis, expect
 from losscli.engine.binned import TOLERANCE, kernel_sums, probe
+from losscli.engine.binned_forms import kink_share
 from losscli.engine.binned_plan import plan_for
-from losscli.engine.piecewise import SHAPE_WEIGHTS, shape_weight
+from losscli.engine.piecewise import SHAPE_WEIGHTS, STEP_WEIGHTS, shape_weight, step_weight
 from losscli.limits import above, duration
 
 LESSON = (Axis("w1", -2, 4, 1001), Axis("w2", -2, 4, 1001))
@@ -94,6 +95,50 @@ def test_each_piecewise_shape_is_costed_by_its_work_per_point(name, weight):
     checks each point's bin against the grid's values (the kinds written out here by hand)."""
     loss = get_loss(name)
     assert shape_weight(loss.description(loss.resolve_params({}))) == SHAPE_WEIGHTS[weight]
+
+
+@pytest.mark.parametrize(
+    ("name", "weight"),
+    [
+        ("mae", STEP_WEIGHTS["linear"]),
+        ("hinge", STEP_WEIGHTS["linear"]),
+        ("squared-hinge", STEP_WEIGHTS["curved"]),  # one break: (1 − t·p)² below it, 0 above
+        ("huber", 2 * STEP_WEIGHTS["curved"]),  # two breaks, at ±delta
+        ("smooth-l1", 2 * STEP_WEIGHTS["curved"]),  # two breaks, at ±beta
+        ("zero-one", STEP_WEIGHTS["jump"]),  # counts only
+    ],
+)
+def test_each_piecewise_shape_is_costed_by_its_work_per_step(name, weight):
+    """Combining a w2 step runs sums on either side of each break: a curved shape's cost is
+    per break, and its estimate grows with the grid's rows faster than mae's."""
+    loss = get_loss(name)
+    assert step_weight(loss.description(loss.resolve_params({}))) == weight
+    few, many = (
+        expect(loss, {}, 10_000, LESSON[0], Axis("w2", -2, 4, rows)) for rows in (11, 1001)
+    )
+    mae = [expect(get_loss("mae"), {}, 10_000, LESSON[0], Axis("w2", -2, 4, r)) for r in (11, 1001)]
+    assert few[0] == many[0] == "piecewise"
+    assert (many[1] - few[1] > mae[1][1] - mae[0][1]) == (weight > STEP_WEIGHTS["linear"])
+
+
+def test_bce_is_estimated_by_the_pairs_past_its_kinks_in_the_window():
+    """bce's corrections read only the points past a kink (|t·p| > 16.1): none on the lesson's
+    window, every point on some row where w2 ∈ [10, 30] (p ≥ 10 − 4·1 and ≤ 30 + 4: t = +1
+    passes the upper kink, t = −1 the lower one), so the far window is estimated longer by
+    the corrections of every point-column pair."""
+    bce, data = get_loss("bce"), synthetic_classification(n=10_000)
+    targets = data.targets_for("classification", "bce")
+    far = (LESSON[0], Axis("w2", 10, 30, 1001))
+    assert kink_share(bce, data.x, targets, LESSON[0].values, LESSON[1]) == 0.0
+    assert kink_share(bce, data.x, targets, far[0].values, far[1]) == 1.0
+    lesson = expect(bce, {}, len(data), *LESSON, dataset=data)
+    outside = expect(bce, {}, len(data), *far, dataset=data)
+    assert lesson[0] == outside[0] == "binned"
+    # 2e-8 s a pair (binned_forms.PER_PAIR), 1001 columns × 10⁴ points: 0.2 s on one core,
+    # about half that where a second process takes half the columns
+    assert outside[1] - lesson[1] > 0.09
+    blind = expect(bce, {}, len(data), *LESSON)[1]  # without the data: a tenth of the pairs
+    assert lesson[1] < blind < outside[1]
 
 
 def test_max_seconds_refuses_the_wide_exponential_sweep_up_front(monkeypatch):

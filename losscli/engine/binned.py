@@ -46,8 +46,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from losscli.engine import direct
-from losscli.engine.binned_forms import Binned, form_means, form_seconds
+from losscli.engine import direct, workers
+from losscli.engine.binned_forms import Binned, form_means, form_seconds, kink_share
 from losscli.engine.binned_forms import fits as forms_fit
 from losscli.engine.binned_plan import BinnedPlan, KernelGroup, fits, plan_for
 from losscli.engine.centre import shifted
@@ -355,15 +355,25 @@ class BinnedMethod:
 
     def seconds(self, job: Job) -> float:
         if job.loss.form is not None:
-            cost = partial(self.cost.seconds, False)
-            return form_seconds(job.loss, job.points, job.w1.steps, cost)
+            return self._form_seconds(job, float)
         planned = self._planned(job)
         if planned is not None:
             return sum(planned)
         return self.cost.seconds(job.loss.task == "regression", job.points, job.w1.steps)
 
     def expected_seconds(self, job: Job) -> float:
+        if job.loss.form is not None:  # bce's corrections are shared with a second process
+            return self._form_seconds(job, workers.expected_seconds)
         return self.seconds(job)
+
+    def _form_seconds(self, job: Job, shared: Callable[[float], float]) -> float:
+        """A form's estimate (`form_seconds`), bce's kinks counted on the data where known."""
+        cost = partial(self.cost.seconds, False)
+        if job.dataset is None:
+            return form_seconds(job.loss, job.points, job.w1.steps, cost, shared=shared)
+        targets = job.dataset.targets_for(job.loss.task, job.loss.name)
+        passing = kink_share(job.loss, job.dataset.x, targets, job.w1.values, job.w2)
+        return form_seconds(job.loss, job.points, job.w1.steps, cost, passing, shared)
 
     def preferred(self, job: Job, direct_seconds: float) -> bool:
         if direct_seconds <= AUTO_SECONDS:
