@@ -47,8 +47,6 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from losscli.engine import direct, workers
-from losscli.engine.binned_forms import Binned, form_means, form_seconds, kink_share
-from losscli.engine.binned_forms import fits as forms_fit
 from losscli.engine.binned_plan import BinnedPlan, KernelGroup, fits, plan_for
 from losscli.engine.centre import shifted
 from losscli.engine.direct import cell_means
@@ -339,6 +337,16 @@ def _probe(plan: BinnedPlan, w1: Array, grid: Axis) -> Probe:
     return Probe(resummed / len(cols), terms / len(cols), left / len(cols))
 
 
+def _assembled(loss: Loss) -> bool:
+    """Whether the binned sweep assembles the loss from smooth sums (bce, dice:
+    `binned_forms.fits`); that module is imported only for a loss declaring a form."""
+    if loss.form is None:
+        return False
+    from losscli.engine.binned_forms import fits as forms_fit
+
+    return forms_fit(loss)
+
+
 class BinnedMethod:
     """Smooth losses by interpolated point masses convolved with the loss's kernel."""
 
@@ -351,7 +359,7 @@ class BinnedMethod:
     cost = BinnedCost()
 
     def applies(self, job: Job) -> bool:
-        return fits(job.loss) or forms_fit(job.loss)
+        return fits(job.loss) or _assembled(job.loss)
 
     def seconds(self, job: Job) -> float:
         if job.loss.form is not None:
@@ -368,6 +376,7 @@ class BinnedMethod:
 
     def _form_seconds(self, job: Job, shared: Callable[[float], float]) -> float:
         """A form's estimate (`form_seconds`), bce's kinks counted on the data where known."""
+        from losscli.engine.binned_forms import form_seconds, kink_share
         cost = partial(self.cost.seconds, False)
         if job.dataset is None:
             return form_seconds(job.loss, job.points, job.w1.steps, cost, shared=shared)
@@ -414,6 +423,8 @@ class BinnedMethod:
                     job.loss, job.params, x, targets, w1, job.w2, progress, share=share
                 )
             else:
+                from losscli.engine.binned_forms import Binned, form_means
+
                 binned = Binned(binned_means, TOLERANCE)
                 values, error = form_means(
                     job.loss, job.params, x, targets, w1, job.w2, progress, binned
