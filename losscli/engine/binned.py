@@ -377,6 +377,7 @@ class BinnedMethod:
     def _form_seconds(self, job: Job, shared: Callable[[float], float]) -> float:
         """A form's estimate (`form_seconds`), bce's kinks counted on the data where known."""
         from losscli.engine.binned_forms import form_seconds, kink_share
+
         cost = partial(self.cost.seconds, False)
         if job.dataset is None:
             return form_seconds(job.loss, job.points, job.w1.steps, cost, shared=shared)
