@@ -18,7 +18,7 @@ from losscli.cli import cli
 from losscli.data.synthetic import synthetic_classification, synthetic_regression
 from losscli.engine import Axis, expect
 from losscli.engine.binned import TOLERANCE, kernel_sums, probe
-from losscli.engine.binned_forms import kink_share
+from losscli.engine.binned_forms import PER_PAIR, form_seconds, kink_share
 from losscli.engine.binned_plan import plan_for
 from losscli.engine.piecewise import SHAPE_WEIGHTS, STEP_WEIGHTS, shape_weight, step_weight
 from losscli.limits import above, duration
@@ -124,21 +124,29 @@ def test_each_piecewise_shape_is_costed_by_its_work_per_step(name, weight):
 def test_bce_is_estimated_by_the_pairs_past_its_kinks_in_the_window():
     """bce's corrections read only the points past a kink (|t·p| > 16.1): none on the lesson's
     window, every point on some row where w2 ∈ [10, 30] (p ≥ 10 − 4·1 and ≤ 30 + 4: t = +1
-    passes the upper kink, t = −1 the lower one), so the far window is estimated longer by
-    the corrections of every point-column pair."""
+    passes the upper kink, t = −1 the lower one), and each such point-column pair costs the
+    estimate PER_PAIR, on one core."""
     bce, data = get_loss("bce"), synthetic_classification(n=10_000)
     targets = data.targets_for("classification", "bce")
-    far = (LESSON[0], Axis("w2", 10, 30, 1001))
+    far = Axis("w2", 10, 30, 1001)
     assert kink_share(bce, data.x, targets, LESSON[0].values, LESSON[1]) == 0.0
-    assert kink_share(bce, data.x, targets, far[0].values, far[1]) == 1.0
-    lesson = expect(bce, {}, len(data), *LESSON, dataset=data)
-    outside = expect(bce, {}, len(data), *far, dataset=data)
-    assert lesson[0] == outside[0] == "binned"
-    # 2e-8 s a pair (binned_forms.PER_PAIR), 1001 columns × 10⁴ points: 0.2 s on one core,
-    # about half that where a second process takes half the columns
-    assert outside[1] - lesson[1] > 0.09
-    blind = expect(bce, {}, len(data), *LESSON)[1]  # without the data: a tenth of the pairs
-    assert lesson[1] < blind < outside[1]
+    assert kink_share(bce, data.x, targets, LESSON[0].values, far) == 1.0
+    seconds = [form_seconds(bce, 10_000, 1001, lambda p, c: 0.0, share) for share in (0.0, 1.0)]
+    assert seconds[1] - seconds[0] == pytest.approx(PER_PAIR * 10_000 * 1001)
+    for w2 in (LESSON[1], far):
+        assert expect(bce, {}, len(data), LESSON[0], w2, dataset=data)[0] == "binned"
+
+
+@pytest.mark.parametrize("name", ["bce", "dice"])
+def test_a_form_of_few_points_is_estimated_from_logistics_plan_for_them(name):
+    """Without the data a binned sum is costed at its most positions a column (4096); 10⁴
+    points over the lesson's window spread on a few hundred nodes, which the plan knows."""
+    loss, data = get_loss(name), synthetic_classification(n=10_000)
+    w = Axis("w", -2, 4, 201)
+    planned = expect(loss, {}, len(data), w, w, dataset=data)
+    blind = expect(loss, {}, len(data), w, w)
+    assert planned[0] == blind[0] == "binned"
+    assert planned[1] < blind[1] / 2
 
 
 def test_max_seconds_refuses_the_wide_exponential_sweep_up_front(monkeypatch):
