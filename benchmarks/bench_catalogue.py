@@ -96,6 +96,8 @@ def run_once(args: list[str], notes: Path) -> dict[str, float | str]:
     )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode == 2 and "--max-seconds" in done.stderr:  # refused on its estimate
+        return {"refused": done.stderr.strip().splitlines()[-1]}
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)}: exit {done.returncode}: {done.stderr.strip()}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -112,6 +114,9 @@ def main() -> None:
     parser.add_argument("--w2-range", nargs=2, default=("-2", "4"))
     parser.add_argument("--repeat", type=int, default=3, help="processes per loss (median)")
     parser.add_argument("--limit", type=float, default=6.0, help="whole-process target, s")
+    parser.add_argument(
+        "--max-seconds", default="600", help="the command's own limit: longer sweeps refused"
+    )
     parser.add_argument("-l", "--losses", action="append", help="only these losses")
     options = parser.parse_args()
     steps, n = (201, 10**4) if options.small else (options.steps, options.n)
@@ -149,9 +154,13 @@ def main() -> None:
                 str(output),
                 "--quiet",
                 "--max-seconds",
-                "1e9",
+                options.max_seconds,
             ]
             runs = [run_once(args, notes) for _ in range(options.repeat)]
+            if "refused" in runs[0]:
+                failed += 1
+                print(f"{name:14} {str(runs[0]['refused']).removeprefix('Error: ')}", flush=True)
+                continue
             for run in runs:  # a sweep's time on free cores: its longer part's CPU time
                 run["busy"] = max(float(run["sweep_own"]), float(run["sweep_worker"]))
             wall, cpu, swept, estimate, busy = (
