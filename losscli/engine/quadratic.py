@@ -87,12 +87,13 @@ class QuadraticCost:
     sweep's checks of the data) and per cell (the formula: a dozen operations on arrays of the
     grid's size, each a fresh page past a few hundred thousand cells). Rough costs of a current
     CPU, for choosing and `--max-seconds`, never reported: measured (CPU time, the sweep over
-    10⁶ points) 0.028, 0.049 and 0.10 s at 201², 1001² and 2001² cells, and 3 ms at 201² over
+    10⁶ points) 0.028, 0.049 and 0.10 s at 201², 1001² and 2001² cells in one process, 0.09 s at
+    1001² as a command's first sweep (its grid-sized arrays fresh pages), and 3 ms at 201² over
     10⁴ points (the sweep's fixed checks and records)."""
 
     start: float = 1.5e-3
     per_point: float = 2.5e-8
-    per_cell: float = 2.5e-8
+    per_cell: float = 4e-8
 
     def seconds(self, points: int, cells: int) -> float:
         return self.start + self.per_point * points + self.per_cell * cells
