@@ -241,9 +241,9 @@ POSITIONS = {"classification": 1 << 12, "regression": 1 << 19}
 label, or in (x, y)."""
 
 FORM_PLANNED = 1 << 16
-"""Points up to which a form (bce, dice) is estimated from logistic's plan for the data: its
-positions fall far below `POSITIONS` there (281 at 10⁴ points, G = 201: estimated 0.078 s
-blind, 0.025 s planned, swept in 0.025 s), and planning takes a few milliseconds."""
+"""Points, at most, on which a form (bce, dice) is estimated from logistic's plan: blind, a
+sum is costed at `POSITIONS` a column, where 10⁴ points at G = 201 spread on 281 (estimated
+0.078 s blind, 0.025 s planned, swept in 0.025 s); a plan of 2^16 points takes milliseconds."""
 
 PROBES = 16
 """Columns, evenly spaced, that the estimate sweeps to learn how many cells will be summed
@@ -381,20 +381,24 @@ class BinnedMethod:
 
     def _form_seconds(self, job: Job, shared: Callable[[float], float]) -> float:
         """A form's estimate (`form_seconds`): where the data is known, bce's kinks counted
-        on it, and for up to FORM_PLANNED points each binned sum as logistic's plan for the
-        data says (the forms' sums spread the same points over the same window; above that
-        the positions reach `POSITIONS`, and a plan only for the estimate costs too much)."""
+        on it, and each binned sum as logistic's plan says (the forms' sums spread the same
+        points over the same window), made on FORM_PLANNED of the points, evenly strided,
+        where there are more (their positions are then the nodes', and a plan of all of them
+        only for the estimate would cost a good part of the sweep), binning them all added."""
         from losscli.catalogue import get_loss
         from losscli.engine.binned_forms import form_seconds, kink_share
 
         cost: Callable[[int, int], float] = partial(self.cost.seconds, False)
         if job.dataset is None:
             return form_seconds(job.loss, job.points, job.w1.steps, cost, shared=shared)
-        planned = None
-        if job.points <= FORM_PLANNED:
-            planned = self._planned(replace(job, loss=get_loss("logistic"), params={}))
+        data = job.dataset
+        stride = max(1, len(data) // FORM_PLANNED)
+        if stride > 1:
+            data = replace(data, x=data.x[::stride], y=data.y[::stride])
+        planned = self._planned(replace(job, loss=get_loss("logistic"), params={}, dataset=data))
         if planned is not None:
-            cost = lambda points, columns: sum(planned)  # noqa: E731
+            binning = self.cost.per_label_point * job.points if stride > 1 else 0.0
+            cost = lambda points, columns: binning + sum(planned)  # noqa: E731
         targets = job.dataset.targets_for(job.loss.task, job.loss.name)
         passing = kink_share(job.loss, job.dataset.x, targets, job.w1.values, job.w2)
         return form_seconds(job.loss, job.points, job.w1.steps, cost, passing, shared)
