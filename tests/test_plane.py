@@ -189,3 +189,16 @@ def test_progress_reaches_one():
     plane_losses(network, theta, directions, grid, grid, data, block=3, progress=seen.append)
     assert seen == sorted(seen)
     assert seen[-1] == 1.0
+
+
+def test_more_points_than_a_block_holds():
+    # 2-64-64-3 takes 1144 bytes a point: over 7332 points, runs of points that fit BLOCK_BYTES.
+    network = Network((2, 64, 64, 3), "relu")
+    theta, directions, data = setting(network, 15_000, seed=31)
+    grid = np.array([-0.5, 0.25])
+    seen: list[float] = []
+    values = plane_losses(network, theta, directions, grid, grid, data, progress=seen.append)
+    expected = per_cell(network, theta, directions, grid, grid, data)
+    np.testing.assert_allclose(values, expected, rtol=RELATIVE, atol=0.0)
+    assert seen == sorted(seen)
+    assert seen[-1] == 1.0

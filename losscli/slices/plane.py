@@ -18,6 +18,7 @@ Measured in benchmarks/bench_plane.py, against the per-cell loop it replaces.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -81,8 +82,8 @@ def plane_losses(
     `per_point` is the loss of each point from its logits (mean cross-entropy by default);
     `block` the cells evaluated together (default: as many as fit `BLOCK_BYTES`)."""
     rows = np.asarray(betas, dtype=np.float64).reshape(-1, 1)
-    work = _prepare(network, theta, directions, data, rows, per_point, block)
-    return _sweep(work, np.asarray(alphas, dtype=np.float64), progress)
+    plane = _Plane(network, theta, directions, rows, per_point)
+    return _losses(plane, np.asarray(alphas, dtype=np.float64), data, block, progress)
 
 
 def line_losses(
@@ -98,23 +99,33 @@ def line_losses(
 ) -> Array:
     """The mean loss at θ + t·direction for each t: shape (len(ts),). With θ the start and
     direction = end − θ, t = 0 … 1 is the straight path between them (Goodfellow et al. 2015)."""
-    rows = np.empty((1, 0))
-    work = _prepare(network, theta, (direction,), data, rows, per_point, block)
-    values: Array = _sweep(work, np.asarray(ts, dtype=np.float64), progress)[0]
+    line = _Plane(network, theta, (direction,), np.empty((1, 0)), per_point)
+    values: Array = _losses(line, np.asarray(ts, dtype=np.float64), data, block, progress)[0]
     return values
+
+
+@dataclass(frozen=True)
+class _Plane:
+    """What is swept: θ + Σ c_i·directions[i], a cell's coefficients c = (its column's value,
+    its row's values); `rows` (R, k − 1) holds each row's (β for a plane, none for a line)."""
+
+    network: Network
+    theta: Array
+    directions: tuple[Array, ...]
+    rows: Array
+    per_point: PerPoint
 
 
 @dataclass(frozen=True)
 class _Work:
     """What every block of cells needs, made once (and sent to the second process).
 
-    A cell's coefficients are c = (1, its column's value, its row's values): `rows` (R, k − 1)
-    holds each row's (β for a plane; none for a line). Activations are kept transposed, units
-    by points, with a last row of ones that carries the next layer's biases: θ's layout puts
-    a layer's b after its W, so its slice is the matrix (fan_in + 1, fan_out) that multiplies
-    them. `first` is (1 + k, rows·n): the first layer's pre-activations at θ and at each
-    direction (biases in), flattened, with a row of zeros below a hidden layer's for its ones;
-    each of `later` is a later layer's (fan_in, fan_out, its slice of θ and of each direction
+    Hidden activations are points by units with a last column of ones, which carries the next
+    layer's biases: θ's layout puts a layer's b after its W, so its slice is the matrix
+    (fan_in + 1) × fan_out that multiplies them. `first` is (1 + k, n·(h + 1)): the first
+    layer's pre-activations at θ and at each direction (biases in), flattened, the column for
+    the ones 0; or, with no hidden layer, the logits (1 + k, K·n), classes by points. Each of
+    `later` is a later layer's (fan_in, fan_out, its slice of θ and of each direction
     (1 + k, (fan_in + 1)·fan_out))."""
 
     first: Array
@@ -126,38 +137,57 @@ class _Work:
     block: int
 
 
-def _prepare(
-    network: Network,
-    theta: Array,
-    directions: tuple[Array, ...],
-    data: Labelled,
-    rows: Array,
-    per_point: PerPoint,
-    block: int | None,
-) -> _Work:
-    vectors = [np.asarray(v, dtype=np.float64) for v in (theta, *directions)]
-    features = np.asarray(data.features, dtype=np.float64)
+def _losses(
+    plane: _Plane, columns: Array, data: Labelled, block: int | None, progress: Progress
+) -> Array:
+    """The mean loss at every row and column: over all the points at once, or, where one
+    cell's activations over them would pass `BLOCK_BYTES`, over runs of points that fit, each
+    run's mean weighted by its share of the points."""
+    points = len(data.labels)
+    sizes = plane.network.sizes
+    widths = sum(sizes[1:]) + 4 * sizes[-1]  # the logits' temporaries too
+    run = max(1, BLOCK_BYTES // (8 * widths))
+    if block is None:
+        block = max(1, BLOCK_BYTES // (8 * widths * min(points, run)))
+    starts = range(0, points, run)
+    if len(starts) == 1:
+        return _sweep(_prepare(plane, data.features, data.labels, block), columns, progress)
+    total = np.zeros((len(plane.rows), len(columns)))
+    for index, start in enumerate(starts):
+        chosen = slice(start, start + run)
+        work = _prepare(plane, data.features[chosen], data.labels[chosen], block)
+        done = None if progress is None else functools.partial(_part, progress, index, len(starts))
+        total += _sweep(work, columns, done) * (len(work.labels) / points)
+    return total
+
+
+def _part(progress: Callable[[float], None], index: int, parts: int, fraction: float) -> None:
+    """Progress over the whole from progress over part `index` of `parts`."""
+    progress((index + fraction) / parts)
+
+
+def _prepare(plane: _Plane, features: Array, labels: Labels, block: int) -> _Work:
+    network = plane.network
+    vectors = [np.asarray(v, dtype=np.float64) for v in (plane.theta, *plane.directions)]
+    features = np.asarray(features, dtype=np.float64)
     hidden = len(network.layers) > 1
     first = np.zeros((len(vectors), len(features), network.sizes[1] + hidden))
     for index, vector in enumerate(vectors):
         weights, biases = network.unpack(vector)[0]
         first[index, :, : network.sizes[1]] = features @ weights + biases
-    if not hidden:  # the logits: units by points, as `_block` hands them on
+    if not hidden:  # the logits: classes by points, as `_mean_loss` takes them
         first = first.transpose(0, 2, 1).copy()
     later = tuple(
         (layer.fan_in, layer.fan_out, np.stack([v[layer.start : layer.end] for v in vectors]))
         for layer in network.layers[1:]
     )
-    widths = sum(network.sizes[1:]) + 4 * network.sizes[-1]  # the logits' temporaries too
-    if block is None:
-        block = max(1, BLOCK_BYTES // (8 * len(features) * widths))
     return _Work(
         first.reshape(len(vectors), -1),
         later,
         network.activation,
-        data.labels,
-        rows,
-        per_point,
+        labels,
+        plane.rows,
+        plane.per_point,
         block,
     )
 
