@@ -12,8 +12,10 @@ the same two Gaussian directions (each scaled to θ's norm) and the same α, β 
 (c) where torch is installed, the per-cell loop the `loss-landscapes` package runs: the cell's
 weights copied into a float64 torch model's parameters, a forward pass and
 `torch.nn.functional.cross_entropy`, without gradients (skipped with a note otherwise).
-Medians of --repeat runs (wall time, time.perf_counter), the ratios of (a) and (c) to (b), and
-the largest relative difference of any cell of (b), and of (c), from (a).
+Medians of --repeat runs: wall time (time.perf_counter), its ratio to (b)'s, the CPU time of
+this process (time.process_time, its threads' included) and of the engine's second process
+(from /proc); and the largest relative difference of any cell of (b), and of (c), from (a).
+On a machine busy with other work the wall times grow; the CPU times much less.
 The loop's products (1000 × 64 by 64 × 64) are large enough for OpenBLAS to run them on every
 core, whose threads wait for each other: on a busy machine that makes (a) much slower, so the
 header says how OpenBLAS was told to run (OPENBLAS_NUM_THREADS) and the third line above
@@ -27,11 +29,13 @@ import importlib.util
 import os
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 
 from losscli.data.class_sets import blobs
 from losscli.descent.optimizers import adam
+from losscli.engine.workers import worker_pid
 from losscli.models.network import Network
 from losscli.models.training import mean_loss, train
 from losscli.slices.plane import plane_losses
@@ -75,14 +79,26 @@ def torch_loop(network, theta, directions, alphas, betas, data):
     return values
 
 
+def worker_seconds():
+    """CPU seconds the engine's kept second process has used so far (0 if there is none)."""
+    pid = worker_pid()
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def timed(function, repeat):
-    """The result of the last run, and the median wall time of `repeat` runs."""
-    seconds = []
+    """The result of the last run, and the medians of `repeat` runs' wall time, this process's
+    CPU time (its threads' included) and the second process's."""
+    wall, here, there = [], [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu, other = time.perf_counter(), time.process_time(), worker_seconds()
         result = function()
-        seconds.append(time.perf_counter() - start)
-    return result, statistics.median(seconds)
+        wall.append(time.perf_counter() - start)
+        here.append(time.process_time() - cpu)
+        there.append(worker_seconds() - other)
+    return result, *(statistics.median(seconds) for seconds in (wall, here, there))
 
 
 def largest_relative(values, reference):
@@ -111,26 +127,31 @@ def main() -> None:
         f"{args.steps} × {args.steps} cells, network {args.sizes} {args.activation} "
         f"({network.count} weights), {args.points} points, loss at θ "
         f"{mean_loss(network, theta, data.features, data.labels):.4f}; {os.cpu_count()} cores, "
-        f"OPENBLAS_NUM_THREADS {threads}; medians of {args.repeat}"
+        f"OPENBLAS_NUM_THREADS {threads}; medians of {args.repeat}; load average "
+        f"{os.getloadavg()[0]:.1f} at the start"
     )
     setting = (network, theta, directions, alphas, betas, data)
-    loop, loop_seconds = timed(lambda: numpy_loop(*setting), args.repeat)
-    fast, fast_seconds = timed(lambda: plane_losses(*setting), args.repeat)
-    print(f"{'':26} {'seconds':>8} {'÷ (b)':>7} {'max rel diff from (a)':>22}")
-    row = "{:26} {:8.3f} {:6.1f}× {:>22}"
-    print(row.format("(a) per-cell numpy loop", loop_seconds, loop_seconds / fast_seconds, ""))
+    loop, *loop_seconds = timed(lambda: numpy_loop(*setting), args.repeat)
+    fast, *fast_seconds = timed(lambda: plane_losses(*setting), args.repeat)
+    print(
+        f"{'':24} {'seconds':>8} {'÷ (b)':>6} {'CPU s':>6} {'2nd':>6} {'max rel diff from (a)':>22}"
+    )
+    row = "{:24} {:8.3f} {:5.1f}× {:6.2f} {:6.2f} {:>22}"
+    print(row.format("(a) per-cell numpy loop", *ratio(loop_seconds, fast_seconds), ""))
     difference = f"{largest_relative(fast, loop):.1e}"
-    print(row.format("(b) plane_losses", fast_seconds, 1.0, difference))
+    print(row.format("(b) plane_losses", *ratio(fast_seconds, fast_seconds), difference))
     if importlib.util.find_spec("torch") is None:
         print("(c) per-cell torch loop: skipped, torch is not installed")
         return
-    torched, torch_seconds = timed(lambda: torch_loop(*setting), args.repeat)
+    torched, *torch_seconds = timed(lambda: torch_loop(*setting), args.repeat)
     difference = f"{largest_relative(torched, loop):.1e}"
-    print(
-        row.format(
-            "(c) per-cell torch loop", torch_seconds, torch_seconds / fast_seconds, difference
-        )
-    )
+    print(row.format("(c) per-cell torch loop", *ratio(torch_seconds, fast_seconds), difference))
+
+
+def ratio(seconds, fast_seconds):
+    """Wall time, its ratio to (b)'s, CPU time here and in the second process."""
+    wall, here, there = seconds
+    return wall, wall / fast_seconds[0], here, there
 
 
 if __name__ == "__main__":
