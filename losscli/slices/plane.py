@@ -3,17 +3,17 @@
 Layout as a surface's: `values[i, j]` is the loss at β = betas[i], α = alphas[j] (rows are β,
 columns α), so that the plane is drawn as the (w1, w2) grid is.
 
-Why it is fast: every weight and bias at a cell is θ's plus α and β times the directions', so
-with c = (1, α, β) each layer's parameters are c·(the stack of θ's, d1's and d2's):
-- the first layer's pre-activations X·W1 + b1 are c·(X·W1 + b1 of θ, of d1, of d2): three
-  products over the points, made once, then three numbers per activation (`_combine`);
-  softmax regression has only that layer, so its whole plane costs about as much;
+Why it is fast (docs/plane.md): every weight and bias at a cell is θ's plus α and β times the
+directions', so with c = (1, α, β) each layer's parameters are c·(the stack of θ's, d1's, d2's):
+- the first layer's pre-activations X·W1 + b1 are c·(X·W1 + b1 at θ, at d1, at d2): three
+  products over the points, made once, then three multiply-adds per pre-activation
+  (`_combine`); softmax regression has only that layer;
 - each later layer's inputs differ from cell to cell, so it takes one product per cell, with
-  that cell's weights combined likewise;
-- cells go in blocks (memory bounded by `BLOCK_BYTES`), the α columns are shared with a
-  second process (`engine.workers.by_columns`), and every matrix product is cut to the size
-  OpenBLAS runs on one thread (`ONE_THREAD`).
-Measured in benchmarks/bench_plane.py, against the per-cell loop it replaces.
+  that cell's weights and biases combined likewise;
+- cells go in blocks and points in runs, memory bounded (`BLOCK_BYTES`); the α columns are
+  shared with a second process (`engine.workers.by_columns`); every matrix product is cut to
+  the size OpenBLAS runs on one thread (`ONE_THREAD`).
+Measured by benchmarks/bench_plane.py, against the per-cell loop it replaces.
 """
 
 from __future__ import annotations
@@ -50,13 +50,14 @@ measured within 25 % of each other, 8 to 12 fastest: each numpy call has work en
 
 ONE_THREAD = 65536 * 4
 """OpenBLAS runs a product (M×K)·(K×N) on one thread when M·N·K ≤ this (its
-SMP_THRESHOLD_MIN × GEMM_MULTITHREAD_THRESHOLD), a larger one on every core. Its threads wait
-for each other: with the other core busy (the second process here, or anyone's), a product
-of 1000 × 64 by 64 × 64 points measured 20 times slower on two threads than on one. So every
-product here is cut to fit."""
+SMP_THRESHOLD_MIN × GEMM_MULTITHREAD_THRESHOLD), a larger one on every core, and its threads
+wait for each other: with the other core busy (by the second process here, or anyone's work),
+the products (1000 × 64)·(64 × 64) of a per-cell loop measured 20 times slower on two threads
+than on one. So every product here is cut to fit."""
 
-ONE_THREAD_VECTOR = 2304 * 4
-"""The same threshold for a matrix–vector product (numpy's choice when M or N is 1), on K·N."""
+ONE_THREAD_VECTOR = 2304 * 4 - 1
+"""The same for a matrix–vector product (numpy's call where M or N is 1): one thread when the
+matrix has fewer elements than 2304 × GEMM_MULTITHREAD_THRESHOLD."""
 
 SECONDS_PER_ACTIVATION = 3e-9
 """About how long one hidden activation takes (tanh; relu is quicker), its share of the
@@ -244,10 +245,11 @@ def _block(work: _Work, coefficients: Array, buffers: list[Array]) -> Array:
         parameters = _combine(coefficients, stack, buffers[1 + 2 * index][:cells])
         weights = parameters.reshape(cells, fan_in + 1, fan_out)
         out = buffers[2 + 2 * index][:cells]
-        if index == len(work.later) - 1:
-            return _mean_loss(work, _by_columns(weights.transpose(0, 2, 1), z, out))
-        z = _by_rows(z, weights, out)
-    raise AssertionError("unreachable: the last layer returns")
+        if index < len(work.later) - 1:
+            z = _by_rows(z, weights, out)
+        else:  # the logits
+            z = _by_columns(weights.transpose(0, 2, 1), z, out)
+    return _mean_loss(work, z)
 
 
 def _mean_loss(work: _Work, logits: Array) -> Array:
