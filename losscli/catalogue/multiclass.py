@@ -15,7 +15,8 @@ logistic `cross-entropy` too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -208,4 +209,52 @@ def get_multiclass(name: str) -> MulticlassLoss:
     raise ParameterError(
         "loss",
         f"unknown multi-class loss {name!r}; known: {known}, or a classification loss for K = 2",
+    )
+
+
+@dataclass(frozen=True)
+class AtLogits:
+    """A multi-class loss at one point's logits: the softmax there, the loss and dℓ/dz."""
+
+    loss: MulticlassLoss
+    params: Mapping[str, float]
+    logits: tuple[float, ...]
+    label: int
+    probabilities: tuple[float, ...]
+    value: float
+    gradient: tuple[float, ...]
+
+    def title(self) -> str:
+        """'Cross-entropy (smoothing=0.1)': the label, with hyper-parameters not at default."""
+        shown = [
+            f"{p.name}={self.params[p.name]:g}"
+            for p in self.loss.params
+            if self.params[p.name] != p.default
+        ]
+        return self.loss.label + (f" ({', '.join(shown)})" if shown else "")
+
+
+def at_logits(
+    loss: MulticlassLoss, params: Mapping[str, float], logits: Sequence[float], label: int
+) -> AtLogits:
+    """The loss and its gradient at one point with these logits and this class; logits that
+    are not finite, fewer than 2 or more than the loss scores, or a label that is not a class
+    index are a ParameterError naming `logits` or `label`."""
+    if not all(math.isfinite(v) for v in logits):
+        raise ParameterError("logits", "must be finite numbers")
+    loss.check_classes(len(logits))
+    if not 0 <= label < len(logits):
+        raise ParameterError(
+            "label",
+            f"must be a class index 0 to {len(logits) - 1} for {len(logits)} logits, got {label}",
+        )
+    z, y = np.array([logits], dtype=np.float64), np.array([label], dtype=np.int64)
+    return AtLogits(
+        loss,
+        dict(params),
+        tuple(float(v) for v in logits),
+        label,
+        tuple(softmax(z)[0].tolist()),
+        float(loss.value(z, y, **params)[0]),
+        tuple(loss.gradient(z, y, **params)[0].tolist()),
     )
