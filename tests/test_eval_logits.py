@@ -6,8 +6,7 @@ import json
 import math
 
 import pytest
-
-from tests.conftest import usage_error
+from conftest import usage_error
 
 
 def records(invoke, *args: str) -> list[dict]:
