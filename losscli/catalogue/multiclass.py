@@ -144,7 +144,7 @@ CROSS_ENTROPY = MulticlassLoss(
     value=cross_entropy,
     gradient=cross_entropy_gradient,
     params=(SMOOTHING,),
-    aliases=("ce", "softmax-cross-entropy"),
+    aliases=("ce",),
 )
 
 ONE_HOT_MSE = MulticlassLoss(

@@ -25,11 +25,13 @@ def losses_command(name: str | None, output_format: str) -> None:
     """List the loss catalogue (name, task, formula, parameters), or show loss NAME in full:
     formula, gradient, parameters and their ranges, convexity, advice, aliases.
 
-    NAME may be an alias or a formula `expr:...`.
+    NAME may be an alias or a formula `expr:...`. The list ends with the multi-class losses
+    (task multiclass: of K logits, for models beyond the line and `eval --logits`).
     """
     import json
 
-    from losscli.render.catalogue import loss_details, loss_record, loss_table
+    from losscli.catalogue.multiclass import MULTICLASS
+    from losscli.render.catalogue import loss_details, loss_record, loss_table, multiclass_record
 
     for broken, reason in PLUGIN_PROBLEMS.items():
         click.echo(f"Warning: plugin loss {broken!r} was not loaded: {reason}", err=True)
@@ -44,7 +46,8 @@ def losses_command(name: str | None, output_format: str) -> None:
             return echo(loss_details(loss, max(columns, 40)))
         if output_format == "json":
             records = [loss_record(loss) for loss in CATALOGUE.values()]
+            records += [multiclass_record(loss) for loss in MULTICLASS.values()]
             return echo(json.dumps(records, indent=2) + "\n")
         from losscli.render.view import print_table
 
-        return print_table(loss_table(CATALOGUE.values()))
+        return print_table(loss_table([*CATALOGUE.values(), *MULTICLASS.values()]))

@@ -11,6 +11,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from losscli.catalogue import Loss
+    from losscli.catalogue.multiclass import MulticlassLoss
 
 
 def loss_record(loss: Loss) -> dict[str, Any]:
@@ -28,6 +29,22 @@ def loss_record(loss: Loss) -> dict[str, Any]:
         ],
         "convex": loss.convex,
         "advice": loss.advice,
+    }
+
+
+def multiclass_record(loss: MulticlassLoss) -> dict[str, Any]:
+    """A multi-class loss as JSON: the fields of `loss_record` that it has, task multiclass."""
+    return {
+        "name": loss.name,
+        "aliases": list(loss.aliases),
+        "task": loss.task,
+        "summary": loss.summary,
+        "formula": loss.formula,
+        "gradient": loss.gradient_formula,
+        "params": [
+            {"name": p.name, "default": p.default, "range": p.range_text, "help": p.help}
+            for p in loss.params
+        ],
     }
 
 
@@ -55,7 +72,7 @@ def loss_details(loss: Loss, width: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def loss_table(losses: Iterable[Loss]) -> Table:
+def loss_table(losses: Iterable[Loss | MulticlassLoss]) -> Table:
     """A row a loss: its name and aliases, task, per-point formula and parameters."""
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("loss", max_width=17)  # aliases wrap under the name, leaving the formula room
