@@ -34,11 +34,15 @@ LABELS = np.array([0, 2, 1, 0], dtype=np.int64)
 
 def reference(z: list[float], label: int, smoothing: float = 0.0) -> float:
     """−Σ_k q_k·log softmax(z)_k from its definition, in exact-as-can-be scalar arithmetic:
-    log Σ e^(z_j − m) summed by math.fsum, m the largest logit."""
-    m = max(z)
-    log_total = m + math.log(math.fsum(math.exp(v - m) for v in z))
+    log softmax(z)_k = (z_k − m) − log1p(Σ_{j≠top} e^(z_j − m)), m = z_top the largest, the
+    sums by math.fsum, the terms kept apart so nothing cancels."""
+    top = z.index(max(z))
+    m = z[top]
+    log_rest = math.log1p(math.fsum(math.exp(v - m) for j, v in enumerate(z) if j != top))
     q = [(1 - smoothing) * (k == label) + smoothing / len(z) for k in range(len(z))]
-    return -math.fsum(qk * (zk - log_total) for qk, zk in zip(q, z, strict=True))
+    return math.fsum(
+        [*(-qk * (zk - m) for qk, zk in zip(q, z, strict=True)), math.fsum(q) * log_rest]
+    )
 
 
 def test_the_seeds_softmax_and_cross_entropy():
@@ -106,6 +110,13 @@ def test_extreme_logits_stay_finite_and_quiet():
     assert gradient[1].tolist() == [1.0, 0.0, -1.0]
     assert mse.tolist() == [0.0, 2.0, pytest.approx(2 / 3)]
     assert np.all(np.isfinite(mse_gradient))
+
+
+def test_a_loss_near_zero_keeps_its_digits():
+    # −log softmax([19.5, 0])_0 = log(1 + e^−19.5) = 3.3982678e-9: log1p keeps every digit
+    # where log of the sum 1.0000000034 would keep eight.
+    value = cross_entropy(np.array([[19.5, 0.0]]), np.array([0]))[0]
+    assert value == pytest.approx(math.log1p(math.exp(-19.5)), rel=1e-15)
 
 
 def central_difference(function, logits, labels, step=1e-6):
