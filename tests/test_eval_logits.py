@@ -121,3 +121,29 @@ def test_negative_logits_are_read(invoke):
 )
 def test_a_bad_point_is_a_one_line_usage_error(invoke, args, option, message):
     usage_error(invoke("eval", *args), option, message)
+
+
+@pytest.mark.parametrize("command", [["surface"], ["descend"], ["eval", "--w1", "0", "--w2", "0"]])
+def test_the_lines_commands_refuse_a_multiclass_loss(invoke, command):
+    usage_error(
+        invoke(*command, "-l", "one-hot-mse"),
+        "--loss",
+        "one-hot-mse is a multi-class loss, of K logits a point, not of the line's p: "
+        "evaluate it with eval --logits",
+    )
+    # the catalogue's cross-entropy is logistic, the same loss at K = 2: the line takes it
+    assert invoke("eval", "-l", "cross-entropy", "--w1", "0", "--w2", "0").exit_code == 0
+
+
+def test_losses_shows_a_multiclass_loss_in_full(invoke):
+    text = invoke("losses", "CE").output
+    assert text.splitlines()[:6] == [
+        "cross-entropy — Cross-entropy",
+        "  Softmax cross-entropy: −log of the probability the model gives the true class.",
+        "",
+        "  task       multiclass: K logits z a point, the label a class index",
+        "  formula    −Σ_k q_k·log softmax(z)_k,  q = (1 − smoothing)·one-hot + smoothing/K",
+        "  gradient   dℓ/dz = softmax(z) − q",
+    ]
+    record = json.loads(invoke("losses", "brier", "--format", "json").output)
+    assert (record["name"], record["task"], record["params"]) == ("one-hot-mse", "multiclass", [])

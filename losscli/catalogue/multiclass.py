@@ -197,15 +197,21 @@ def binary(loss: Loss) -> MulticlassLoss:
     )
 
 
+def named(name: str) -> MulticlassLoss | None:
+    """The multi-class registry's loss called `name` or an alias (any case), else None."""
+    lowered = name.lower()
+    return next((x for x in MULTICLASS.values() if lowered in (x.name, *x.aliases)), None)
+
+
 def get_multiclass(name: str) -> MulticlassLoss:
     """The multi-class loss called `name` (or an alias), else a classification loss of the
     line catalogue for K = 2 (`binary`); an unknown name lists the known."""
     from losscli.catalogue.registry import ALIASES, CATALOGUE  # the catalogue: only when asked
 
     lowered = name.lower()
-    for loss in MULTICLASS.values():
-        if lowered in (loss.name, *loss.aliases):
-            return loss
+    own = named(lowered)
+    if own is not None:
+        return own
     if lowered in ALIASES:
         return binary(CATALOGUE[ALIASES[lowered]])
     known = ", ".join(MULTICLASS)

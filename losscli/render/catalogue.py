@@ -48,6 +48,28 @@ def multiclass_record(loss: MulticlassLoss) -> dict[str, Any]:
     }
 
 
+def multiclass_details(loss: MulticlassLoss, width: int) -> str:
+    """A multi-class loss in full, as `losses NAME` prints it, long values wrapped."""
+    rows = [
+        ("task", "multiclass: K logits z a point, the label a class index"),
+        ("formula", loss.formula),
+        ("gradient", "dℓ/dz = " + loss.gradient_formula),
+        ("reduction", "mean over points"),
+        ("aliases", ", ".join(loss.aliases) or "–"),
+    ]
+    rows += [
+        ("params" if i == 0 else "", f"--{p.name} {p.default:g}  ({p.range_text})  {p.help}")
+        for i, p in enumerate(loss.params)
+    ] or [("params", "–")]
+    lines = [f"{loss.name} — {loss.label}"]
+    lines += textwrap.wrap(loss.summary, width, initial_indent="  ", subsequent_indent="  ")
+    lines.append("")
+    for key, value in rows:
+        head = f"  {key:<10} "
+        lines += textwrap.wrap(value, width, initial_indent=head, subsequent_indent=" " * len(head))
+    return "\n".join(lines) + "\n"
+
+
 def loss_details(loss: Loss, width: int) -> str:
     """One loss in full, as `losses NAME` prints it, long values wrapped under themselves."""
     rows = [
