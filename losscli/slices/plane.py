@@ -19,29 +19,27 @@ Measured by benchmarks/bench_plane.py, against the per-cell loop it replaces.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import pickle
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from losscli.catalogue.multiclass import cross_entropy
+from losscli.catalogue.multiclass import CROSS_ENTROPY
 from losscli.engine.workers import by_columns
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from losscli.catalogue.multiclass import MulticlassLoss
     from losscli.data.labelled import Labelled
     from losscli.engine.method import Progress
     from losscli.models.network import Network
 
     Array = NDArray[np.float64]
     Labels = NDArray[np.int64]
-
-PerPoint = Callable[["Array", "Labels"], "Array"]
-"""Each point's loss from logits (…, n, K) and labels (n,): shape (…, n). Leading axes are
-cells. It travels to a second process, so it must pickle: a module-level function, or a
-`functools.partial` of one (cross-entropy with label smoothing, say)."""
+    PerPoint = Callable[[Array, Labels], Array]
 
 BLOCK_BYTES = 8 * 2**20
 """Memory for one block of cells' activations and logits (and as much again in a second
@@ -75,15 +73,16 @@ def plane_losses(
     betas: Array,
     data: Labelled,
     *,
-    per_point: PerPoint = cross_entropy,
+    loss: MulticlassLoss = CROSS_ENTROPY,
+    params: Mapping[str, float] | None = None,
     block: int | None = None,
     progress: Progress = None,
 ) -> Array:
     """The mean loss at every cell of the plane θ + α·d1 + β·d2: shape (len(betas), len(alphas)).
-    `per_point` is the loss of each point from its logits (mean cross-entropy by default);
+    `loss` and its hyper-parameters `params` as `models.training.mean_loss` takes them;
     `block` the cells evaluated together (default: as many as fit `BLOCK_BYTES`)."""
     rows = np.asarray(betas, dtype=np.float64).reshape(-1, 1)
-    plane = _Plane(network, theta, directions, rows, per_point)
+    plane = _Plane(network, theta, directions, rows, _per_point(loss, params))
     return _losses(plane, np.asarray(alphas, dtype=np.float64), data, block, progress)
 
 
@@ -94,15 +93,23 @@ def line_losses(
     ts: Array,
     data: Labelled,
     *,
-    per_point: PerPoint = cross_entropy,
+    loss: MulticlassLoss = CROSS_ENTROPY,
+    params: Mapping[str, float] | None = None,
     block: int | None = None,
     progress: Progress = None,
 ) -> Array:
     """The mean loss at θ + t·direction for each t: shape (len(ts),). With θ the start and
-    direction = end − θ, t = 0 … 1 is the straight path between them (Goodfellow et al. 2015)."""
-    line = _Plane(network, theta, (direction,), np.empty((1, 0)), per_point)
+    direction = end − θ, t = 0 … 1 is the straight path between them (Goodfellow et al. 2015).
+    The keywords as `plane_losses` takes them."""
+    line = _Plane(network, theta, (direction,), np.empty((1, 0)), _per_point(loss, params))
     values: Array = _losses(line, np.asarray(ts, dtype=np.float64), data, block, progress)[0]
     return values
+
+
+def _per_point(loss: MulticlassLoss, params: Mapping[str, float] | None) -> PerPoint:
+    """Each point's loss from logits (…, n, K) and labels (n,): shape (…, n), leading axes
+    cells."""
+    return functools.partial(loss.value, **(params or {}))
 
 
 @dataclass(frozen=True)
@@ -203,7 +210,19 @@ def _sweep(work: _Work, columns: Array, progress: Progress) -> Array:
         multiplies += fan_in * fan_out
     per_cell = points * (widths * SECONDS_PER_ACTIVATION + multiplies * SECONDS_PER_MULTIPLY)
     seconds = per_cell * len(work.rows) * len(columns)
+    if not _travels(work.per_point):
+        return _columns(work, columns, progress)
     return by_columns(_columns, work, columns, len(work.rows), progress, seconds=seconds)
+
+
+def _travels(per_point: PerPoint) -> bool:
+    """Whether the loss can be sent to a second process: a module's function can, one made
+    inside another (a line-model loss for K = 2, `catalogue.multiclass.binary`) cannot."""
+    try:
+        pickle.dumps(per_point)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return False
+    return True
 
 
 def _columns(work: _Work, columns: Array, progress: Progress) -> Array:
