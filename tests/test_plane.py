@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from losscli.catalogue.multiclass import CROSS_ENTROPY, get_multiclass
 from losscli.data.labelled import Labelled
+from losscli.errors import DataError
 from losscli.models.network import Network
 from losscli.models.training import mean_loss
 from losscli.slices.plane import line_losses, plane_losses
@@ -216,3 +217,11 @@ def test_more_points_than_a_block_holds():
     np.testing.assert_allclose(values, expected, rtol=RELATIVE, atol=0.0)
     assert seen == sorted(seen)
     assert seen[-1] == 1.0
+
+
+def test_no_points_is_a_data_error():
+    network = Network((2, 4, 3), "tanh")
+    theta, directions, data = setting(network, 0, seed=41)
+    with pytest.raises(DataError) as caught:
+        plane_losses(network, theta, directions, np.zeros(2), np.zeros(2), data)
+    assert str(caught.value) == "random: no points to take the loss over"

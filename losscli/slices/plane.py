@@ -28,6 +28,7 @@ import numpy as np
 
 from losscli.catalogue.multiclass import CROSS_ENTROPY
 from losscli.engine.workers import by_columns
+from losscli.errors import DataError
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -114,8 +115,8 @@ def _per_point(loss: MulticlassLoss, params: Mapping[str, float] | None) -> PerP
 
 @dataclass(frozen=True)
 class _Plane:
-    """What is swept: θ + Σ c_i·directions[i], a cell's coefficients c = (its column's value,
-    its row's values); `rows` (R, k − 1) holds each row's (β for a plane, none for a line)."""
+    """What is swept: θ + c·directions at each cell, c = (its column's value, its row's
+    values); `rows` (R, k − 1) holds each row's (β for a plane, none for a line)."""
 
     network: Network
     theta: Array
@@ -152,6 +153,8 @@ def _losses(
     cell's activations over them would pass `BLOCK_BYTES`, over runs of points that fit, each
     run's mean weighted by its share of the points."""
     points = len(data.labels)
+    if points == 0:
+        raise DataError(f"{data.name}: no points to take the loss over")
     sizes = plane.network.sizes
     widths = sum(sizes[1:]) + 4 * sizes[-1]  # the logits' temporaries too
     run = max(1, BLOCK_BYTES // (8 * widths))
@@ -175,6 +178,7 @@ def _part(progress: Callable[[float], None], index: int, parts: int, fraction: f
 
 
 def _prepare(plane: _Plane, features: Array, labels: Labels, block: int) -> _Work:
+    """The stacks of θ's and the directions' parameters that every block combines."""
     network = plane.network
     vectors = [np.asarray(v, dtype=np.float64) for v in (plane.theta, *plane.directions)]
     features = np.asarray(features, dtype=np.float64)
