@@ -72,7 +72,11 @@ def _sentences(surface: Grid, star: str) -> list[str]:
     minimum = surface.minimum
     if minimum is None:
         return []
-    grid = f"min {fmt(minimum.value, 4)} at w1 = {fmt(minimum.w1, 4)}, w2 = {fmt(minimum.w2, 4)}"
+    across, up = surface.axes
+    grid = (
+        f"min {fmt(minimum.value, 4)} at {across} = {fmt(minimum.w1, 4)}, "
+        f"{up} = {fmt(minimum.w2, 4)}"
+    )
     optimum = surface.optimum
     if optimum is None:
         return [grid]

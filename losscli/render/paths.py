@@ -215,6 +215,7 @@ def legend(
 def window_notes(surface: Grid, runs: Sequence[Run]) -> list[Text]:
     """A line for each run that leaves the drawn grid: where it first left, where it ends."""
     notes = []
+    across, up = surface.axes
     for run in runs:
         outside = ~_inside(surface, cells(surface, run.w))
         if not outside.any():
@@ -224,8 +225,8 @@ def window_notes(surface: Grid, runs: Sequence[Run]) -> list[Text]:
         ending = "outside" if outside[-1] else "back inside"
         notes.append(
             Text(
-                f"{run.optimizer} leaves the window at step {first} (w1 = {fmt(w1, 4)}, "
-                f"w2 = {fmt(w2, 4)}) and ends {ending}.",
+                f"{run.optimizer} leaves the window at step {first} ({across} = {fmt(w1, 4)}, "
+                f"{up} = {fmt(w2, 4)}) and ends {ending}.",
                 style="italic",
             )
         )
@@ -263,7 +264,8 @@ def run_table(
     table = Table(box=None, pad_edge=False, header_style="bold")
     which, minimum = reference_minimum(surface)
     to_min = f"to {which} min"
-    for column in ("run", "start w1, w2", "end w1, w2", "loss", "steps", "stop", to_min):
+    pair = ", ".join(surface.axes)
+    for column in ("run", f"start {pair}", f"end {pair}", "loss", "steps", "stop", to_min):
         right = column in ("loss", "steps", to_min)
         table.add_column(column, justify="right" if right else "left")
     for run, style in zip(runs, run_styles(runs, color_system), strict=True):

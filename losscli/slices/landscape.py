@@ -1,0 +1,137 @@
+"""A network's loss on a plane through its weights, as a grid the renderers draw like a surface.
+
+The plane is origin + α·d1 + β·d2 (`losscli.slices.directions`); `values[i, j]` is the mean
+cross-entropy at β = beta[i], α = alpha[j] (rows β, columns α), as a surface's `values[i][j]`
+is at w2[i], w1[j]. For random and PCA directions the origin is the trained θ*, so θ* is
+the cell (0, 0) whenever the span holds 0. The trajectory training took, projected onto the
+plane, is kept as `path` (α_t, β_t).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from losscli.engine.surface import find_minimum
+from losscli.errors import ParameterError
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from losscli.data.labelled import Labelled
+    from losscli.engine.surface import Minimum
+    from losscli.models.network import Network
+    from losscli.slices.directions import Directions
+
+    Array = NDArray[np.float64]
+
+LOSS = "cross-entropy"
+"""The loss a landscape draws: the mean softmax cross-entropy over the data's points."""
+
+RECIPES = ("random", "pca", "three")
+"""How the plane's directions are made (`losscli.slices.directions`)."""
+
+SPANS = {"random": (-1.0, 1.0), "three": (-0.5, 1.5)}
+"""Each recipe's default range of α and β; PCA's follows the trajectory (`path_span`)."""
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """The loss over a plane's grid: `w1` holds α and `w2` β (the renderers' names for the
+    horizontal and vertical axes; `axes` names them), and what made it (`record`: the JSON's
+    "model", "directions", "training" and "data")."""
+
+    title: str
+    w1: Array
+    w2: Array
+    values: Array
+    record: dict[str, Any] = field(default_factory=dict)
+    path: Array | None = None
+    """The training trajectory on the plane, (α_t, β_t) a row, where there is one."""
+    axes: tuple[str, str] = ("alpha", "beta")
+
+    @property
+    def short_title(self) -> str:
+        return self.title
+
+    @property
+    def loss_name(self) -> str:
+        return LOSS
+
+    @property
+    def optimum(self) -> None:
+        """A landscape has no continuous minimum worked out: only the grid's."""
+        return None
+
+    @cached_property
+    def minimum(self) -> Minimum | None:
+        return find_minimum(self.w1, self.w2, self.values)
+
+
+def model_record(network: Network) -> dict[str, Any]:
+    """What the JSON's "model" says of the network."""
+    hidden = len(network.sizes) > 2
+    return {
+        "kind": "mlp" if hidden else "softmax",
+        "sizes": list(network.sizes),
+        "activation": network.activation if hidden else None,
+        "parameters": network.count,
+    }
+
+
+def path_span(path: Array) -> tuple[float, float]:
+    """A range for both axes that holds the path and 0 with a quarter to spare, rounded out
+    to two significant digits so that the axis reads well."""
+    reach = float(np.max(np.abs(path))) * 1.25 if len(path) else 0.0
+    if not (np.isfinite(reach) and reach > 0.0):
+        return SPANS["random"]
+    digits = 10.0 ** (np.floor(np.log10(reach)) - 1)
+    edge = float(np.ceil(reach / digits) * digits)
+    return -edge, edge
+
+
+def sweep_plane(
+    network: Network,
+    directions: Directions,
+    alphas: Array,
+    betas: Array,
+    data: Labelled,
+) -> Array:
+    """The mean cross-entropy at origin + α·d1 + β·d2 over the grid (rows β, columns α)."""
+    from losscli.slices.plane import plane_losses
+
+    return plane_losses(
+        network, directions.origin, (directions.d1, directions.d2), alphas, betas, data
+    )
+
+
+def labelled_data(name: str, *, points: int, classes: int, seed: int) -> Labelled:
+    """The labelled data set `name`, made by `losscli.data.class_sets` (its lookup where it
+    has one, else blobs, the one set it has made since the start)."""
+    from losscli.data import class_sets
+
+    lookup = getattr(class_sets, "class_set", None)
+    if lookup is not None:
+        found: Labelled = lookup(name, points=points, classes=classes, seed=seed)
+        return found
+    if name != "blobs":
+        raise ParameterError("dataset", f"unknown labelled data set {name!r}; known: blobs")
+    return class_sets.blobs(points=points, classes=classes, seed=seed)
+
+
+def check_recipe(recipe: str, solutions: int, trained: bool) -> None:
+    """Refuse a recipe the weights at hand cannot make: three needs three saved solutions,
+    pca a training run, random one network to start from."""
+    if recipe not in RECIPES:
+        raise ParameterError("directions", f"{recipe!r} is not one of {RECIPES}")
+    if recipe == "three" and solutions != 3:
+        raise ParameterError(
+            "weights", f"three needs three saved solutions, got {solutions}", mentions=()
+        )
+    if recipe != "three" and solutions > 1:
+        raise ParameterError("weights", f"{recipe} slices through one network, got {solutions}")
+    if recipe == "pca" and not trained:
+        raise ParameterError("directions", "pca needs the training trajectory: train, not load")
