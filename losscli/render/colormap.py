@@ -281,8 +281,10 @@ def _w1_axis(surface: Grid, margin: int, glyphs: Glyphs, cell_width: int) -> lis
             continue
         numbers[start : start + len(label)] = label
     axis = Text(" " * margin + glyphs.corner + "".join(rule), DIM)
-    labels = Text(surface.axes[0].rjust(margin - 1) + "  " + "".join(numbers).rstrip(), DIM)
-    return [axis, labels]
+    name, numbers_text = surface.axes[0], "".join(numbers).rstrip()
+    if len(name) <= max(2, margin - 1):  # the name beside the rule's corner, w1's place
+        return [axis, Text(name.rjust(margin - 1) + "  " + numbers_text, DIM)]
+    return [axis, Text(" " * (margin + 1) + numbers_text + "  " + name, DIM)]
 
 
 def _optimum_mark(surface: Grid, unicode: bool) -> dict[tuple[int, int], Mark]:

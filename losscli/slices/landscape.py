@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from losscli.data.labelled import Labelled
+    from losscli.descent.walk import Settings
     from losscli.engine.surface import Minimum
     from losscli.models.network import Network
+    from losscli.models.training import Training
     from losscli.slices.directions import Directions
 
     Array = NDArray[np.float64]
@@ -128,10 +130,104 @@ def check_recipe(recipe: str, solutions: int, trained: bool) -> None:
     if recipe not in RECIPES:
         raise ParameterError("directions", f"{recipe!r} is not one of {RECIPES}")
     if recipe == "three" and solutions != 3:
-        raise ParameterError(
-            "weights", f"three needs three saved solutions, got {solutions}", mentions=()
-        )
+        raise ParameterError("weights", f"three needs three saved solutions, got {solutions}")
     if recipe != "three" and solutions > 1:
         raise ParameterError("weights", f"{recipe} slices through one network, got {solutions}")
     if recipe == "pca" and not trained:
         raise ParameterError("directions", "pca needs the training trajectory: train, not load")
+
+
+def network_for(model: str, hidden: tuple[int, ...], activation: str, data: Labelled) -> Network:
+    """The network a `model` names for this data: softmax regression (d inputs straight to
+    K logits) or an MLP with the `hidden` widths (one or two layers)."""
+    from losscli.models.network import Network
+
+    inputs, classes = data.features.shape[1], len(data.classes)
+    if model == "softmax":
+        return Network((inputs, classes))
+    if model != "mlp":
+        raise ParameterError("model", f"{model!r} is not one of ('softmax', 'mlp')")
+    if not 1 <= len(hidden) <= 2:
+        raise ParameterError("hidden", f"an MLP has one or two hidden layers, got {len(hidden)}")
+    return Network((inputs, *hidden, classes), activation)
+
+
+def check_fits(network: Network, data: Labelled, name: str) -> None:
+    """Refuse saved weights whose network cannot read this data (a DataError naming `name`)."""
+    from losscli.errors import DataError
+
+    inputs, classes = data.features.shape[1], len(data.classes)
+    if network.sizes[0] != inputs or network.sizes[-1] != classes:
+        raise DataError(
+            f"{name}: a network for {network.sizes[0]} features and {network.sizes[-1]} classes "
+            f"cannot read {data.name}'s {inputs} features and {classes} classes"
+        )
+
+
+def plane_for(
+    recipe: str,
+    network: Network,
+    solutions: list[Array],
+    trajectory: Array | None,
+    *,
+    seed: int,
+    biases: str,
+) -> Directions:
+    """The plane a recipe makes through the trained (or loaded) θ*, or through three saved
+    solutions."""
+    from losscli.slices.directions import pca_directions, random_directions, three_point_plane
+
+    if recipe == "three":
+        return three_point_plane(*solutions)
+    if recipe == "pca":
+        assert trajectory is not None
+        return pca_directions(trajectory)[0]
+    return random_directions(network, solutions[0], seed, biases=biases)
+
+
+def landscape_title(network: Network, recipe: str, data: Labelled) -> str:
+    """`cross-entropy: mlp 2-16-3 tanh on blobs, random plane`, say."""
+    model = model_record(network)
+    shape = "-".join(map(str, network.sizes))
+    kind = f"mlp {shape} {network.activation}" if model["kind"] == "mlp" else f"softmax {shape}"
+    return f"{LOSS}: {kind} on {data.name}, {recipe} plane"
+
+
+def make_landscape(
+    network: Network,
+    directions: Directions,
+    axis: Array,
+    data: Labelled,
+    *,
+    record: dict[str, Any],
+    trajectory: Array | None = None,
+) -> Landscape:
+    """The loss over the plane on the grid `axis` × `axis` (α across, β up), with what made it
+    and the trajectory projected onto the plane (where one is given)."""
+    from losscli.slices.directions import project
+
+    values = sweep_plane(network, directions, axis, axis, data)
+    path = project(trajectory, directions) if trajectory is not None else None
+    title = landscape_title(network, directions.recipe["recipe"], data)
+    full = {"model": model_record(network), "directions": directions.recipe, **record}
+    return Landscape(title, axis.copy(), axis.copy(), values, full, path)
+
+
+def trained(network: Network, data: Labelled, optimizer: str, settings: Settings) -> Training:
+    """The network trained on the data by `optimizer` with descend's `settings` (its steps,
+    learning rate and the rest, its batch size and seed)."""
+    from losscli.descent.optimizers import OPTIMIZERS
+    from losscli.models.training import train
+
+    if optimizer not in OPTIMIZERS:
+        raise ParameterError("optimizer", f"unknown optimizer {optimizer!r}")
+    entry = OPTIMIZERS[optimizer]
+    transform = entry.transformation(**{name: getattr(settings, name) for name in entry.settings})
+    return train(
+        network,
+        data,
+        transform,
+        steps=settings.steps,
+        seed=settings.seed,
+        batch=settings.batch_size,
+    )
