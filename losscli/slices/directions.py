@@ -95,7 +95,8 @@ def pca_directions(trajectory: Array) -> tuple[Directions, Array]:
     centred = rows - rows.mean(axis=0)
     _, spread, basis = np.linalg.svd(centred, full_matrices=False)
     variance = spread**2
-    if len(variance) < 2 or variance[1] <= 0.0:
+    tolerance = spread[0] * max(centred.shape) * np.finfo(np.float64).eps  # matrix_rank's
+    if len(spread) < 2 or spread[1] <= tolerance:
         raise ParameterError("directions", "the trajectory moves along one line: no PCA plane")
     d1, d2 = basis[0].copy(), basis[1].copy()
     for d in (d1, d2):
