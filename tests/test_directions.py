@@ -143,8 +143,8 @@ def test_a_trajectory_in_a_plane_is_explained_whole_and_projected_exactly():
 
 
 def test_pca_needs_two_steps_and_a_plane():
-    with pytest.raises(ParameterError, match="pca needs a trajectory of ≥ 2 steps, got 1"):
-        pca_directions(np.zeros((2, 4)))
+    with pytest.raises(ParameterError, match="pca needs a trajectory of ≥ 3 steps, got 2"):
+        pca_directions(np.zeros((3, 4)))
     line = np.outer(np.arange(5.0), np.ones(4))
     with pytest.raises(ParameterError, match="moves along one line"):
         pca_directions(line)

@@ -59,21 +59,23 @@ def independent_directions(sizes, theta, seed):
 
 def test_cells_equal_the_loss_at_their_point_computed_independently(invoke, tmp_path):
     saved = tmp_path / "net.json"
-    args = (*SMALL, "--span", "-1", "2", "--grid-steps", "7", "--format", "json")
+    ranges = ("--alpha-range", "-1", "2", "--beta-range", "-1.5", "1.5")
+    args = (*SMALL, *ranges, "--grid-steps", "7", "--format", "json")
     [record] = as_json(invoke(*args, "--save-weights", str(saved)))["surfaces"]
     weights = json.loads(saved.read_text())
     sizes, theta = weights["sizes"], np.array(weights["theta"])
     assert sizes == [2, 6, 3] and record["model"]["sizes"] == sizes
     data = blobs(points=60, classes=3, seed=4)
     alphas, betas, values = record["alpha"], record["beta"], np.array(record["values"])
-    assert alphas == betas == [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0]
+    assert alphas == [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0]
+    assert betas == [-1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5]
 
     def loss(point):
         return independent_loss(sizes, "tanh", point, data.features, data.labels)
 
-    # θ* is the cell (α, β) = (0, 0): row 2, column 2; and the loss training ended with
-    assert values[2, 2] == pytest.approx(loss(theta), rel=1e-12, abs=0)
-    assert record["training"]["final_loss"] == pytest.approx(values[2, 2], rel=1e-12)
+    # θ* is the cell (α, β) = (0, 0): row 3 (β), column 2 (α); and the loss training ended with
+    assert values[3, 2] == pytest.approx(loss(theta), rel=1e-12, abs=0)
+    assert record["training"]["final_loss"] == pytest.approx(values[3, 2], rel=1e-12)
     d1, d2 = independent_directions(sizes, theta, seed=4)
     rng = np.random.default_rng(0)
     cells = [(0, 6), (6, 0), (1, 5)] + [tuple(rng.integers(0, 7, 2)) for _ in range(6)]
@@ -270,3 +272,14 @@ def test_loaded_weights_give_the_trained_landscape(invoke, tmp_path):
     loaded = as_json(invoke(*args, "--weights", str(path)))["surfaces"][0]
     assert loaded["values"] == trained["values"]
     assert loaded["training"] == {"weights": [str(path)]}
+
+
+def test_a_minimum_on_the_edge_names_the_planes_option(invoke):
+    # 2 training steps leave θ* far from a minimum: the loss falls towards the plane's edge
+    args = (*BASE, "--hidden", "6", "--seed", "4", "--steps", "2")
+    result = invoke(*args, "--color", "never", "--width", "100")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "may fall further below alpha = -1 and below beta = -1" in text
+    assert "widen --alpha-range and --beta-range" in text
+    assert "w1" not in text

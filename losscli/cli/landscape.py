@@ -78,16 +78,12 @@ def widths(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int,
 @click.option(
     "--points",
     type=click.IntRange(min=2),
-    default=200,
-    show_default=True,
-    help="Points in a synthetic data set.",
+    help="Points in a synthetic data set. Default: the set's own (blobs: 200).",
 )
 @click.option(
     "--classes",
     type=click.IntRange(min=2),
-    default=3,
-    show_default=True,
-    help="Classes K of a synthetic data set.",
+    help="Classes K of a synthetic data set. Default: the set's own (blobs: 3).",
 )
 @click.option(
     "--seed",
@@ -153,6 +149,12 @@ def widths(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int,
     "reach (pca), -0.5 1.5 (three, and --line).",
 )
 @click.option(
+    "--alpha-range", type=(float, float), metavar="LO HI", help="Range of α (overrides --span)."
+)
+@click.option(
+    "--beta-range", type=(float, float), metavar="LO HI", help="Range of β (overrides --span)."
+)
+@click.option(
     "--grid-steps",
     type=click.IntRange(min=2),
     help=f"Cells along each axis (points along --line). Default: {PLANE_STEPS} "
@@ -179,7 +181,12 @@ def landscape_command(**options: Any) -> None:
       losscli landscape --dataset spirals --hidden 64,64 --directions pca
       losscli landscape --line --save-weights net.json
     """
-    with reported_errors(span_range="--span", span_steps="--grid-steps"):
+    with reported_errors(
+        span_range="--span",
+        span_steps="--grid-steps",
+        alpha_steps="--grid-steps",
+        beta_steps="--grid-steps",
+    ):
         _run(**options)
 
 
@@ -232,6 +239,8 @@ def _check(options: dict[str, Any], pictures: Pictures) -> None:
             )
     if options["line"] and options["recipe"] != "random":
         raise usage_error("--line", "draws the line from θ0 to θ*; it takes no --directions")
+    if options["line"] and (options["alpha_range"] or options["beta_range"]):
+        raise usage_error("--line", "spans t with --span; it has no α or β")
     if options["line"] and options["weight_files"]:
         raise usage_error("--line", "needs the initial weights of a training run, not --weights")
 
@@ -295,8 +304,16 @@ def _plane(
         if trajectory is not None and recipe == "pca"
         else SPANS[recipe]
     )
-    axis = Axis("span", low, high, options["grid_steps"] or PLANE_STEPS).values
-    return make_landscape(network, directions, axis, data, record=record, trajectory=trajectory)
+    steps = options["grid_steps"] or PLANE_STEPS
+    (a_low, a_high), (b_low, b_high) = (
+        options["alpha_range"] or (low, high),
+        options["beta_range"] or (low, high),
+    )
+    alphas = Axis("alpha" if options["alpha_range"] else "span", a_low, a_high, steps).values
+    betas = Axis("beta" if options["beta_range"] else "span", b_low, b_high, steps).values
+    return make_landscape(
+        network, directions, (alphas, betas), data, record=record, trajectory=trajectory
+    )
 
 
 def _show(landscape: Landscape, options: dict[str, Any], training: Training | None) -> None:

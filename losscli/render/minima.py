@@ -157,10 +157,13 @@ def edge_note(surface: Grid, width: int, *, compact: bool = False) -> list[Text]
     minimum = surface.minimum
     if minimum is None or not minimum.edges:
         return []
-    options = " and ".join(f"--{e.axis}-range" for e in minimum.edges)
+    names = dict(zip(("w1", "w2"), surface.axes, strict=True))  # an edge's axis by its name
+    options = " and ".join(f"--{names[e.axis]}-range" for e in minimum.edges)
     if compact:
         note = f"on the edge: widen {options}"
         return [Text(line, EDGE_STYLE) for line in textwrap.wrap(note, max(width, 12))]
-    where = " and ".join(f"{EDGE_WORDS[e.end]} {e.axis} = {fmt(e.at, 4)}" for e in minimum.edges)
+    where = " and ".join(
+        f"{EDGE_WORDS[e.end]} {names[e.axis]} = {fmt(e.at, 4)}" for e in minimum.edges
+    )
     note = f"may fall further {where}: widen {options}"
     return [Text(line, EDGE_STYLE) for line in textwrap.wrap(note, max(width, 32))]

@@ -88,8 +88,8 @@ def pca_directions(trajectory: Array) -> tuple[Directions, Array]:
     direction's sign is chosen so that the start lies at α ≤ 0 and β ≤ 0.
     """
     steps = len(trajectory) - 1
-    if steps < 2:
-        raise ParameterError("steps", f"pca needs a trajectory of ≥ 2 steps, got {steps}")
+    if steps < 3:  # the rows are `steps`, centred they span at most steps − 1 directions
+        raise ParameterError("steps", f"pca needs a trajectory of ≥ 3 steps, got {steps}")
     final = trajectory[-1]
     rows = trajectory[:-1] - final
     centred = rows - rows.mean(axis=0)

@@ -110,9 +110,14 @@ def sweep_plane(
     )
 
 
-def labelled_data(name: str, *, points: int, classes: int, seed: int) -> Labelled:
+BLOBS = {"points": 200, "classes": 3}
+"""Blobs' points and classes where the caller leaves them out (None)."""
+
+
+def labelled_data(name: str, *, points: int | None, classes: int | None, seed: int) -> Labelled:
     """The labelled data set `name`, made by `losscli.data.class_sets` (its lookup where it
-    has one, else blobs, the one set it has made since the start)."""
+    has one, else blobs, the one set it has made since the start); points and classes left
+    out (None) take the set's own."""
     from losscli.data import class_sets
 
     lookup = getattr(class_sets, "class_set", None)
@@ -121,7 +126,9 @@ def labelled_data(name: str, *, points: int, classes: int, seed: int) -> Labelle
         return found
     if name != "blobs":
         raise ParameterError("dataset", f"unknown labelled data set {name!r}; known: blobs")
-    return class_sets.blobs(points=points, classes=classes, seed=seed)
+    return class_sets.blobs(
+        points=points or BLOBS["points"], classes=classes or BLOBS["classes"], seed=seed
+    )
 
 
 def check_recipe(recipe: str, solutions: int, trained: bool) -> None:
@@ -196,21 +203,22 @@ def landscape_title(network: Network, recipe: str, data: Labelled) -> str:
 def make_landscape(
     network: Network,
     directions: Directions,
-    axis: Array,
+    axes: tuple[Array, Array],
     data: Labelled,
     *,
     record: dict[str, Any],
     trajectory: Array | None = None,
 ) -> Landscape:
-    """The loss over the plane on the grid `axis` × `axis` (α across, β up), with what made it
-    and the trajectory projected onto the plane (where one is given)."""
+    """The loss over the plane on the grid of `axes` (α across, β up), with what made it and
+    the trajectory projected onto the plane (where one is given)."""
     from losscli.slices.directions import project
 
-    values = sweep_plane(network, directions, axis, axis, data)
+    alphas, betas = axes
+    values = sweep_plane(network, directions, alphas, betas, data)
     path = project(trajectory, directions) if trajectory is not None else None
     title = landscape_title(network, directions.recipe["recipe"], data)
     full = {"model": model_record(network), "directions": directions.recipe, **record}
-    return Landscape(title, axis.copy(), axis.copy(), values, full, path)
+    return Landscape(title, alphas.copy(), betas.copy(), values, full, path)
 
 
 def trained(network: Network, data: Labelled, optimizer: str, settings: Settings) -> Training:
