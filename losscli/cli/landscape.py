@@ -322,6 +322,7 @@ def _show(landscape: Landscape, options: dict[str, Any], training: Training | No
 
     from losscli.descent.walk import Run
     from losscli.render.view import Destination, Paths, show
+    from losscli.slices.landscape import plane_note
 
     paths = None
     if landscape.path is not None and training is not None:
@@ -344,6 +345,7 @@ def _show(landscape: Landscape, options: dict[str, Any], training: Training | No
         title="losscli landscape",
         echo=echo,
         paths=paths,
+        notes=[plane_note(landscape.record["directions"])],
     )
 
 

@@ -187,9 +187,11 @@ def legend(
     unicode: bool,
     plain: bool = False,
     color_system: str = "truecolor",
+    optimum: bool = True,
 ) -> Text:
-    """What the marks mean: the start and the star, then each run's path and end. The plain
-    figure has one character a cell, so no arrows."""
+    """What the marks mean: the start and the star, then each run's path and end, and the
+    true minimum's mark where the loss's is known (`optimum`; a landscape has only its grid's).
+    The plain figure has one character a cell, so no arrows."""
     arrow = "" if plain else UNICODE_ARROWS[(1, 0)] if unicode else ASCII_ARROWS[(1, 0)]
     blank = "" if plain else " "
     lines = [_swatch("S" + blank, START.background, color)]
@@ -203,7 +205,7 @@ def legend(
         line.append_text(_swatch(style.letter.upper() + blank, style.colour, color))
         line.append(f" {run.optimizer} end")
         lines.append(line)
-    if not plain:
+    if not plain and optimum:
         lines.append(
             Text(
                 TRUE_MINIMUM[unicode].ljust(2) + " the loss's true minimum, where it is on the map"
@@ -309,7 +311,14 @@ def under_map(
 ) -> RenderableType:
     """Everything drawn below the map: the legend, notes on leaving the window, the table."""
     return Group(
-        legend(runs, color=color, unicode=unicode, plain=plain, color_system=color_system),
+        legend(
+            runs,
+            color=color,
+            unicode=unicode,
+            plain=plain,
+            color_system=color_system,
+            optimum=surface.optimum is not None,
+        ),
         *window_notes(surface, runs),
         Text(),
         FittingTable(run_table(surface, runs, color=color, color_system=color_system)),

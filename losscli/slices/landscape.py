@@ -239,3 +239,20 @@ def trained(network: Network, data: Labelled, optimizer: str, settings: Settings
         seed=settings.seed,
         batch=settings.batch_size,
     )
+
+
+def plane_note(recipe: dict[str, Any]) -> str:
+    """One line under the map saying how the plane's directions were made."""
+    if recipe["recipe"] == "pca":
+        first, second = (100.0 * share for share in recipe["explained_variance_ratio"])
+        return (
+            f"(pca plane: the training path's top two principal directions, explaining "
+            f"{first:.1f}% and {second:.1f}% of its variance)"
+        )
+    if recipe["recipe"] == "three":
+        return "(plane through three solutions: at (0, 0), (1, 0) and (0, 1), in their order)"
+    biases = "0" if recipe["biases"] == "zero" else "θ*'s own"
+    return (
+        f"(random plane: Gaussian directions, seed {recipe['seed']}, filter-normalised "
+        f"(Li et al. 2018), biases {biases})"
+    )
