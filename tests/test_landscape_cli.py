@@ -283,3 +283,33 @@ def test_a_minimum_on_the_edge_names_the_planes_option(invoke):
     assert "may fall further below alpha = -1 and below beta = -1" in text
     assert "widen --alpha-range and --beta-range" in text
     assert "w1" not in text
+
+
+def test_render_reads_any_axes_names_and_refuses_bad_ones(invoke, tmp_path):
+    grid = {"axes": ["a", "b"], "a": [0, 1, 2], "b": [5, 6], "values": [[3, 2, 1], [4, 0, 4]]}
+    path = tmp_path / "grid.json"
+    path.write_text(json.dumps(grid))
+    result = invoke("render", str(path), "--color", "never", "--width", "60")
+    assert result.exit_code == 0, result.output
+    assert "min 0 at a = 1, b = 6" in result.output
+    for axes, message in (
+        (["a"], 'axes is not a list of two names, such as ["alpha", "beta"]'),
+        (["a", "a"], 'axes is not a list of two names, such as ["alpha", "beta"]'),
+        (["a", "values"], 'axes is not a list of two names, such as ["alpha", "beta"]'),
+        (["a", "c"], "no 'c' field"),
+    ):
+        path.write_text(json.dumps({**grid, "axes": axes}))
+        result = invoke("render", str(path))
+        assert result.exit_code == 1
+        assert result.output.splitlines() == [f"Error: {path}: {message}"]
+    path.write_text(json.dumps({**grid, "values": [[3, 2, 1]]}))
+    result = invoke("render", str(path))
+    assert result.output.splitlines() == [f"Error: {path}: values has 1 rows but b has 2 values"]
+
+
+def test_the_view_saves_as_svg(invoke, tmp_path):
+    picture = tmp_path / "plane.svg"
+    result = invoke(*SMALL, "--grid-steps", "5", "--save-svg", str(picture), "--color", "never")
+    assert result.exit_code == 0, result.output
+    assert picture.read_text().lstrip().startswith("<svg")
+    assert "alpha" in picture.read_text()
