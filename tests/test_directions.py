@@ -251,6 +251,9 @@ def test_path_span_holds_the_path_with_a_quarter_to_spare():
     # reach 1.58 × 1.25 = 1.975, rounded out to two digits: 2.0
     assert path_span(np.array([[-1.58, 0.2], [0.0, 0.0]])) == (-2.0, 2.0)
     assert path_span(np.zeros((3, 2))) == (-1.0, 1.0)
+    # 1.9 × 1.25 = 2.375, out to 2.4: the decimal, not 24 × 0.1 = 2.4000000000000004
+    assert path_span(np.array([[1.9, 0.0]])) == (-2.4, 2.4)
+    assert path_span(np.array([[-79.5, 0.0]])) == (-100.0, 100.0)  # 99.375 → 100
 
 
 def test_line_plot_puts_low_values_low_and_marks_where_asked():

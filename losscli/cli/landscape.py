@@ -239,6 +239,11 @@ def _check(options: dict[str, Any], pictures: Pictures) -> None:
             )
     if options["line"] and options["recipe"] != "random":
         raise usage_error("--line", "draws the line from θ0 to θ*; it takes no --directions")
+    if not options["line"]:
+        from losscli.limits import check_grid
+
+        steps = options["grid_steps"] or PLANE_STEPS
+        check_grid(steps, steps, 1)
     if options["line"] and (options["alpha_range"] or options["beta_range"]):
         raise usage_error("--line", "spans t with --span; it has no α or β")
     if options["line"] and options["weight_files"]:

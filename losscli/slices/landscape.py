@@ -91,7 +91,7 @@ def path_span(path: Array) -> tuple[float, float]:
     if not (np.isfinite(reach) and reach > 0.0):
         return SPANS["random"]
     digits = 10.0 ** (np.floor(np.log10(reach)) - 1)
-    edge = float(np.ceil(reach / digits) * digits)
+    edge = float(f"{np.ceil(reach / digits) * digits:.3g}")  # 3.2, not 3.2000000000000006
     return -edge, edge
 
 
