@@ -229,6 +229,12 @@ def test_softmax_is_a_linear_model(invoke):
             "draws the line from θ0 to θ*; it takes no --directions",
         ),
         (("--span", "1", "-1"), "--span", "LO must be below HI, got 1 -1"),
+        (("--alpha-range", "1", "1"), "--alpha-range", "LO must be below HI, got 1 1"),
+        (
+            ("--line", "--save-svg", "a.svg"),
+            "--save-svg",
+            "pictures the map; --line draws text only",
+        ),
         (("--lr", "0"), "--lr", "must be > 0, got 0"),
     ],
 )
@@ -313,3 +319,12 @@ def test_the_view_saves_as_svg(invoke, tmp_path):
     assert result.exit_code == 0, result.output
     assert picture.read_text().lstrip().startswith("<svg")
     assert "alpha" in picture.read_text()
+
+
+def test_a_grid_too_large_for_memory_is_refused_before_training(invoke):
+    result = invoke(*BASE, "--steps", "100000000", "--grid-steps", "100000")
+    assert result.exit_code == 2
+    last = result.output.splitlines()[-1]
+    assert last.startswith(
+        "Error: Invalid value for '--grid-steps': 100000 × 100000 cells would need about"
+    )

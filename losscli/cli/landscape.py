@@ -233,6 +233,8 @@ def _check(options: dict[str, Any], pictures: Pictures) -> None:
     if options["line"] and output_format not in ("text", "json", "csv"):
         raise usage_error("--format", f"--line writes text, json or csv, not {output_format}")
     for flag, path in (("--save-svg", pictures.svg), ("--save-html", pictures.html)):
+        if path is not None and options["line"]:
+            raise usage_error(flag, "pictures the map; --line draws text only")
         if path is not None and output_format != "text":
             raise usage_error(
                 flag, f"pictures the view, so it needs --format text, not {output_format}"
@@ -363,51 +365,31 @@ def _line(
     record: dict[str, Any],
 ) -> None:
     """The loss along the line from the initial weights to the trained ones."""
-    import json
-
-    import numpy as np
-
     from losscli import __version__
     from losscli.engine.axis import Axis
-    from losscli.render.lineplot import line_plot
+    from losscli.render.lineplot import line_csv, line_json, line_plot
     from losscli.render.view import Destination
-    from losscli.slices.directions import interpolation_losses
-    from losscli.slices.landscape import SPANS, landscape_title, model_record
+    from losscli.slices.landscape import SPANS, make_line
 
     assert training is not None
-    start = training.trajectory[0]
     low, high = options["span"] or SPANS["three"]
-    ts = Axis("span", low, high, options["grid_steps"] or LINE_STEPS)
-    losses = interpolation_losses(network, start, theta, ts.values, data)
-    title = landscape_title(network, "line", data).replace("line plane", "initial → trained")
-    if options["output_format"] == "json":
-        document = {
-            "version": __version__,
-            "line": {
-                "loss": "cross-entropy",
-                "title": title,
-                "t": ts.values.tolist(),
-                "values": [v if np.isfinite(v) else None for v in losses.tolist()],
-                "model": model_record(network),
-                "directions": {"recipe": "interpolation", "t0": "initial", "t1": "trained"},
-                **record,
-            },
-        }
-        return emit(json.dumps(document, allow_nan=False) + "\n", options["output"])
-    if options["output_format"] == "csv":
-        rows = "".join(
-            f"{t!r},{v!r}\n" for t, v in zip(ts.values.tolist(), losses.tolist(), strict=True)
+    ts = Axis("span", low, high, options["grid_steps"] or LINE_STEPS).values
+    line = make_line(network, training.trajectory[0], theta, ts, data, record)
+    if options["output_format"] != "text":
+        text = (
+            line_json(line, __version__) if options["output_format"] == "json" else line_csv(line)
         )
-        return emit("t,loss\n" + rows, options["output"])
+        return emit(text, options["output"])
     view: ViewOptions = options["view"]
-    text = line_plot(
-        ts.values,
-        losses,
-        title=title,
+    marks = {0.0: "I", 1.0: "T"}
+    plot = line_plot(
+        line.t,
+        line.values,
+        title=line.title,
         width=view.width or 72,
         height=view.height or 12,
-        marks={0.0: "I", 1.0: "T"},
+        marks=marks,
     )
-    text += "I initial weights (t = 0)   T trained weights (t = 1)\n"
-    Destination(options["output"], options["pictures"]).write(text, echo)
+    plot += "I initial weights (t = 0)   T trained weights (t = 1)\n"
+    Destination(options["output"], options["pictures"]).write(plot, echo)
     return None

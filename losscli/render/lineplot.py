@@ -1,4 +1,5 @@
-"""A loss along a line drawn as text: one point a column, the loss up, t across.
+"""A loss along a line drawn as text (one point a column, the loss up, t across), and written
+as JSON or CSV.
 
 Each value is placed in the column nearest its x and the row nearest its y on a grid of
 `height` rows (the top row the largest finite value, the bottom the smallest); values that
@@ -9,15 +10,20 @@ the x axis with its ends and the marks' x labelled.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from losscli.render.minima import fmt
+from losscli.slices.landscape import LOSS
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
+
+    from losscli.slices.landscape import Line
 
     Array = NDArray[np.float64]
 
@@ -77,3 +83,18 @@ def _ticks(xs: Array, col: Array, cols: int, marks: Mapping[float, str]) -> str:
             axis[start : start + len(text)] = text
             taken = start + len(text)
     return "".join(axis).rstrip()
+
+
+def line_json(line: Line, version: str) -> str:
+    """`{"version", "line": {"loss", "title", "t", "values", ...}}`: strict JSON, a value that
+    is not finite written as null."""
+    values = [value if math.isfinite(value) else None for value in line.values.tolist()]
+    record = {"loss": LOSS, "title": line.title, "t": line.t.tolist(), "values": values}
+    document = {"version": version, "line": {**record, **line.record}}
+    return json.dumps(document, allow_nan=False) + "\n"
+
+
+def line_csv(line: Line) -> str:
+    """Header `t,loss`, a row a point, numbers as Python's repr writes them (inf, nan too)."""
+    pairs = zip(line.t.tolist(), line.values.tolist(), strict=True)
+    return "t,loss\n" + "".join(f"{t!r},{value!r}\n" for t, value in pairs)

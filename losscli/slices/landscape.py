@@ -256,3 +256,26 @@ def plane_note(recipe: dict[str, Any]) -> str:
         f"(random plane: Gaussian directions, seed {recipe['seed']}, filter-normalised "
         f"(Li et al. 2018), biases {biases})"
     )
+
+
+@dataclass(frozen=True)
+class Line:
+    """The loss along θ0 + t·(θ1 − θ0): `values[k]` at t = `t[k]`, with what made it."""
+
+    title: str
+    t: Array
+    values: Array
+    record: dict[str, Any]
+
+
+def make_line(
+    network: Network, start: Array, end: Array, ts: Array, data: Labelled, record: dict[str, Any]
+) -> Line:
+    """The loss from the initial weights `start` (t = 0) to the trained ones `end` (t = 1)."""
+    from losscli.slices.directions import interpolation_losses
+
+    values = interpolation_losses(network, start, end, ts, data)
+    title = landscape_title(network, "line", data).replace("line plane", "initial → trained")
+    directions = {"recipe": "interpolation", "t0": "initial", "t1": "trained"}
+    full = {"model": model_record(network), "directions": directions, **record}
+    return Line(title, ts.copy(), values, full)
