@@ -78,7 +78,7 @@ def widths(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int,
 @click.option(
     "--points",
     type=click.IntRange(min=2),
-    help="Points in a synthetic data set. Default: the set's own (blobs: 200).",
+    help="Points in a synthetic data set. Default: the set's own (blobs: 300).",
 )
 @click.option(
     "--classes",

@@ -110,8 +110,8 @@ def sweep_plane(
     )
 
 
-BLOBS = {"points": 200, "classes": 3}
-"""Blobs' points and classes where the caller leaves them out (None)."""
+BLOBS = {"points": 300, "classes": 3}
+"""Blobs' points and classes where the caller leaves them out (None), as `class_set` has them."""
 
 
 def labelled_data(name: str, *, points: int | None, classes: int | None, seed: int) -> Labelled:
