@@ -12,12 +12,14 @@ from losscli.cli.options import (
     check_destination,
     echo,
     emit,
+    lr_option,
+    momentum_option,
     output_options,
     picture_options,
     view_options,
 )
 from losscli.cli.repeats import OnceCommand
-from losscli.defaults import LEARNING_RATE, MOMENTUM, OPTIMIZER
+from losscli.defaults import OPTIMIZER
 from losscli.descent.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
@@ -99,14 +101,8 @@ def widths(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int,
     show_default=True,
     help="Training's update rule, as descend's --optimizer.",
 )
-@click.option("--lr", type=float, default=LEARNING_RATE, show_default=True, help="Learning rate.")
-@click.option(
-    "--momentum",
-    type=float,
-    default=MOMENTUM,
-    show_default=True,
-    help="Momentum coefficient of momentum and nesterov, in [0, 1).",
-)
+@lr_option
+@momentum_option
 @click.option(
     "--steps", type=click.IntRange(min=0), default=200, show_default=True, help="Training steps."
 )
