@@ -328,3 +328,12 @@ def test_a_grid_too_large_for_memory_is_refused_before_training(invoke):
     assert last.startswith(
         "Error: Invalid value for '--grid-steps': 100000 × 100000 cells would need about"
     )
+
+
+def test_a_trajectory_too_large_for_memory_is_refused_before_training(invoke):
+    result = invoke(*BASE, "--hidden", "64,64", "--steps", "10000000000")
+    assert result.exit_code == 2
+    last = result.output.splitlines()[-1]
+    assert last.startswith(
+        "Error: Invalid value for '--steps': 10000000000 steps × 4547 weights would need about"
+    )

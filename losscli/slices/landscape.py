@@ -225,10 +225,12 @@ def trained(network: Network, data: Labelled, optimizer: str, settings: Settings
     """The network trained on the data by `optimizer` with descend's `settings` (its steps,
     learning rate and the rest, its batch size and seed)."""
     from losscli.descent.optimizers import OPTIMIZERS
+    from losscli.limits import check_trajectory
     from losscli.models.training import train
 
     if optimizer not in OPTIMIZERS:
         raise ParameterError("optimizer", f"unknown optimizer {optimizer!r}")
+    check_trajectory(settings.steps, network.count)
     entry = OPTIMIZERS[optimizer]
     transform = entry.transformation(**{name: getattr(settings, name) for name in entry.settings})
     return train(
