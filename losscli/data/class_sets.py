@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from losscli.data.labelled import Labelled
+from losscli.defaults import CLASS_SETS
 from losscli.errors import ParameterError
 from losscli.limits import check_points
 
@@ -111,9 +112,6 @@ def iris() -> Labelled:
         lambda i: f"iris row {i + 1}",
     )
 
-
-CLASS_SETS = ("blobs", "moons", "spirals", "iris")
-"""The names `class_set` knows."""
 
 DEFAULTS: dict[str, dict[str, float]] = {
     "blobs": {"points": 300, "classes": 3, "noise": 1.0},
