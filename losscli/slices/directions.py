@@ -138,11 +138,7 @@ def interpolation_losses(
     network: Network, start: Array, end: Array, ts: Array, data: Labelled
 ) -> Array:
     """The mean loss at θ0 + t·(θ1 − θ0) for each t (t = 0 the start, t = 1 the end; t may
-    reach beyond both), swept as one row of the plane through θ0 along θ1 − θ0."""
-    from losscli.slices.plane import plane_losses
+    reach beyond both)."""
+    from losscli.slices.plane import line_losses
 
-    along = end - start
-    row: Array = plane_losses(network, start, (along, np.zeros_like(along)), ts, np.zeros(1), data)[
-        0
-    ]
-    return row
+    return line_losses(network, start, end - start, ts, data)
