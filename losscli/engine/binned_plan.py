@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from losscli.engine.binned_rows import CELL_SECONDS, Plane
 from losscli.engine.centre import Centre
 from losscli.engine.interpolation import (
     EPSILON,
@@ -52,6 +53,13 @@ MARGIN = 10 * ORDER
 """Kernel samples taken beyond each end to judge its differences there: the widest stencil
 (ORDER strides of 8) and a window of ORDER more."""
 
+POSITION_SECONDS = 8e-8
+"""Seconds, about, for a column to spread one position (a point or a node) with its own
+weights (one core; `benchmarks/bench_estimates.py`)."""
+
+PLANE_POINT_SECONDS = 2e-6
+"""Seconds, about, to bin one regression point on the (x, y) nodes (ORDER² weights)."""
+
 REFINE_TRIES = 10
 """Attempts at a node spacing before giving up (each one refines by the measured shortfall)."""
 
@@ -76,6 +84,8 @@ class KernelGroup:
     centre: Centre
     """Where x and offset are centred (`losscli.engine.centre`): c is then
     offset − w1·x − (w1·cx − cy), the last term formed exactly per column."""
+    plane: Plane | None = None
+    """The same positions as rows of a plane, where they were binned on (x, y) nodes."""
 
     @property
     def mass(self) -> float:
@@ -169,7 +179,7 @@ def prepare_kernels(
     groups: list[KernelGroup] = []
     factor, floor, rounding = 1.0, 0.0, 0.0
     for source, frame in zip(sources, frames, strict=True):
-        positions, offset, weight, stages = _compress(source, delta, reach)
+        positions, offset, weight, stages, plane = _compress(source, delta, reach, len(w1))
         compressed = _Source(source.f, positions, offset, source.centre)
         frame = _frame(compressed, w1, grid, refine, fixed=frame)
         if frame.shortfall > 1.0:  # the nodes reached beyond the points' frame, to worse
@@ -177,7 +187,7 @@ def prepare_kernels(
         anchor, nodes, kernel = frame.anchor, frame.nodes, frame.kernel
         length = fft_length(len(kernel))
         group = KernelGroup(
-            positions, offset, weight, refine, anchor, nodes, kernel, length, source.centre
+            positions, offset, weight, refine, anchor, nodes, kernel, length, source.centre, plane
         )
         groups.append(group)
         stacked = sum(spread**s for s in range(stages + 1))
@@ -337,34 +347,39 @@ def _shortfall(extended: Array) -> float:
 
 
 def _compress(
-    source: _Source, delta: float, reach: float
-) -> tuple[Array, Array | None, Array | None, int]:
+    source: _Source, delta: float, reach: float, columns: int
+) -> tuple[Array, Array | None, Array | None, int, Plane | None]:
     """The positions the columns spread: the points themselves, or, when there are far more
     points than nodes, nodes in x (spacing δ/max|w1|, so w1·x moves by at most δ between them)
     and for regression in y (spacing δ), with the points' masses. Also how many spreadings
-    (0, 1 or 2) lie between a point and the columns' nodes."""
+    (0, 1 or 2) lie between a point and the columns' nodes, and for regression's nodes their
+    `Plane`, whose rows the columns spread: binned where the `columns` spreading its cells
+    would cost less than spreading the points, and the binning (per point) pays."""
     x, offset, count = source.x, source.offset, len(source.x)
     if count == 0:
-        return x, offset, None, 0
+        return x, offset, None, 0, None
     step_x = delta / reach
     lo_x, hi_x = float(x.min()), float(x.max())
     across = math.floor((hi_x - lo_x) / step_x) + ORDER + 2
     if offset is None:
         if across * 2 > count:
-            return x, offset, None, 0
+            return x, offset, None, 0, None
         masses = bin_plane(x, None, lo_x, step_x, across, 0.0, 1.0, 1)
         kept = np.flatnonzero(masses)
         nodes: Array = lo_x + (kept - (ORDER // 2 - 1)).astype(np.float64) * step_x
-        return nodes, None, masses[kept], 1
+        return nodes, None, masses[kept], 1, None
     lo_y, hi_y = float(offset.min()), float(offset.max())
     down = math.floor((hi_y - lo_y) / delta) + ORDER + 2
     if across * down > min(MAX_PLANE, ORDER * ORDER * count):  # no larger than what it holds
-        return x, offset, None, 0
+        return x, offset, None, 0, None
+    if columns * POSITION_SECONDS < PLANE_POINT_SECONDS:  # too few columns to pay for it
+        return x, offset, None, 0, None
     masses = bin_plane(x, offset, lo_x, step_x, across, lo_y, delta, down)
+    plane = Plane.of(masses.reshape(across, down), lo_x, step_x, lo_y - (ORDER // 2 - 1) * delta)
+    if plane.cells * CELL_SECONDS > count * POSITION_SECONDS:
+        return x, offset, None, 0, None
     kept = np.flatnonzero(masses)
-    if len(kept) * 2 > count:
-        return x, offset, None, 0
     row, col = np.divmod(kept, down)
     positions = lo_x + (row - (ORDER // 2 - 1)) * step_x
     offsets = lo_y + (col - (ORDER // 2 - 1)) * delta
-    return positions, offsets, masses[kept], 2
+    return positions, offsets, masses[kept], 2, plane

@@ -84,7 +84,9 @@ def bin_plane(
     storage a holds node a − 3, so the first node of a point at ⌊s⌋ is stored at ⌊s⌋."""
     size = across * down
     masses = np.zeros(size)
-    chunk = SPREAD_BLOCK // (ORDER if y is None else ORDER * ORDER)
+    # each chunk's counts fill an array the size of the plane: enough points a chunk that
+    # filling and adding it costs less than binning them
+    chunk = max(SPREAD_BLOCK, size) // (ORDER if y is None else ORDER * ORDER)
     for start in range(0, len(x), chunk):
         part = slice(start, start + chunk)
         index_x, weights_x = spread_positions((x[part] - lo_x) / step_x)
