@@ -128,11 +128,11 @@ def _masses(group: KernelGroup, w1: Array, grid: Axis) -> Array:
     origin = grid.low - group.anchor * delta
     cols, nodes, count = len(w1), group.nodes, len(group.x)
     if group.plane is not None:
-        at = np.full(cols, origin)
+        origins = np.full(cols, origin)
         if group.centre.active:  # each column's own origin, as below
             hi, lo = group.centre.offsets(w1)
-            at = shifted(hi, lo, origin)
-        return group.plane.masses_at(w1, at, delta, nodes)
+            origins = shifted(hi, lo, origin)
+        return group.plane.masses_at(w1, origins, delta, nodes)
     masses = np.zeros((cols, nodes))
     per = max(1, SPREAD_BLOCK // count)
     chunk = max(1, SPREAD_BLOCK // per)

@@ -63,7 +63,7 @@ class Plane:
     def cells(self) -> int:
         """Values a column spreads: rows × (band + ORDER − 1)."""
         rows, width = self.masses.shape
-        return rows * (width + ORDER - 1)
+        return int(rows * (width + ORDER - 1))
 
     def masses_at(self, w1: Array, at: Array, delta: float, nodes: int) -> Array:
         """The node masses (columns, nodes) for the columns w1, node m of column j at

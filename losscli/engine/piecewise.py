@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from losscli.catalogue.structure import PerLabel, Piecewise, check_description
-from losscli.engine import workers
+from losscli.engine import steps, workers
 from losscli.engine.histogram import ScaledPoints, combine, combine_linear, thread_buffers
 from losscli.engine.method import Job, Progress, Swept
 
@@ -187,6 +187,8 @@ class PiecewiseMethod:
 
     def seconds(self, job: Job) -> float:
         assert job.description is not None
+        if steps.is_step(job.description):
+            return steps.seconds(job.points, job.w1.steps, job.w2.steps)
         weight = shape_weight(job.description)
         return self.cost.seconds(job.points, job.w1.steps, job.w2.steps, weight)
 
@@ -199,6 +201,12 @@ class PiecewiseMethod:
     def run(self, job: Job, x: Array, targets: Array, progress: Progress) -> Swept:
         assert job.description is not None
         w1 = job.w1.values
+        if isinstance(job.description, PerLabel) and steps.is_step(job.description):
+            plan = steps.prepare(job.description, x, targets, job.w2.values)
+            counts = workers.by_columns(
+                steps.step_columns, plan, w1, job.w2.steps, progress, seconds=self.seconds(job)
+            )
+            return Swept(counts / len(x))
         prepared = prepare(groups_for(job.description, x, targets), w1, job.w2)
         sums = workers.by_columns(
             sweep_columns, prepared, w1, job.w2.steps, progress, seconds=self.seconds(job)
