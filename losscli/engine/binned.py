@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -122,28 +122,30 @@ def _columns(group: KernelGroup, w1: Array, grid: Axis, spectrum: NDArray[np.com
 def _masses(group: KernelGroup, w1: Array, grid: Axis) -> Array:
     """The node masses (columns, nodes) of a block of columns.
 
-    Columns are spread `per` at a time and points `chunk` at a time, both fixed by the group
-    alone, so each column's masses are summed in the same order in any block."""
+    A position is counted in node widths from the grid's lo (node `anchor`), not from the
+    frame's first node: the frame may reach far beyond the grid (far outliers), and only
+    positions near the grid need all their digits. Columns are spread `per` at a time and
+    points `chunk` at a time, both fixed by the group alone, so each column's masses are
+    summed in the same order in any block."""
     delta = grid.step / group.refine
-    origin = grid.low - group.anchor * delta
     cols, nodes, count = len(w1), group.nodes, len(group.x)
     if group.plane is not None:
-        origins = np.full(cols, origin)
-        if group.centre.active:  # each column's own origin, as below
+        lows = np.full(cols, grid.low)
+        if group.centre.active:  # each column's own lo, as below
             hi, lo = group.centre.offsets(w1)
-            origins = shifted(hi, lo, origin)
-        return group.plane.masses_at(w1, origins, delta, nodes)
+            lows = shifted(hi, lo, grid.low)
+        return group.plane.masses_at(w1, lows, delta, nodes, group.anchor)
     masses = np.zeros((cols, nodes))
     per = max(1, SPREAD_BLOCK // count)
     chunk = max(1, SPREAD_BLOCK // per)
-    steps = np.arange(ORDER)[:, None, None]
+    steps = np.arange(ORDER)[:, None, None] + group.anchor
     for first in range(0, cols, per):
         w = w1[first : first + per, None]
         rows = masses[first : first + len(w)]
-        at: Array | float = origin
-        if group.centre.active:  # the column's own origin: lo − A·δ + w1·cx − cy, exactly
+        at: Array | float = grid.low
+        if group.centre.active:  # the column's own lo: lo + w1·cx − cy, exactly
             hi, lo = group.centre.offsets(w)
-            at = shifted(hi, lo, origin)
+            at = shifted(hi, lo, grid.low)
         shift = (np.arange(len(w)) * nodes)[None, :, None] + steps
         for start in range(0, count, chunk):
             part = slice(start, start + chunk)
@@ -231,6 +233,9 @@ def swept_columns(work: Columns, w1: Array, progress: Callable[[float], None] | 
             bounds[rows, col] = plan.bound(exact, rounding)
         if later is not None:
             later((start + len(cols)) / len(again))
+    if plan.moves is not None:  # far from 0: each row moved to its stored w2
+        slopes = [replace(g, kernel=k) for g, k in zip(plan.groups, plan.moves.slopes, strict=True)]
+        plan.moves.apply(sums, bounds, kernel_sums(slopes, w1, grid))
     return np.vstack([sums, bounds])
 
 

@@ -65,9 +65,9 @@ class Plane:
         rows, width = self.masses.shape
         return int(rows * (width + ORDER - 1))
 
-    def masses_at(self, w1: Array, at: Array, delta: float, nodes: int) -> Array:
+    def masses_at(self, w1: Array, at: Array, delta: float, nodes: int, anchor: int) -> Array:
         """The node masses (columns, nodes) for the columns w1, node m of column j at
-        at[j] + m·δ (every node within the frame)."""
+        at[j] + (m − anchor)·δ (every node within the frame)."""
         rows, width = self.masses.shape
         span = width + ORDER - 1
         cols = len(w1)
@@ -83,9 +83,10 @@ class Plane:
             copies = np.zeros((len(band), ORDER, span))  # copy t: the band t nodes on
             for t in range(ORDER):
                 copies[:, t, t : t + width] = band
-            # node k of row r at (y0 + (first_r + k)·δ − w·x_r − at)/δ node widths
+            # node k of row r at (y0 + (first_r + k)·δ − w·x_r − at)/δ node widths from lo
             position = origin[:, None] + self.first[None, part] - w[:, None] * scaled[part]
             index, weights = spread_positions(position)  # (columns, rows), (ORDER, …)
+            index += anchor
             for start in range(0, padded, COLUMNS):
                 block = slice(start, start + COLUMNS)
                 chunk = np.ascontiguousarray(weights[:, block].transpose(2, 1, 0))
