@@ -47,7 +47,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from losscli.engine import direct, workers
-from losscli.engine.binned_forms import Binned, form_means, form_seconds
+from losscli.engine.binned_forms import Binned, form_means, form_seconds, kink_pairs
 from losscli.engine.binned_forms import fits as forms_fit
 from losscli.engine.binned_plan import (
     PLANE_POINT_SECONDS,
@@ -426,7 +426,11 @@ class BinnedMethod:
     def seconds(self, job: Job) -> float:
         if job.loss.form is not None:
             cost = partial(self.cost.seconds, False)
-            return form_seconds(job.loss, job.points, job.w1.steps, cost)
+            pairs = None
+            if job.dataset is not None:
+                targets = job.dataset.targets_for(job.loss.task, job.loss.name)
+                pairs = kink_pairs(job.loss, job.dataset.x, targets, job.w1.values, job.w2)
+            return form_seconds(job.loss, job.points, job.w1.steps, cost, pairs)
         planned = self._planned(job)
         if planned is not None:
             return sum(planned)
