@@ -72,6 +72,7 @@ def run(tree: Path, case: Case, steps: int, count: int, out: Path) -> tuple[floa
     """Wall and CPU seconds of one whole command with `tree` on PYTHONPATH."""
     command = [sys.executable, "-m", "losscli", "surface", "-l", case.loss]
     command += ["--steps", str(steps), "--n", str(count), "--format", "json", "-q"]
+    command += ["--max-seconds", "3600"]  # the slow paths before, on a loaded machine
     for option, low, high in case.window:
         command += [option, low, high]
     environment = {**os.environ, "PYTHONPATH": str(tree)}
