@@ -103,3 +103,31 @@ def test_bce_estimate_counts_the_pairs_past_its_kinks():
     near = method.seconds(Job(loss, {}, len(data), w1, inside, data))
     far = method.seconds(Job(loss, {}, len(data), w1, past, data))
     assert far - near == pytest.approx(binned_forms.PER_PAIR * pairs, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("x", "w1", "w2"),
+    [
+        (np.random.default_rng(2).normal(0.0, 1.0, 6000), (-2, 8), (-3, 3)),  # the wide window
+        (
+            np.append(np.random.default_rng(3).normal(0.0, 1.0, 3000), [40.0, -35.0]),
+            (-1, 1),
+            (-2, 2),
+        ),
+        (-1000.0 + np.random.default_rng(4).uniform(0.0, 2.0, 2000), (2.9, 3.1), (2999.5, 3000.5)),
+    ],
+)
+def test_exponential_as_a_product_keeps_the_binned_contract(x, w1, w2):
+    """e^(−t·p) summed as e^(−t·w2)·Σe^(−t·w1·x) over the binned x nodes: values spanning many
+    decades (the wide window, far outliers) and a window far along w2."""
+    t = np.where(np.random.default_rng(5).random(len(x)) < 0.5, 1.0, -1.0)
+    data = Dataset(x, t, "product", {"kind": "test"})
+    a, b = Axis("w1", *w1, 31), Axis("w2", *w2, 31)
+    loss = get_loss("exponential")
+    fast = sweep(loss, {}, data, a, b, method="binned")
+    exact = sweep(loss, {}, data, a, b, method="direct")
+    finite = np.isfinite(exact.values)
+    assert np.array_equal(finite, np.isfinite(fast.values))
+    difference = float(np.max(np.abs(fast.values - exact.values)[finite] / exact.values[finite]))
+    assert fast.error is not None and fast.error <= binned.TOLERANCE
+    assert difference <= min(CONTRACT, fast.error + 1e-14)

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from losscli.engine import direct, workers
+from losscli.engine import direct, factored, workers
 from losscli.engine.binned_forms import Binned, form_means, form_seconds, kink_pairs
 from losscli.engine.binned_forms import fits as forms_fit
 from losscli.engine.binned_plan import (
@@ -262,15 +262,18 @@ def binned_means(
     for the split and the progress; else the FFT's columns are estimated from the plan.
     """
     chosen = plan_for(loss, params, x, targets, w1, grid)
-    if seconds is None:
-        seconds = BinnedCost().planned(chosen, len(w1), Probe(0.0, 0.0, 0.0), 0.0)
-    fft, after = seconds
-    share = fft / (fft + after) if fft + after > 0.0 else 1.0
-    work = Columns(chosen, grid, tolerance, share)
-    steps = grid.steps
-    later = _part(progress, 0.0, 0.95)
-    both = by_columns(swept_columns, work, w1, 2 * steps, later, seconds=fft + after)
-    sums, bounds = both[:steps], both[steps:]
+    if factored.applies(loss):  # e^(−t·p): a product, no FFT (`losscli.engine.factored`)
+        labels = [t for t in (1.0, -1.0) if np.any(targets == t)]  # the plan's groups'
+        sums, bounds = factored.factored_sums(chosen, labels, w1, grid)
+    else:
+        if seconds is None:
+            seconds = BinnedCost().planned(chosen, len(w1), Probe(0.0, 0.0, 0.0), 0.0)
+        fft, after = seconds
+        share = fft / (fft + after) if fft + after > 0.0 else 1.0
+        work, steps = Columns(chosen, grid, tolerance, share), grid.steps
+        later = _part(progress, 0.0, 0.95)
+        both = by_columns(swept_columns, work, w1, 2 * steps, later, seconds=fft + after)
+        sums, bounds = both[:steps], both[steps:]
     values = sums / len(x)
     rows, cols = np.nonzero(bounds > tolerance)
     block = DIRECT_BLOCKS * max(1, direct.BLOCK_ELEMENTS // len(x))  # cell_means' own blocks
@@ -463,6 +466,8 @@ class BinnedMethod:
         plan = self._plan(job)
         if isinstance(plan, bool):
             return None
+        if factored.applies(job.loss):
+            return factored.seconds(plan, job.w1.steps, job.w2.steps), 0.0
         with np.errstate(all="ignore"):
             found = probe(plan, job.w1.values, job.w2)
         direct_cell = direct.METHOD.cost.seconds(job.loss.cost, job.points, 1)
