@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -146,10 +147,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         old = checkout(options.before, folder) if options.before else None
+        new = folder / "after"  # this tree as it is now, whatever is edited while this runs
+        shutil.copytree(HERE / "losscli", new / "losscli")
         for case in cases:
             after, before = [], []
             for _ in range(options.repeat):
-                after.append(run(HERE, case, options.steps, options.n, folder / "after.json"))
+                after.append(run(new, case, options.steps, options.n, folder / "after.json"))
                 if old is not None:
                     before.append(run(old, case, options.steps, options.n, folder / "old.json"))
             wall = statistics.median(a[0] for a in after)
