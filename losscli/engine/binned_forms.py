@@ -364,7 +364,29 @@ def form_seconds(
 
 
 def kink_pairs(loss: Loss, x: Array, targets: Array, w1: Array, grid: Axis) -> int | None:
-    """bce's point-column pairs past a kink for these data and grid (None for other forms)."""
+    """bce's point-column pairs past a kink for these data and grid (None for other forms);
+    the last answer kept, for the estimate is asked more than once a sweep."""
     if not isinstance(loss.form, ClippedLogistic):
         return None
-    return Kinks.of(loss.form, x, targets, grid).pairs(w1)
+    kept = _PAIRS[0]
+    if kept is not None and _same_kinks(kept[0], (loss.form, x, targets, grid, w1)):
+        return kept[1]
+    pairs = Kinks.of(loss.form, x, targets, grid).pairs(w1)
+    _PAIRS[0] = ((loss.form, x, targets, grid, w1.copy()), pairs)
+    return pairs
+
+
+_PAIRS: list[tuple[tuple[object, ...], int] | None] = [None]
+"""The last `kink_pairs` answer, with what it was asked of."""
+
+
+def _same_kinks(kept: tuple[object, ...], asked: tuple[object, ...]) -> bool:
+    """The same form and grid, the very same data arrays, equal columns."""
+    form, x, targets, grid, w1 = asked
+    return (
+        kept[0] == form
+        and kept[1] is x
+        and kept[2] is targets
+        and kept[3] == grid
+        and np.array_equal(kept[4], w1)  # type: ignore[arg-type]
+    )
