@@ -381,12 +381,12 @@ _PAIRS: list[tuple[tuple[object, ...], int] | None] = [None]
 
 
 def _same_kinks(kept: tuple[object, ...], asked: tuple[object, ...]) -> bool:
-    """The same form and grid, the very same data arrays, equal columns."""
+    """The same form and grid, the very same x, equal labels and columns."""
     form, x, targets, grid, w1 = asked
     return (
         kept[0] == form
         and kept[1] is x
-        and kept[2] is targets
+        and (kept[2] is targets or np.array_equal(kept[2], targets))  # type: ignore[arg-type]
         and kept[3] == grid
         and np.array_equal(kept[4], w1)  # type: ignore[arg-type]
     )
