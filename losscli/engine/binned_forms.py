@@ -39,7 +39,7 @@ import numpy as np
 from losscli.catalogue.model import Loss
 from losscli.catalogue.structure import ClippedLogistic, SoftDice
 from losscli.engine.direct import cell_means
-from losscli.engine.interpolation import EPSILON, SPREAD_BLOCK
+from losscli.engine.interpolation import EPSILON
 from losscli.engine.method import NotApplicable, Progress
 from losscli.engine.workers import by_columns
 
@@ -58,9 +58,12 @@ BLOCK = 32
 COLUMN_BLOCK = 256
 """Columns whose kink histograms are held at once: memory stays (G + 1)·256 a histogram."""
 
-PER_PAIR = 2e-8
-"""Seconds, about, to place one point past a kink for one column (one core): for the split
-between processes and the estimate."""
+RUN_BLOCK = 1 << 18
+"""Points past a kink placed at once: their bins are runs (x sorted), summed by reduceat."""
+
+PER_PAIR = 1.1e-8
+"""Seconds, about, to place one point past a kink for one column (one core; measured 10.7 ns
+at G = 1001, n = 10⁶, w2 in [−20, 20]): for the split between processes and the estimate."""
 
 
 def fits(loss: Loss) -> bool:
@@ -261,7 +264,9 @@ def _histograms(
 ) -> tuple[NDArray[np.int64], Array, Array, Array]:
     """Per column, the points by their first row beyond the kink b = ⌊s⌋ + 1 (rows counted
     back from the last where the region lies before the kink): counts, Σ(b − s), Σe^(−h·(b −
-    s)) and Σe^(−2h·(b − s)); points beyond it on every row are in bin 0."""
+    s)) and Σe^(−2h·(b − s)); points beyond it on every row are in bin 0. x is sorted, so
+    b runs monotone along the points: each bin is a run, summed by `np.add.reduceat` (no
+    per-point scatter)."""
     rows, h = work.steps, work.step
     size = rows + 1  # bin `rows`: never beyond it (half a row of slack), dropped
     counts = np.zeros((size, len(w1)), dtype=np.int64)
@@ -269,19 +274,27 @@ def _histograms(
     xs = work.xs[t]
     for col, w in enumerate(w1.tolist()):
         part = work.passing(t, kink, forward, w)
-        for first in range(part.start, part.stop, SPREAD_BLOCK):
-            x = xs[first : min(part.stop, first + SPREAD_BLOCK)]
+        for first in range(part.start, part.stop, RUN_BLOCK):
+            x = xs[first : min(part.stop, first + RUN_BLOCK)]
             s = (kink - work.low - w * x) / h
             if not forward:
                 s = (rows - 1) - s
-            b = np.clip(np.floor(s) + 1.0, 0.0, float(rows))
-            phi = b - s
-            decay = np.exp(-h * phi)
-            index = b.astype(np.intp)
-            counts[:, col] += np.bincount(index, minlength=size)
-            offsets[:, col] += np.bincount(index, phi, minlength=size)
-            decays[:, col] += np.bincount(index, decay, minlength=size)
-            squares[:, col] += np.bincount(index, decay * decay, minlength=size)
+            b = np.floor(s)
+            b += 1.0
+            np.clip(b, 0.0, float(rows), out=b)
+            phi = np.subtract(b, s, out=s)
+            decay = np.multiply(phi, -h)
+            np.exp(decay, out=decay)
+            if b[0] > b[-1]:  # x sorted, so b runs one way: its bins are runs of the points
+                b, phi, decay = b[::-1], phi[::-1], decay[::-1]
+            starts = np.flatnonzero(b[1:] != b[:-1]) + 1
+            starts = np.concatenate(([0], starts))
+            index = b[starts].astype(np.intp)
+            counts[index, col] += np.diff(np.append(starts, len(b)))
+            offsets[index, col] += np.add.reduceat(phi, starts)
+            decays[index, col] += np.add.reduceat(decay, starts)
+            np.multiply(decay, decay, out=decay)
+            squares[index, col] += np.add.reduceat(decay, starts)
     return counts[:rows], offsets[:rows], decays[:rows], squares[:rows]
 
 
@@ -334,11 +347,46 @@ def decayed_prefix(values: Array, rate: float) -> Array:
 
 
 def form_seconds(
-    loss: Loss, points: int, columns: int, binned: Callable[[int, int], float]
+    loss: Loss,
+    points: int,
+    columns: int,
+    binned: Callable[[int, int], float],
+    pairs: int | None = None,
 ) -> float:
     """The estimate of a form's sweep from the binned sweep's (`binned(points, columns)`): two
-    binned sums for dice; for bce one, and its kinks, taken as passed by a tenth of the point-
-    column pairs (windows within the kinks pass none)."""
+    binned sums for dice; for bce one, and its kinks: `pairs` point-column pairs past a kink
+    where the data is known (`Kinks.pairs`), else a tenth of them (windows within the kinks
+    pass none)."""
     if isinstance(loss.form, SoftDice):
         return 2.0 * binned(points, columns)
-    return binned(points, columns) + 0.1 * PER_PAIR * points * columns
+    passing = 0.1 * points * columns if pairs is None else pairs
+    return binned(points, columns) + PER_PAIR * passing
+
+
+def kink_pairs(loss: Loss, x: Array, targets: Array, w1: Array, grid: Axis) -> int | None:
+    """bce's point-column pairs past a kink for these data and grid (None for other forms);
+    the last answer kept, for the estimate is asked more than once a sweep."""
+    if not isinstance(loss.form, ClippedLogistic):
+        return None
+    kept = _PAIRS[0]
+    if kept is not None and _same_kinks(kept[0], (loss.form, x, targets, grid, w1)):
+        return kept[1]
+    pairs = Kinks.of(loss.form, x, targets, grid).pairs(w1)
+    _PAIRS[0] = ((loss.form, x, targets, grid, w1.copy()), pairs)
+    return pairs
+
+
+_PAIRS: list[tuple[tuple[object, ...], int] | None] = [None]
+"""The last `kink_pairs` answer, with what it was asked of."""
+
+
+def _same_kinks(kept: tuple[object, ...], asked: tuple[object, ...]) -> bool:
+    """The same form and grid, the very same x, equal labels and columns."""
+    form, x, targets, grid, w1 = asked
+    return (
+        kept[0] == form
+        and kept[1] is x
+        and (kept[2] is targets or np.array_equal(kept[2], targets))  # type: ignore[arg-type]
+        and kept[3] == grid
+        and np.array_equal(kept[4], w1)  # type: ignore[arg-type]
+    )
