@@ -287,6 +287,7 @@ LOSSES = (
         value=exponential,
         gradient=exponential_gradient,
         smooth=True,
+        exponential=True,
         cost=1.4,
         advice="Use it to understand boosting, which minimises it stage by stage; avoid it with "
         "noisy labels: one mislabelled point far out weighs exponentially (inf, even).",

@@ -23,9 +23,11 @@ from losscli.cli.reading import READING_OPTIONS, reading_from, refuse_reading
 from losscli.data.builtin import DATASETS
 from losscli.defaults import (
     GRID_STEPS,
+    LEARNING_RATE,
     LESSON_DATA,
     LESSON_WINDOW,
     MAX_SECONDS,
+    MOMENTUM,
     SCALES,
     SYNTHETIC_SETTINGS,
     option_name,
@@ -372,6 +374,24 @@ def max_seconds_option(func: F) -> F:
         metavar="SECONDS",
         help="Refuse, before starting, sweeps the engine expects to take longer than this "
         "(an estimate: raise it to run a long sweep anyway).",
+    )(func)
+
+
+def lr_option(func: F) -> F:
+    """--lr: the optimizer's learning rate (descend's walks, landscape's training)."""
+    return click.option(
+        "--lr", type=float, default=LEARNING_RATE, show_default=True, help="Learning rate."
+    )(func)
+
+
+def momentum_option(func: F) -> F:
+    """--momentum: momentum's and nesterov's coefficient (descend, landscape)."""
+    return click.option(
+        "--momentum",
+        type=float,
+        default=MOMENTUM,
+        show_default=True,
+        help="Momentum coefficient of momentum and nesterov, in [0, 1).",
     )(func)
 
 

@@ -21,8 +21,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from losscli.catalogue.structure import PerLabel, Piecewise, check_description
-from losscli.engine import workers
-from losscli.engine.histogram import ScaledPoints, combine, combine_linear, thread_buffers
+from losscli.engine import steps, workers
+from losscli.engine.centre import far_window, row_offsets
+from losscli.engine.histogram import (
+    Layout,
+    ScaledPoints,
+    combine,
+    combine_linear,
+    thread_buffers,
+)
 from losscli.engine.method import Job, Progress, Swept
 
 if TYPE_CHECKING:
@@ -93,12 +100,34 @@ class HistogramPlan:
 
     points: tuple[ScaledPoints, ...]
     grid: Axis
+    offsets: Array | None = None
+    """Where the window lies far from 0: each stored w2 less the uniform grid's lo + j·h."""
+    slopes: tuple[Layout, ...] = ()
+    """Then the layout of each group's derivative, for the sums of f′ (the same sub-bins)."""
 
 
 def prepare(groups: Sequence[ShapeGroup], w1: Array, grid: Axis) -> HistogramPlan:
-    """Lay out each group's sub-bins and scale its points to grid units, once."""
-    scaled = (ScaledPoints(g.x, g.offset, g.shape, grid, w1) for g in groups)
-    return HistogramPlan(tuple(scaled), grid)
+    """Lay out each group's sub-bins and scale its points to grid units, once.
+
+    The histograms place w2 at lo + j·h; far from 0 the stored values differ from that by
+    their rounding (a few units in the last place of |w2|, which a sum does not average out
+    as it does the points' own rounding), so there each row is moved to its stored value to
+    first order: the sums gain offset·Σf′, from the same histograms."""
+    scaled = tuple(ScaledPoints(g.x, g.offset, g.shape, grid, w1) for g in groups)
+    if not far_window(grid.low, grid.high):
+        return HistogramPlan(scaled, grid)
+    offsets = row_offsets(grid.values, grid.low, grid.step)
+    slopes = tuple(Layout(derivative(g.shape), grid) for g in groups)
+    return HistogramPlan(scaled, grid, offsets, slopes)
+
+
+def derivative(shape: Piecewise) -> Piecewise:
+    """f′ of a piecewise polynomial: the same breaks, each piece differentiated."""
+    pieces = []
+    for piece in shape.pieces:
+        slope = [float(k) * c for k, c in enumerate(piece) if k > 0]
+        pieces.append(tuple(slope) if slope else (0.0,))
+    return Piecewise(breaks=shape.breaks, pieces=tuple(pieces))
 
 
 def sweep_columns(prepared: HistogramPlan, w1: Array, progress: Progress = None) -> Array:
@@ -109,7 +138,7 @@ def sweep_columns(prepared: HistogramPlan, w1: Array, progress: Progress = None)
     buffers = thread_buffers()
     work = sum(len(p.x) + p.width for p in prepared.points) * len(w1)
     done = 0
-    for points in prepared.points:
+    for k, points in enumerate(prepared.points):
         count = len(points.x)
         per_block = max(1, min(BLOCK_BINS // points.width, BLOCK_WORK // max(count, 1)))
         for start in range(0, len(w1), per_block):
@@ -119,6 +148,10 @@ def sweep_columns(prepared: HistogramPlan, w1: Array, progress: Progress = None)
                 totals[:, cols] += combine_linear(points, moments, steps).T
             else:
                 totals[:, cols] += combine(points.layout, moments, steps).T
+            if prepared.offsets is not None:  # each row moved to its stored w2, to first order
+                slope = prepared.slopes[k]
+                sums = combine(slope, moments[: slope.degree + 1], steps).T
+                totals[:, cols] += prepared.offsets[:, None] * sums
             done += (count + points.width) * len(w1[cols])
             if progress is not None:
                 progress(done / work)
@@ -210,6 +243,8 @@ class PiecewiseMethod:
 
     def seconds(self, job: Job) -> float:
         assert job.description is not None
+        if steps.is_step(job.description):
+            return steps.seconds(job.points, job.w1.steps, job.w2.steps)
         weights = shape_weight(job.description), step_weight(job.description)
         return self.cost.seconds(job.points, job.w1.steps, job.w2.steps, *weights)
 
@@ -222,6 +257,12 @@ class PiecewiseMethod:
     def run(self, job: Job, x: Array, targets: Array, progress: Progress) -> Swept:
         assert job.description is not None
         w1 = job.w1.values
+        if isinstance(job.description, PerLabel) and steps.is_step(job.description):
+            plan = steps.prepare(job.description, x, targets, job.w2.values)
+            counts = workers.by_columns(
+                steps.step_columns, plan, w1, job.w2.steps, progress, seconds=self.seconds(job)
+            )
+            return Swept(counts / len(x))
         prepared = prepare(groups_for(job.description, x, targets), w1, job.w2)
         sums = workers.by_columns(
             sweep_columns, prepared, w1, job.w2.steps, progress, seconds=self.seconds(job)
