@@ -28,6 +28,9 @@ LESSON_DATA: Final = Synthetic()
 """The settings that give the lesson's two datasets exactly."""
 
 SYNTHETIC_SETTINGS: Final = Synthetic._fields
+
+CLASS_SETS: Final = ("blobs", "moons", "spirals", "iris")
+"""The labelled sets `landscape --dataset` names (`losscli.data.class_sets.class_set`)."""
 """The settings that shape synthetic data, in the order the command line lists them."""
 
 LESSON_LOSSES: Final = ("mse", "mae", "huber", "hinge")

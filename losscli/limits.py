@@ -88,6 +88,14 @@ def check_steps(steps: int, walks: int) -> None:
     _check_memory("steps", f"{walks} × {steps} steps", need, f"ask for at most {most}")
 
 
+def check_trajectory(steps: int, parameters: int) -> None:
+    """Refuse training whose kept trajectory, (steps + 1) × parameters float64s, would not fit
+    in memory (field `steps`)."""
+    most = memory_limit() // (8 * parameters) - 1
+    need = (steps + 1) * parameters * 8
+    _check_memory("steps", f"{steps} steps × {parameters} weights", need, f"ask for at most {most}")
+
+
 def _check_memory(field: str, what: str, need: int, advice: str) -> None:
     """Refuse `what`, needing `need` bytes, past `memory_limit()`, with `advice`."""
     if need > memory_limit():

@@ -28,6 +28,8 @@ CORE = (
     "data",
     "engine",
     "descent",
+    "models",
+    "slices",
     "defaults",
     "errors",
     "limits",

@@ -78,7 +78,7 @@ def test_loss_names_and_aliases_complete() -> None:
         (["render", "-", "--style"], ["map", "plain"]),
         (["data"], ["regression", "classification"]),
         (["completion"], ["bash", "zsh", "fish"]),
-        ([], ["completion", "data", "descend", "eval", "losses", "render", "surface"]),
+        ([], ["completion", "data", "descend", "eval", "landscape", "losses", "render", "surface"]),
         (["surface", "--dataset"], ["lesson", "celsius", "outliers", "imbalanced", "separable"]),
         (["descend", "--optimizer"], ["gd", "momentum", "nesterov", "rmsprop", "adam"]),
     ],

@@ -172,7 +172,8 @@ def test_losses_name_json_and_the_list(invoke):
     assert focal["params"][0]["range"] == "in [0, 1], or -1 for no class weighting"
     assert focal["convex"] is False
     listed = json.loads(invoke("losses", "--format", "json").output)
-    assert [entry["name"] for entry in listed] == list(CATALOGUE)
+    assert [entry["name"] for entry in listed] == [*CATALOGUE, "cross-entropy", "one-hot-mse"]
+    assert [entry["task"] for entry in listed[-2:]] == ["multiclass", "multiclass"]
     usage_error(
         invoke("losses", "nope"),
         "--loss",

@@ -43,7 +43,7 @@ def columns_of(name: str):
         loss = get_loss("logistic")
         with np.errstate(all="ignore"):
             plan = binned_plan.plan_for(loss, {}, CLASSIFICATION.x, targets, w1, W2)
-        return binned.plan_columns, (plan, W2), w1, 1
+        return binned.swept_columns, binned.Columns(plan, W2, binned.TOLERANCE, 0.5), w1, 1
     kinks = binned_forms.Kinks.of(BCE_FORM, CLASSIFICATION.x, targets, W2)
     wide = Axis("w1", -2, 4, 4 * binned_forms.COLUMN_BLOCK - 9).values
     return binned_forms.kink_columns, kinks, wide, binned_forms.COLUMN_BLOCK

@@ -287,6 +287,7 @@ LOSSES = (
         value=exponential,
         gradient=exponential_gradient,
         smooth=True,
+        exponential=True,
         cost=1.4,
         advice="Use it to understand boosting, which minimises it stage by stage; avoid it with "
         "noisy labels: one mislabelled point far out weighs exponentially (inf, even).",
@@ -317,7 +318,7 @@ LOSSES = (
         value=dice,
         gradient=dice_gradient,
         form=SoftDice(dice_error, dice_score, 1.0),
-        cost=3.5,
+        cost=7.0,
         convex=False,
         per_point=False,
         advice="Use it when the positives are a small part of the data and overlap with them "

@@ -165,6 +165,7 @@ LOSSES = (
         gradient=huber_gradient,
         piecewise=huber_shape,
         residual=True,
+        cost=3.5,
         params=(Param("delta", 1.0, "Huber's switch from squared to absolute error.", low=0.0),),
         advice="Use it for regression with some outliers: a smooth bowl near the answer, "
         "gentle ramps far out, delta on the scale of ordinary errors; avoid it on clean data, "
@@ -181,6 +182,7 @@ LOSSES = (
         gradient=smooth_l1_gradient,
         piecewise=smooth_l1_shape,
         residual=True,
+        cost=3.5,
         params=(Param("beta", 1.0, "Smooth L1's switch from squared to absolute error.", low=0.0),),
         advice="Use it where you would use Huber but want the far-out slope fixed at 1 "
         "whatever the switch point (box regression in detectors); avoid a tiny beta, which "
@@ -197,7 +199,7 @@ LOSSES = (
         gradient=log_cosh_gradient,
         residual=True,
         smooth=True,
-        cost=1.6,
+        cost=6.0,
         advice="Use it when you want Huber's robustness with derivatives of every order and no "
         "threshold to pick; avoid it when errors are tiny on the scale of 1, where it is "
         "just half of MSE.",
@@ -215,6 +217,7 @@ LOSSES = (
         residual=True,
         params=(Param("tau", 0.5, "Quantile to fit.", low=0.0, high=1.0),),
         aliases=("pinball",),
+        cost=2.0,
         advice="Use it to predict a bound rather than a centre (tau = 0.9: a line 90% of "
         "points lie below), or uneven costs of over- and under-prediction; avoid it when "
         "you want the mean.",

@@ -19,6 +19,7 @@ from losscli.catalogue import CATALOGUE, PLUGINS, all_params, withdraw
 from losscli.cli.data import data_command
 from losscli.cli.descend import descend_command
 from losscli.cli.evaluate import eval_command
+from losscli.cli.landscape import landscape_command
 from losscli.cli.loss_options import LossParamOption
 from losscli.cli.losses import losses_command
 from losscli.cli.render import render_command
@@ -46,6 +47,7 @@ for command in (
     losses_command,
     eval_command,
     render_command,
+    landscape_command,
 ):
     cli.add_command(command)
 

@@ -18,7 +18,9 @@ from losscli.cli.options import (
     echo,
     emit,
     grid_options,
+    lr_option,
     max_seconds_option,
+    momentum_option,
     output_options,
     picture_options,
     standard_input,
@@ -27,13 +29,7 @@ from losscli.cli.options import (
     workers_option,
 )
 from losscli.cli.repeats import OnceCommand
-from losscli.defaults import (
-    CONVERGENCE_TOLERANCE,
-    DESCENT_STEPS,
-    LEARNING_RATE,
-    MOMENTUM,
-    OPTIMIZER,
-)
+from losscli.defaults import CONVERGENCE_TOLERANCE, DESCENT_STEPS, OPTIMIZER
 from losscli.descent.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
@@ -75,9 +71,7 @@ def walk_options(func: F) -> F:
             help=f"Update rule; repeat to draw several paths. Default: {OPTIMIZER}. "
             + "; ".join(f"{o.name}: {o.summary}" for o in OPTIMIZERS.values()),
         ),
-        click.option(
-            "--lr", type=float, default=LEARNING_RATE, show_default=True, help="Learning rate."
-        ),
+        lr_option,
         click.option(
             "--steps",
             type=int,
@@ -92,13 +86,7 @@ def walk_options(func: F) -> F:
             show_default=True,
             help="Converged when the step's length and the change in loss are both below this.",
         ),
-        click.option(
-            "--momentum",
-            type=float,
-            default=MOMENTUM,
-            show_default=True,
-            help="Momentum coefficient of momentum and nesterov, in [0, 1).",
-        ),
+        momentum_option,
         click.option(
             "--batch-size",
             type=int,

@@ -36,6 +36,16 @@ class LossRequest(NamedTuple):
     given: frozenset[str]
 
     def resolve(self) -> list[tuple[Loss, dict[str, float]]]:
+        """The line's losses; a multi-class loss named is refused, saying where it serves."""
+        from losscli.catalogue.multiclass import named
+
+        for name in self.names:
+            if name.lower() not in loss_names() and named(name) is not None:
+                raise ParameterError(
+                    "loss",
+                    f"{name} is a multi-class loss, of K logits a point, not of the line's p: "
+                    "evaluate it with eval --logits",
+                )
         return resolve_losses(self.names, self.values, self.given)
 
 

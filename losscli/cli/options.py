@@ -24,10 +24,12 @@ from losscli.cli.reading import READING_OPTIONS, reading_from, refuse_reading
 from losscli.data.builtin import DATASETS
 from losscli.defaults import (
     GRID_STEPS,
+    LEARNING_RATE,
     LESSON_DATA,
     LESSON_WINDOW,
     MAX_SECONDS,
     MAX_WORKERS,
+    MOMENTUM,
     SCALES,
     SYNTHETIC_SETTINGS,
     WORKERS_VARIABLE,
@@ -405,6 +407,24 @@ def _process_count(name: str, given: str) -> int:
             name, f"must be a whole number of processes from 1 to {MAX_WORKERS}, got {given!r}"
         )
     return int(text)
+
+
+def lr_option(func: F) -> F:
+    """--lr: the optimizer's learning rate (descend's walks, landscape's training)."""
+    return click.option(
+        "--lr", type=float, default=LEARNING_RATE, show_default=True, help="Learning rate."
+    )(func)
+
+
+def momentum_option(func: F) -> F:
+    """--momentum: momentum's and nesterov's coefficient (descend, landscape)."""
+    return click.option(
+        "--momentum",
+        type=float,
+        default=MOMENTUM,
+        show_default=True,
+        help="Momentum coefficient of momentum and nesterov, in [0, 1).",
+    )(func)
 
 
 def output_path_option(func: F) -> F:

@@ -26,8 +26,11 @@ from losscli.cli.repeats import OnceCommand
 from losscli.defaults import AUTO, METHOD_NAMES
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from losscli.cli.loss_options import LossRequest
     from losscli.cli.options import DataRequest
+    from losscli.descent.walk import Run
     from losscli.engine import GridSpec, Surface
     from losscli.render.view import Pictures, ViewOptions
 
@@ -89,7 +92,6 @@ def surface_command(
     """
     from losscli import engine
     from losscli.data.sources import Points
-    from losscli.descent.runs import load_runs
     from losscli.engine.window import plan_grid
     from losscli.limits import Deadline, check_grid
     from losscli.render.progress import sweep_progress
@@ -101,7 +103,7 @@ def surface_command(
             raise usage_error(
                 "--path", f"draws on the map; it cannot be used with --format {output_format}"
             )
-        runs = [run for path in path_files for run in load_runs(path)]
+        runs = _load_runs(path_files)
         chosen = losses.resolve()
         points = Points(data.source(), standard_input(), warn)
         if not losses.names:  # the default panels: those the data suits
@@ -139,6 +141,15 @@ def surface_command(
             notes=[*points.notes(), *([line] if (line := window.line()) else [])],
         )
     return None
+
+
+def _load_runs(path_files: Sequence[str]) -> list[Run]:
+    """The descent paths saved in these files (their reader imported only when some are)."""
+    if not path_files:
+        return []
+    from losscli.descent.runs import load_runs
+
+    return [run for path in path_files for run in load_runs(path)]
 
 
 def _check_output(output_format: str, output: str | None, pictures: Pictures) -> None:

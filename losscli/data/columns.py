@@ -158,7 +158,9 @@ def choose_columns(names: Sequence[str] | None, count: int, reading: Reading, na
     `y`; a table that does not say which columns to take is a DataError."""
     labels = [(names[i] if names is not None else "") or f"column {i + 1}" for i in range(count)]
     asked = (reading.x, reading.y)
-    found = [_asked(names, count, text, role, name) for role, text in zip("xy", asked, strict=True)]
+    found = [
+        asked_column(names, count, text, role, name) for role, text in zip("xy", asked, strict=True)
+    ]
     lowered = [n.lower() for n in names] if names is not None else []
     for axis, role in enumerate("xy"):
         if found[axis] is None and role in lowered:
@@ -177,10 +179,11 @@ def choose_columns(names: Sequence[str] | None, count: int, reading: Reading, na
     return Chosen(positions, chosen, names is not None, by_position)
 
 
-def _asked(
+def asked_column(
     names: Sequence[str] | None, count: int, text: str | None, role: str, name: str
 ) -> int | None:
-    """The position of the column asked for as `--x`/`--y` (`role`), None if not asked."""
+    """The position of the column asked for (a header name or a 1-based number) by the
+    parameter `role` (`x`, `y`, `class_column`), None if not asked."""
     if text is None:
         return None
     if names is not None:

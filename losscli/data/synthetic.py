@@ -5,12 +5,16 @@ draws the regression set (x ~ U(−1, 1), then a Gaussian noise term), and conti
 stream for the classification set. numpy's MT19937 seeded by key (`RandomState([seed])`) is
 the very generator Python's `random.seed` builds, and `random.gauss` is a Box–Muller transform
 that consumes two uniforms for every two points, so the whole stream is reproduced here with
-array operations: the defaults give the lesson's 40 + 40 points to the last bit.
+array operations: the defaults give the lesson's 40 + 40 points to the last bit. A short
+stream is drawn from Python's own generator instead (`random.Random(seed)`, its 32-bit words
+by `getrandbits`, each double from two of them as both libraries form it): importing
+numpy.random costs more start-up than the lesson's sweeps.
 """
 
 from __future__ import annotations
 
 import math
+import random
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +33,26 @@ if TYPE_CHECKING:
 
 OUTLIER_SHIFT = (3.0, 6.0)
 """An outlier's target lies this far above the true line (uniform in the interval)."""
+
+
+SHORT_STREAM = 1 << 16
+"""Uniforms at most drawn through Python's `random` rather than numpy's generator: a few
+milliseconds, against about 14 ms to import numpy.random (measured on 2 cores)."""
+
+
+def _uniforms(seed: int, count: int, skip: int = 0) -> Array:
+    """`count` uniforms in [0, 1) of the stream Python's `random.seed(seed)` starts, after
+    its first `skip`: what `random.random()` would return, to the bit."""
+    if skip + count > SHORT_STREAM:
+        stream = _python_random_stream(seed)
+        stream.random_sample(skip)
+        return stream.random_sample(count)
+    # random() is (a >> 5, b >> 6) of two consecutive 32-bit words over 2^53: as numpy's
+    bits = random.Random(seed).getrandbits(64 * (skip + count)) if skip + count else 0
+    raw = bits.to_bytes(8 * (skip + count), "little")
+    words = np.frombuffer(raw, dtype="<u4").reshape(-1, 2)[skip:]
+    high, low = (words[:, 0] >> 5).astype(np.float64), (words[:, 1] >> 6).astype(np.float64)
+    return (high * 67108864.0 + low) / 9007199254740992.0
 
 
 def _python_random_stream(seed: int) -> np.random.RandomState:
@@ -71,8 +95,10 @@ def _chosen(n: int, fraction: float, seed: int, purpose: int) -> Array:
     Outliers and label flips draw from `default_rng([seed, purpose])`, apart from the lesson's
     stream, so they change only the points they pick.
     """
-    rng = np.random.default_rng([seed, purpose])
     count = math.floor(fraction * n + 0.5)
+    if count == 0:
+        return np.empty(0, dtype=np.intp)  # numpy.random not imported for nothing
+    rng = np.random.default_rng([seed, purpose])
     chosen: Array = np.sort(rng.choice(n, size=count, replace=False))
     return chosen
 
@@ -91,7 +117,7 @@ def synthetic_regression(
     _check_line(true_w1, true_w2)
     pairs = (n + 1) // 2
     # Per pair of points the lesson draws: x_even, angle, radius, x_odd (unused when n is odd).
-    block = _python_random_stream(seed).random_sample(4 * pairs).reshape(pairs, 4)
+    block = _uniforms(seed, 4 * pairs).reshape(pairs, 4)
     angle = block[:, 1] * (2.0 * math.pi)
     radius = np.sqrt(-2.0 * np.log(1.0 - block[:, 2]))
     x = np.empty(n)
@@ -139,9 +165,7 @@ def synthetic_classification(
     """
     _check_synthetic(n, noise, seed, flip, "flip")
     _check_line(true_w1, true_w2)
-    stream = _python_random_stream(seed)
-    stream.random_sample(_regression_draws(n))
-    x = -1.0 + 2.0 * stream.random_sample(n)
+    x = -1.0 + 2.0 * _uniforms(seed, n, skip=_regression_draws(n))
     y = np.where(true_w1 * x + true_w2 > 0.0, 1.0, -1.0)
     picked = _chosen(n, flip, seed, purpose=2)
     y[picked] = -y[picked]

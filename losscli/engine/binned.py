@@ -39,21 +39,28 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from losscli.engine import direct, workers
-from losscli.engine.binned_forms import Binned, form_means, form_seconds
-from losscli.engine.binned_forms import fits as forms_fit
-from losscli.engine.binned_plan import BinnedPlan, KernelGroup, fits, plan_for
+from losscli.engine import direct, factored, workers
+from losscli.engine.binned_plan import (
+    PLANE_POINT_SECONDS,
+    POSITION_SECONDS,
+    BinnedPlan,
+    KernelGroup,
+    fits,
+    plan_for,
+)
+from losscli.engine.binned_rows import CELL_SECONDS
 from losscli.engine.centre import shifted
 from losscli.engine.direct import cell_means
 from losscli.engine.interpolation import EPSILON, ORDER, SPREAD_BLOCK, spread_positions
 from losscli.engine.method import Job, NotApplicable, Progress, Swept
+from losscli.engine.workers import by_columns
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -99,15 +106,6 @@ def kernel_sums(
     return totals
 
 
-def plan_columns(work: tuple[BinnedPlan, Axis], w1: Array, progress: Progress = None) -> Array:
-    """`kernel_sums` of the plan's groups for the columns `w1` (all or some of those planned),
-    each cell's bound (`BinnedPlan.bound`) in as many rows below them: as the workers run it
-    (`losscli.engine.workers`), the bounds shared too."""
-    plan, grid = work
-    sums = kernel_sums(plan.groups, w1, grid, progress)
-    return np.concatenate([sums, plan.bound(sums)])
-
-
 def _columns(group: KernelGroup, w1: Array, grid: Axis, spectrum: NDArray[np.complex128]) -> Array:
     """The sums of a block of columns: node masses per column, convolved with the kernel."""
     nodes = group.nodes
@@ -122,22 +120,30 @@ def _columns(group: KernelGroup, w1: Array, grid: Axis, spectrum: NDArray[np.com
 def _masses(group: KernelGroup, w1: Array, grid: Axis) -> Array:
     """The node masses (columns, nodes) of a block of columns.
 
-    Columns are spread `per` at a time and points `chunk` at a time, both fixed by the group
-    alone, so each column's masses are summed in the same order in any block."""
+    A position is counted in node widths from the grid's lo (node `anchor`), not from the
+    frame's first node: the frame may reach far beyond the grid (far outliers), and only
+    positions near the grid need all their digits. Columns are spread `per` at a time and
+    points `chunk` at a time, both fixed by the group alone, so each column's masses are
+    summed in the same order in any block."""
     delta = grid.step / group.refine
-    origin = grid.low - group.anchor * delta
     cols, nodes, count = len(w1), group.nodes, len(group.x)
+    if group.plane is not None:
+        lows = np.full(cols, grid.low)
+        if group.centre.active:  # each column's own lo, as below
+            hi, lo = group.centre.offsets(w1)
+            lows = shifted(hi, lo, grid.low)
+        return group.plane.masses_at(w1, lows, delta, nodes, group.anchor)
     masses = np.zeros((cols, nodes))
     per = max(1, SPREAD_BLOCK // count)
     chunk = max(1, SPREAD_BLOCK // per)
-    steps = np.arange(ORDER)[:, None, None]
+    steps = np.arange(ORDER)[:, None, None] + group.anchor
     for first in range(0, cols, per):
         w = w1[first : first + per, None]
         rows = masses[first : first + len(w)]
-        at: Array | float = origin
-        if group.centre.active:  # the column's own origin: lo − A·δ + w1·cx − cy, exactly
+        at: Array | float = grid.low
+        if group.centre.active:  # the column's own lo: lo + w1·cx − cy, exactly
             hi, lo = group.centre.offsets(w)
-            at = shifted(hi, lo, origin)
+            at = shifted(hi, lo, grid.low)
         shift = (np.arange(len(w)) * nodes)[None, :, None] + steps
         for start in range(0, count, chunk):
             part = slice(start, start + chunk)
@@ -154,35 +160,81 @@ def _masses(group: KernelGroup, w1: Array, grid: Axis) -> Array:
 
 
 def _exact_rows(
-    groups: Sequence[KernelGroup], w1: float, rows: IntArray, grid: Axis
+    groups: Sequence[KernelGroup], masses: Sequence[Array], rows: IntArray, grid: Axis
 ) -> tuple[Array, Array]:
-    """The sums of some rows of one column as plain dot products of its node masses with the
-    kernel (no FFT), and the bound on their rounding: log₂(nodes)·ε·Σ|mass·K| (pairwise
-    summation)."""
+    """The sums of some rows of one column as plain dot products of its node masses (one
+    array per group) with the kernel (no FFT), and the bound on their rounding:
+    log₂(nodes)·ε·Σ|mass·K| (pairwise summation)."""
     sums = np.zeros(len(rows))
     rounding = np.zeros(len(rows))
-    for group in groups:
-        if len(group.x) == 0:
-            continue
-        masses = _masses(group, np.array([w1]), grid)[0]
-        lowest = np.flatnonzero(masses)
+    for group, held in zip(groups, masses, strict=True):
+        lowest = np.flatnonzero(held)
         if len(lowest) == 0:
             continue
         first, last = int(lowest[0]), int(lowest[-1]) + 1
-        masses = masses[first:last]
-        per = max(1, BLOCK_SPECTRUM // len(masses))
-        # row t of the terms is kernel[t − first − k] for k = 0 … len(masses) − 1: a window of
+        held = held[first:last]
+        per = max(1, BLOCK_SPECTRUM // len(held))
+        # row t of the terms is kernel[t − first − k] for k = 0 … len(held) − 1: a window of
         # the reversed kernel, copied whole (a gather by computed indices costs twice as much)
-        reverse = sliding_window_view(group.kernel[::-1], len(masses))
+        reverse = sliding_window_view(group.kernel[::-1], len(held))
         for start in range(0, len(rows), per):
             part = slice(start, start + per)
             t = rows[part] * group.refine + group.nodes - 1  # see KernelGroup
             terms = reverse[len(group.kernel) - 1 - t + first]
-            terms *= masses
+            terms *= held
             sums[part] += terms.sum(axis=1)
             np.abs(terms, out=terms)
-            rounding[part] += (math.log2(len(masses)) + 1) * EPSILON * terms.sum(axis=1)
+            rounding[part] += (math.log2(len(held)) + 1) * EPSILON * terms.sum(axis=1)
     return sums, rounding
+
+
+def column_masses(groups: Sequence[KernelGroup], w1: Array, grid: Axis) -> list[list[Array]]:
+    """Each column's node masses, one array per group (empty for a group without points)."""
+    per_group = [
+        _masses(group, w1, grid) if len(group.x) else np.zeros((len(w1), 0)) for group in groups
+    ]
+    return [[masses[k] for masses in per_group] for k in range(len(w1))]
+
+
+@dataclass(frozen=True)
+class Columns:
+    """A binned sweep's columns, for `swept_columns` in either process: the plan, the grid,
+    the bound each cell must meet, and the FFT's share of the progress."""
+
+    plan: BinnedPlan
+    grid: Axis
+    tolerance: float
+    share: float
+
+
+RESUM_BLOCK = 16
+"""Columns whose node masses are spread at once for summing cells again."""
+
+
+def swept_columns(work: Columns, w1: Array, progress: Callable[[float], None] | None) -> Array:
+    """The sums of the columns w1 (rows), then as many rows of their bounds: by FFT, then
+    the cells over the tolerance summed again without it. Each column's the same bits
+    whichever columns are swept with it."""
+    plan, grid = work.plan, work.grid
+    sums = kernel_sums(plan.groups, w1, grid, _part(progress, 0.0, work.share))
+    bounds = plan.bound(sums)
+    again = np.flatnonzero((bounds > work.tolerance).any(axis=0))
+    later = _part(progress, work.share, 1.0)
+    for start in range(0, len(again), RESUM_BLOCK):
+        cols = again[start : start + RESUM_BLOCK]
+        for col, masses in zip(
+            cols.tolist(), column_masses(plan.groups, w1[cols], grid), strict=True
+        ):
+            rows = np.flatnonzero(bounds[:, col] > work.tolerance)
+            exact, rounding = _exact_rows(plan.groups, masses, rows, grid)
+            sums[rows, col] = exact
+            bounds[rows, col] = plan.bound(exact, rounding)
+        if later is not None:
+            later((start + len(cols)) / len(again))
+    if plan.moves is not None:  # far from 0: each row moved to its stored w2
+        slopes = [replace(g, kernel=k) for g, k in zip(plan.groups, plan.moves.slopes, strict=True)]
+        plan.moves.apply(sums, bounds, kernel_sums(slopes, w1, grid))
+    return np.vstack([sums, bounds])
 
 
 def binned_means(
@@ -194,7 +246,7 @@ def binned_means(
     grid: Axis,
     progress: Callable[[float], None] | None = None,
     tolerance: float = TOLERANCE,
-    share: float = 1.0,
+    seconds: tuple[float, float] | None = None,
 ) -> tuple[Array, float]:
     """The mean loss at every cell, and the declared bound: the largest relative error bound
     of the cells not evaluated directly (≤ `tolerance`, TOLERANCE unless a sum of several
@@ -203,31 +255,33 @@ def binned_means(
     A cell whose bound, with the FFT's rounding, exceeds TOLERANCE (its sum is small beside
     the largest kernel values) is summed again from its node masses without the FFT; one
     whose bound still exceeds it (a loss near 0 at nearly every point) is evaluated directly.
-    `progress` is told of all three, the FFT's columns taking `share` of it (the estimate's).
+    The columns are shared with a second process (`workers.by_columns`). `seconds` is the
+    estimate (`BinnedCost.planned`: the FFT's columns, the cells after them) where known,
+    for the split and the progress; else the FFT's columns are estimated from the plan.
     """
     chosen = plan_for(loss, params, x, targets, w1, grid)
-    seconds = METHOD.cost.planned(chosen, len(w1), NOTHING_AGAIN, 0.0)[0]
-    part = _part(progress, 0.0, share)
-    steps = grid.steps
-    both = workers.by_columns(plan_columns, (chosen, grid), w1, 2 * steps, part, seconds=seconds)
-    sums, bounds = both[:steps], both[steps:]
-    again = np.flatnonzero((bounds > tolerance).any(axis=0)).tolist()
-    later = _part(progress, share, 1.0)
-    for k, col in enumerate(again):
-        rows = np.flatnonzero(bounds[:, col] > tolerance)
-        exact, rounding = _exact_rows(chosen.groups, float(w1[col]), rows, grid)
-        sums[rows, col] = exact
-        bounds[rows, col] = chosen.bound(exact, rounding)
-        if later is not None:
-            later((k + 1) / (len(again) + 1))
+    if factored.applies(loss):  # e^(−t·p): a product, no FFT (`losscli.engine.factored`)
+        labels = [t for t in (1.0, -1.0) if np.any(targets == t)]  # the plan's groups'
+        sums, bounds = factored.factored_sums(chosen, labels, w1, grid)
+    else:
+        if seconds is None:
+            seconds = BinnedCost().planned(chosen, len(w1), Probe(0.0, 0.0, 0.0), 0.0)
+        fft, after = seconds
+        share = fft / (fft + after) if fft + after > 0.0 else 1.0
+        work, steps = Columns(chosen, grid, tolerance, share), grid.steps
+        later = _part(progress, 0.0, 0.95)
+        both = by_columns(swept_columns, work, w1, 2 * steps, later, seconds=fft + after)
+        sums, bounds = both[:steps], both[steps:]
     values = sums / len(x)
     rows, cols = np.nonzero(bounds > tolerance)
     block = DIRECT_BLOCKS * max(1, direct.BLOCK_ELEMENTS // len(x))  # cell_means' own blocks
     for start in range(0, len(rows), block):
         r, c = rows[start : start + block], cols[start : start + block]
         values[r, c] = cell_means(loss, params, x, targets, w1[c], grid.values[r])
-        if later is not None:
-            later((len(again) + (start + len(r)) / len(rows)) / (len(again) + 1))
+        if progress is not None:
+            progress(0.95 + 0.05 * (start + len(r)) / len(rows))
+    if progress is not None:
+        progress(1.0)
     kept = bounds <= tolerance
     return values, float(np.max(bounds[kept], initial=0.0))
 
@@ -254,6 +308,11 @@ POSITIONS = {"classification": 1 << 12, "regression": 1 << 19}
 """Positions a column spreads at most, about, where the data is not known: nodes in x per
 label, or in (x, y)."""
 
+FORM_PLANNED = 1 << 16
+"""Points, at most, on which a form (bce, dice) is estimated from logistic's plan: blind, a
+sum is costed at `POSITIONS` a column, where 10⁴ points at G = 201 spread on 281 (estimated
+0.078 s blind, 0.025 s planned, swept in 0.025 s); a plan of 2^16 points takes milliseconds."""
+
 PROBES = 16
 """Columns, evenly spaced, that the estimate sweeps to learn how many cells will be summed
 again or evaluated directly (where the sums span many decades, as exponential's do on a wide
@@ -275,16 +334,18 @@ class Probe:
 class BinnedCost:
     """Seconds on one core: a fixed start, binning each point once (dearer in (x, y) for
     regression than in x per label), then per column and kernel a share, a share per position
-    spread and per FFT term (L·log₂L); with the plan known, also the cells summed again
+    spread (or per cell of a regression's plane of nodes, `losscli.engine.binned_rows`) and
+    per FFT term (L·log₂L); with the plan known, also the cells summed again
     without the FFT (per column, and per kernel term) and those evaluated directly. Rough
     costs of a current CPU, measured by benchmarks/bench_estimates.py, for choosing and
     `--max-seconds`."""
 
     start: float = 5e-3
     per_label_point: float = 5e-8
-    per_residual_point: float = 6e-7
+    per_residual_point: float = PLANE_POINT_SECONDS
     per_column: float = 3e-5
-    per_column_position: float = 8e-8
+    per_column_position: float = POSITION_SECONDS
+    per_plane_cell: float = CELL_SECONDS
     per_fft_term: float = 2e-9
     per_resummed_column: float = 1e-4
     per_resummed_term: float = 3e-9
@@ -304,20 +365,22 @@ class BinnedCost:
         evaluated directly after them; `direct_cell` is a direct evaluation's seconds a cell."""
         spread = sum(
             self.per_column
-            + self.per_column_position * len(group.x)
+            + self._spreading(group)
             + self.per_fft_term * group.length * math.log2(group.length)
             for group in plan.groups
         )
         resum = probe.resummed * (
-            self.per_resummed_column
-            + sum(self.per_column_position * len(group.x) for group in plan.groups)
+            self.per_resummed_column + sum(self._spreading(group) for group in plan.groups)
         )
         again = resum + self.per_resummed_term * probe.terms + direct_cell * probe.direct
         return self.start + columns * spread, columns * again
 
+    def _spreading(self, group: KernelGroup) -> float:
+        """A column's spreading of a group: its plane's cells, or its positions."""
+        if group.plane is not None:
+            return self.per_plane_cell * group.plane.cells
+        return self.per_column_position * len(group.x)
 
-NOTHING_AGAIN = Probe(0.0, 0.0, 0.0)
-"""A probe that found no cell to sum again: `BinnedCost.planned` then gives the FFT's part."""
 
 _PROBED: list[tuple[BinnedPlan, Probe] | None] = [None]
 """The last plan probed, and what its probe found (the estimate's, which the run reads)."""
@@ -338,20 +401,28 @@ def probe(plan: BinnedPlan, w1: Array, grid: Axis) -> Probe:
 def _probe(plan: BinnedPlan, w1: Array, grid: Axis) -> Probe:
     cols = np.unique(np.linspace(0, len(w1) - 1, min(PROBES, len(w1))).round().astype(np.intp))
     bounds = plan.bound(kernel_sums(plan.groups, w1[cols], grid))
-    resummed, terms, left = 0, 0, 0
-    for k, col in enumerate(cols.tolist()):
+    again = np.flatnonzero((bounds > TOLERANCE).any(axis=0))
+    terms, left = 0, 0
+    for k, masses in zip(
+        again.tolist(), column_masses(plan.groups, w1[cols[again]], grid), strict=True
+    ):
         rows = np.flatnonzero(bounds[:, k] > TOLERANCE)
-        if len(rows) == 0:
-            continue
-        w = float(w1[col])
-        resummed += 1
-        for group in plan.groups:
-            if len(group.x):
-                held = np.flatnonzero(_masses(group, np.array([w]), grid)[0])
-                terms += len(rows) * (int(held[-1]) - int(held[0]) + 1 if len(held) else 0)
-        exact, rounding = _exact_rows(plan.groups, w, rows, grid)
+        for held in masses:
+            where = np.flatnonzero(held)
+            terms += len(rows) * (int(where[-1]) - int(where[0]) + 1 if len(where) else 0)
+        exact, rounding = _exact_rows(plan.groups, masses, rows, grid)
         left += int(np.count_nonzero(plan.bound(exact, rounding) > TOLERANCE))
-    return Probe(resummed / len(cols), terms / len(cols), left / len(cols))
+    return Probe(len(again) / len(cols), terms / len(cols), left / len(cols))
+
+
+def _assembled(loss: Loss) -> bool:
+    """Whether the binned sweep assembles the loss from smooth sums (bce, dice:
+    `binned_forms.fits`); that module is imported only for a loss declaring a form."""
+    if loss.form is None:
+        return False
+    from losscli.engine.binned_forms import fits as forms_fit
+
+    return forms_fit(loss)
 
 
 class BinnedMethod:
@@ -366,23 +437,42 @@ class BinnedMethod:
     cost = BinnedCost()
 
     def applies(self, job: Job) -> bool:
-        return fits(job.loss) or forms_fit(job.loss)
+        return fits(job.loss) or _assembled(job.loss)
 
     def seconds(self, job: Job) -> float:
         if job.loss.form is not None:
-            cost = partial(self.cost.seconds, False)
-            return form_seconds(job.loss, job.points, job.w1.steps, cost)
+            return self._form_seconds(job)
         planned = self._planned(job)
         if planned is not None:
             return sum(planned)
         return self.cost.seconds(job.loss.task == "regression", job.points, job.w1.steps)
 
     def expected_seconds(self, job: Job) -> float:
-        columns = job.w1.steps
-        planned = self._planned(job) if job.loss.form is None else None
-        if planned is None:
-            return workers.expected_seconds(self.seconds(job), columns)
-        return workers.expected_seconds(planned[0], columns) + planned[1]
+        return workers.expected_seconds(self.seconds(job), job.w1.steps)
+
+    def _form_seconds(self, job: Job) -> float:
+        """A form's estimate (`form_seconds`): where the data is known, bce's kinks counted
+        on it, and each binned sum as logistic's plan says (the forms' sums spread the same
+        points over the same window), made on FORM_PLANNED of the points, evenly strided,
+        where there are more (their positions are then the nodes', and a plan of all of them
+        only for the estimate would cost a good part of the sweep), binning them all added."""
+        from losscli.catalogue import get_loss
+        from losscli.engine.binned_forms import form_seconds, kink_share
+
+        cost: Callable[[int, int], float] = partial(self.cost.seconds, False)
+        if job.dataset is None:
+            return form_seconds(job.loss, job.points, job.w1.steps, cost)
+        data = job.dataset
+        stride = max(1, len(data) // FORM_PLANNED)
+        if stride > 1:
+            data = replace(data, x=data.x[::stride], y=data.y[::stride])
+        planned = self._planned(replace(job, loss=get_loss("logistic"), params={}, dataset=data))
+        if planned is not None:
+            binning = self.cost.per_label_point * job.points if stride > 1 else 0.0
+            cost = lambda points, columns: binning + sum(planned)  # noqa: E731
+        targets = job.dataset.targets_for(job.loss.task, job.loss.name)
+        passing = kink_share(job.loss, job.dataset.x, targets, job.w1.values, job.w2)
+        return form_seconds(job.loss, job.points, job.w1.steps, cost, passing)
 
     def preferred(self, job: Job, direct_seconds: float) -> bool:
         if direct_seconds <= AUTO_SECONDS:
@@ -408,6 +498,8 @@ class BinnedMethod:
         plan = self._plan(job)
         if isinstance(plan, bool):
             return None
+        if factored.applies(job.loss):
+            return factored.seconds(plan, job.w1.steps, job.w2.steps), 0.0
         with np.errstate(all="ignore"):
             found = probe(plan, job.w1.values, job.w2)
         direct_cell = direct.METHOD.cost.seconds(job.loss.cost, job.points, 1)
@@ -416,13 +508,14 @@ class BinnedMethod:
     def run(self, job: Job, x: Array, targets: Array, progress: Progress) -> Swept:
         w1 = job.w1.values
         planned = self._planned(job)
-        share = 1.0 if planned is None else planned[0] / sum(planned)
         try:
             if job.loss.form is None:
                 values, error = binned_means(
-                    job.loss, job.params, x, targets, w1, job.w2, progress, share=share
+                    job.loss, job.params, x, targets, w1, job.w2, progress, seconds=planned
                 )
             else:
+                from losscli.engine.binned_forms import Binned, form_means
+
                 binned = Binned(binned_means, TOLERANCE)
                 values, error = form_means(
                     job.loss, job.params, x, targets, w1, job.w2, progress, binned

@@ -39,7 +39,7 @@ import numpy as np
 from losscli.catalogue.model import Loss
 from losscli.catalogue.structure import ClippedLogistic, SoftDice
 from losscli.engine.direct import cell_means
-from losscli.engine.interpolation import EPSILON, SPREAD_BLOCK
+from losscli.engine.interpolation import EPSILON
 from losscli.engine.method import NotApplicable, Progress
 from losscli.engine.workers import by_columns
 
@@ -58,9 +58,21 @@ BLOCK = 32
 COLUMN_BLOCK = 256
 """Columns whose kink histograms are held at once: memory stays (G + 1)·256 a histogram."""
 
-PER_PAIR = 2e-8
-"""Seconds, about, to place one point past a kink for one column (one core): for the split
-between processes and the estimate."""
+RUN_BLOCK = 1 << 18
+"""Points past a kink placed at once: their bins are runs (x sorted), summed by reduceat."""
+
+PER_PAIR = 1.1e-8
+"""Seconds, about, to place one point past a kink for one column (one core; measured 10.7 ns
+at G = 1001, n = 10⁶, w2 in [−20, 20]): for the split between processes and the estimate."""
+
+PER_SORTED_POINT = 3e-8
+"""Seconds a point to sort each label's x for the kinks (measured 0.027 s for 10⁶ points)."""
+
+SAMPLE = 1 << 12
+"""Points, evenly strided, from which the estimate counts the pairs past a kink (on at most
+SAMPLE_COLUMNS columns, evenly strided too)."""
+
+SAMPLE_COLUMNS = 64
 
 
 def fits(loss: Loss) -> bool:
@@ -264,7 +276,9 @@ def _histograms(
 ) -> tuple[NDArray[np.int64], Array, Array, Array]:
     """Per column, the points by their first row beyond the kink b = ⌊s⌋ + 1 (rows counted
     back from the last where the region lies before the kink): counts, Σ(b − s), Σe^(−h·(b −
-    s)) and Σe^(−2h·(b − s)); points beyond it on every row are in bin 0."""
+    s)) and Σe^(−2h·(b − s)); points beyond it on every row are in bin 0. x is sorted, so
+    b runs monotone along the points: each bin is a run, summed by `np.add.reduceat` (no
+    per-point scatter)."""
     rows, h = work.steps, work.step
     size = rows + 1  # bin `rows`: never beyond it (half a row of slack), dropped
     counts = np.zeros((size, len(w1)), dtype=np.int64)
@@ -272,19 +286,27 @@ def _histograms(
     xs = work.xs[t]
     for col, w in enumerate(w1.tolist()):
         part = work.passing(t, kink, forward, w)
-        for first in range(part.start, part.stop, SPREAD_BLOCK):
-            x = xs[first : min(part.stop, first + SPREAD_BLOCK)]
+        for first in range(part.start, part.stop, RUN_BLOCK):
+            x = xs[first : min(part.stop, first + RUN_BLOCK)]
             s = (kink - work.low - w * x) / h
             if not forward:
                 s = (rows - 1) - s
-            b = np.clip(np.floor(s) + 1.0, 0.0, float(rows))
-            phi = b - s
-            decay = np.exp(-h * phi)
-            index = b.astype(np.intp)
-            counts[:, col] += np.bincount(index, minlength=size)
-            offsets[:, col] += np.bincount(index, phi, minlength=size)
-            decays[:, col] += np.bincount(index, decay, minlength=size)
-            squares[:, col] += np.bincount(index, decay * decay, minlength=size)
+            b = np.floor(s)
+            b += 1.0
+            np.clip(b, 0.0, float(rows), out=b)
+            phi = np.subtract(b, s, out=s)
+            decay = np.multiply(phi, -h)
+            np.exp(decay, out=decay)
+            if b[0] > b[-1]:  # x sorted, so b runs one way: its bins are runs of the points
+                b, phi, decay = b[::-1], phi[::-1], decay[::-1]
+            starts = np.flatnonzero(b[1:] != b[:-1]) + 1
+            starts = np.concatenate(([0], starts))
+            index = b[starts].astype(np.intp)
+            counts[index, col] += np.diff(np.append(starts, len(b)))
+            offsets[index, col] += np.add.reduceat(phi, starts)
+            decays[index, col] += np.add.reduceat(decay, starts)
+            np.multiply(decay, decay, out=decay)
+            squares[index, col] += np.add.reduceat(decay, starts)
     return counts[:rows], offsets[:rows], decays[:rows], squares[:rows]
 
 
@@ -337,11 +359,30 @@ def decayed_prefix(values: Array, rate: float) -> Array:
 
 
 def form_seconds(
-    loss: Loss, points: int, columns: int, binned: Callable[[int, int], float]
+    loss: Loss,
+    points: int,
+    columns: int,
+    binned: Callable[[int, int], float],
+    passing: float = 0.1,
 ) -> float:
-    """The estimate of a form's sweep from the binned sweep's (`binned(points, columns)`): two
-    binned sums for dice; for bce one, and its kinks, taken as passed by a tenth of the point-
-    column pairs (windows within the kinks pass none)."""
+    """The estimate of a form's sweep on one core from the binned sweep's
+    (`binned(points, columns)`): two binned sums for dice; for bce one, and its kinks: sorting
+    the points, and the corrections for the share `passing` of point-column pairs past a kink
+    (`kink_share` where the data is known)."""
     if isinstance(loss.form, SoftDice):
         return 2.0 * binned(points, columns)
-    return binned(points, columns) + 0.1 * PER_PAIR * points * columns
+    kinks = PER_PAIR * passing * points * columns
+    return binned(points, columns) + PER_SORTED_POINT * points + kinks
+
+
+def kink_share(loss: Loss, x: Array, targets: Array, w1: Array, grid: Axis) -> float:
+    """The share of point-column pairs past one of bce's kinks (`Kinks.pairs`), counted on a
+    sample of the points and columns: what its corrections cost depends on the window (none
+    where it stays between the kinks, every pair where w2 lies far out)."""
+    if not isinstance(loss.form, ClippedLogistic) or len(x) == 0:
+        return 0.0
+    stride = max(1, len(x) // SAMPLE)
+    sample = x[::stride]
+    columns = w1[:: max(1, len(w1) // SAMPLE_COLUMNS)]
+    kinks = Kinks.of(loss.form, sample, targets[::stride], grid)
+    return kinks.pairs(columns) / (len(sample) * len(columns))

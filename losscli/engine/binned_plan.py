@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from losscli.engine.centre import Centre
+from losscli.engine.binned_rows import CELL_SECONDS, Plane
+from losscli.engine.centre import Centre, far_window, row_offsets
 from losscli.engine.interpolation import (
     EPSILON,
     ORDER,
@@ -52,6 +53,13 @@ MARGIN = 10 * ORDER
 """Kernel samples taken beyond each end to judge its differences there: the widest stencil
 (ORDER strides of 8) and a window of ORDER more."""
 
+POSITION_SECONDS = 8e-8
+"""Seconds, about, for a column to spread one position (a point or a node) with its own
+weights (one core; `benchmarks/bench_estimates.py`)."""
+
+PLANE_POINT_SECONDS = 2e-6
+"""Seconds, about, to bin one regression point on the (x, y) nodes (ORDER² weights)."""
+
 REFINE_TRIES = 10
 """Attempts at a node spacing before giving up (each one refines by the measured shortfall)."""
 
@@ -76,11 +84,63 @@ class KernelGroup:
     centre: Centre
     """Where x and offset are centred (`losscli.engine.centre`): c is then
     offset − w1·x − (w1·cx − cy), the last term formed exactly per column."""
+    plane: Plane | None = None
+    """The same positions as rows of a plane, where they were binned on (x, y) nodes."""
 
     @property
     def mass(self) -> float:
         """Σ|weight|: what the FFT's rounding scales with."""
         return float(len(self.x) if self.weight is None else np.abs(self.weight).sum())
+
+
+@dataclass(frozen=True)
+class RowMoves:
+    """Far from 0 the columns' nodes place w2 at lo + j·h, which the stored values differ
+    from by their rounding (units in the last place of |w2|: a shift of every point alike,
+    which the sum does not average out). Each row is moved to its stored value to first
+    order: the sums gain offset·Σf′(…), from the same masses with a kernel of f′.
+
+    `offsets`: each stored w2 less lo + j·h (`centre.row_offsets`); `slopes`: each group's
+    kernel of f′ (second-order differences of its kernel: the move is some 10⁻¹³ of a sum,
+    so SLOPE_ERROR of it is far below the bound); `scale` and `curvature`: Σ mass·max|f′|
+    and Σ mass·max|f″|, for the bound on the move's error."""
+
+    offsets: Array
+    slopes: list[Array]
+    scale: float
+    curvature: float
+
+    def apply(self, sums: Array, bounds: Array, slope_sums: Array) -> None:
+        """Move the rows of sums (rows, columns), with their relative bounds, in place."""
+        step = self.offsets[:, None]
+        with np.errstate(invalid="ignore"):
+            absolute = np.where(np.isfinite(bounds), bounds * np.abs(sums), np.inf)
+        sums += step * slope_sums
+        absolute += np.abs(step) * (SLOPE_ERROR * self.scale) + 0.5 * step**2 * self.curvature
+        with np.errstate(divide="ignore", invalid="ignore"):
+            relative = absolute / np.abs(sums)
+        bounds[:] = np.where(np.isfinite(relative), relative, np.inf)
+
+    @classmethod
+    def of(cls, groups: list[KernelGroup], grid: Axis) -> RowMoves | None:
+        """The moves for a window far from 0; None near it."""
+        if not far_window(grid.low, grid.high):
+            return None
+        delta = grid.step / groups[0].refine if groups else grid.step
+        slopes, scale, curvature = [], 0.0, 0.0
+        for group in groups:
+            kernel = group.kernel
+            slope = np.gradient(kernel, delta, edge_order=2) if len(kernel) > 2 else kernel * 0.0
+            bend = np.gradient(slope, delta, edge_order=2) if len(kernel) > 2 else slope
+            slopes.append(slope)
+            scale += group.mass * float(np.max(np.abs(slope), initial=0.0))
+            curvature += 2.0 * group.mass * float(np.max(np.abs(bend), initial=0.0))
+        offsets = row_offsets(grid.values, grid.low, grid.step)
+        return cls(offsets, slopes, scale, curvature)
+
+
+SLOPE_ERROR = 1e-3
+"""Relative error allowed the sums of f′ (of Σ mass·max|f′|), for the rows' first-order move."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +155,7 @@ class BinnedPlan:
     factor: float
     floor: float
     rounding: float
+    moves: RowMoves | None = None
 
     def bound(self, sums: Array, rounding: Array | float | None = None) -> Array:
         """Each cell's bound relative to its computed sum (inf where the sum is 0); `rounding`
@@ -169,7 +230,7 @@ def prepare_kernels(
     groups: list[KernelGroup] = []
     factor, floor, rounding = 1.0, 0.0, 0.0
     for source, frame in zip(sources, frames, strict=True):
-        positions, offset, weight, stages = _compress(source, delta, reach)
+        positions, offset, weight, stages, plane = _compress(source, delta, reach, len(w1))
         compressed = _Source(source.f, positions, offset, source.centre)
         frame = _frame(compressed, w1, grid, refine, fixed=frame)
         if frame.shortfall > 1.0:  # the nodes reached beyond the points' frame, to worse
@@ -177,7 +238,7 @@ def prepare_kernels(
         anchor, nodes, kernel = frame.anchor, frame.nodes, frame.kernel
         length = fft_length(len(kernel))
         group = KernelGroup(
-            positions, offset, weight, refine, anchor, nodes, kernel, length, source.centre
+            positions, offset, weight, refine, anchor, nodes, kernel, length, source.centre, plane
         )
         groups.append(group)
         stacked = sum(spread**s for s in range(stages + 1))
@@ -185,7 +246,7 @@ def prepare_kernels(
         peak = float(np.max(kernel, initial=0.0))
         floor += stacked * TARGET * FLOOR * peak * len(source.x)
         rounding += EPSILON * math.log2(length) * spread * group.mass * peak
-    return BinnedPlan(groups, factor, floor, rounding)
+    return BinnedPlan(groups, factor, floor, rounding, RowMoves.of(groups, grid))
 
 
 _KEPT: list[tuple[tuple[object, ...], BinnedPlan] | None] = [None]
@@ -337,34 +398,39 @@ def _shortfall(extended: Array) -> float:
 
 
 def _compress(
-    source: _Source, delta: float, reach: float
-) -> tuple[Array, Array | None, Array | None, int]:
+    source: _Source, delta: float, reach: float, columns: int
+) -> tuple[Array, Array | None, Array | None, int, Plane | None]:
     """The positions the columns spread: the points themselves, or, when there are far more
     points than nodes, nodes in x (spacing δ/max|w1|, so w1·x moves by at most δ between them)
     and for regression in y (spacing δ), with the points' masses. Also how many spreadings
-    (0, 1 or 2) lie between a point and the columns' nodes."""
+    (0, 1 or 2) lie between a point and the columns' nodes, and for regression's nodes their
+    `Plane`, whose rows the columns spread: binned where the `columns` spreading its cells
+    would cost less than spreading the points, and the binning (per point) pays."""
     x, offset, count = source.x, source.offset, len(source.x)
     if count == 0:
-        return x, offset, None, 0
+        return x, offset, None, 0, None
     step_x = delta / reach
     lo_x, hi_x = float(x.min()), float(x.max())
     across = math.floor((hi_x - lo_x) / step_x) + ORDER + 2
     if offset is None:
         if across * 2 > count:
-            return x, offset, None, 0
+            return x, offset, None, 0, None
         masses = bin_plane(x, None, lo_x, step_x, across, 0.0, 1.0, 1)
         kept = np.flatnonzero(masses)
         nodes: Array = lo_x + (kept - (ORDER // 2 - 1)).astype(np.float64) * step_x
-        return nodes, None, masses[kept], 1
+        return nodes, None, masses[kept], 1, None
     lo_y, hi_y = float(offset.min()), float(offset.max())
     down = math.floor((hi_y - lo_y) / delta) + ORDER + 2
     if across * down > min(MAX_PLANE, ORDER * ORDER * count):  # no larger than what it holds
-        return x, offset, None, 0
+        return x, offset, None, 0, None
+    if columns * POSITION_SECONDS < PLANE_POINT_SECONDS:  # too few columns to pay for it
+        return x, offset, None, 0, None
     masses = bin_plane(x, offset, lo_x, step_x, across, lo_y, delta, down)
+    plane = Plane.of(masses.reshape(across, down), lo_x, step_x, lo_y - (ORDER // 2 - 1) * delta)
+    if plane.cells * CELL_SECONDS > count * POSITION_SECONDS:
+        return x, offset, None, 0, None
     kept = np.flatnonzero(masses)
-    if len(kept) * 2 > count:
-        return x, offset, None, 0
     row, col = np.divmod(kept, down)
     positions = lo_x + (row - (ORDER // 2 - 1)) * step_x
     offsets = lo_y + (col - (ORDER // 2 - 1)) * delta
-    return positions, offsets, masses[kept], 2
+    return positions, offsets, masses[kept], 2, plane

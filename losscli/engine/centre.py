@@ -87,3 +87,23 @@ def shifted(hi: Array, lo: Array, w2: Array | float) -> Array:
     −hi, Sterbenz), so an exactly zero offset comes out 0."""
     result: Array = (w2 + hi) + lo
     return result
+
+
+def row_offsets(values: Array, low: float, step: float) -> Array:
+    """values[j] − (low + j·step), the real number low + j·step formed as a double-double
+    (Dekker's product, Knuth's sum): how far each stored grid value lies from the uniform
+    grid the fast methods place it on, to about ε² of low."""
+    index = np.arange(len(values), dtype=np.float64)
+    product = index * step
+    error = _product_error(index, step, product)
+    total = low + product
+    back = total - low
+    error += (low - (total - back)) + (product - back)
+    result: Array = (values - total) - error
+    return result
+
+
+def far_window(low: float, high: float) -> bool:
+    """Whether a window lies far from 0 (as FAR says of data): its grid values are then
+    rounded at a size that a uniform grid's arithmetic misplaces by more than its own."""
+    return centre_of(np.array([low, high])) != 0.0

@@ -39,6 +39,9 @@ NOISE = 4.0
 SPREAD_BLOCK = 1 << 16
 """Points (or point-column pairs) spread at once: the working arrays stay in the CPU cache."""
 
+PLANE_CHUNK = 1 << 20
+"""Most weights a chunk of points binned on a plane spreads at once (8 MiB an array)."""
+
 
 def lebesgue() -> float:
     """Σ_k |L_k(φ)| at its largest over φ ∈ [0, 1]: how much spreading can grow an error."""
@@ -84,7 +87,9 @@ def bin_plane(
     storage a holds node a − 3, so the first node of a point at ⌊s⌋ is stored at ⌊s⌋."""
     size = across * down
     masses = np.zeros(size)
-    chunk = SPREAD_BLOCK // (ORDER if y is None else ORDER * ORDER)
+    # each chunk's counts fill an array the size of the plane: enough points a chunk that
+    # filling and adding it costs less than binning them (up to PLANE_CHUNK entries a chunk)
+    chunk = max(SPREAD_BLOCK, min(size, PLANE_CHUNK)) // (ORDER if y is None else ORDER * ORDER)
     for start in range(0, len(x), chunk):
         part = slice(start, start + chunk)
         index_x, weights_x = spread_positions((x[part] - lo_x) / step_x)

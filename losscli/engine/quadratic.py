@@ -83,15 +83,17 @@ def sweep_means(coefficients: tuple[float, ...], x: Array, y: Array, w1: Array, 
 
 @dataclass(frozen=True)
 class QuadraticCost:
-    """Seconds on one core: a fixed start, then a share per point (the statistics) and per
-    cell (the formula: a dozen operations on arrays of the grid's size, each a fresh page
-    past a few hundred thousand cells). Rough costs of a current CPU, measured by
-    benchmarks/bench_estimates.py (0.066 s at 1001 × 1001 cells over 10⁶ points), for choosing
-    and `--max-seconds`, never reported."""
+    """Seconds on one core: a fixed start, then a share per point (the statistics, and the
+    sweep's checks of the data) and per cell (the formula: a dozen operations on arrays of the
+    grid's size, each a fresh page past a few hundred thousand cells). Rough costs of a current
+    CPU, for choosing and `--max-seconds`, never reported: measured (CPU time, the sweep over
+    10⁶ points) 0.028, 0.049 and 0.10 s at 201², 1001² and 2001² cells in one process, 0.09 s at
+    1001² as a command's first sweep (its grid-sized arrays fresh pages), and 3 ms at 201² over
+    10⁴ points (the sweep's fixed checks and records)."""
 
-    start: float = 1e-4
-    per_point: float = 1e-8
-    per_cell: float = 3e-8
+    start: float = 1.5e-3
+    per_point: float = 2.5e-8
+    per_cell: float = 4e-8
 
     def seconds(self, points: int, cells: int) -> float:
         return self.start + self.per_point * points + self.per_cell * cells

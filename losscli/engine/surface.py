@@ -74,6 +74,8 @@ class Surface:
     computed."""
     window: ChosenWindow | None = None
     """How the grid's ranges were chosen (`losscli.engine.window`), where known."""
+    axes: tuple[str, str] = ("w1", "w2")
+    """The names of the parameters along `w1` and `w2`, as views and files label them."""
 
     @property
     def title(self) -> str:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from losscli.catalogue import Loss
+    from losscli.catalogue.multiclass import MulticlassLoss
 
 
 def loss_record(loss: Loss) -> dict[str, Any]:
@@ -29,6 +30,44 @@ def loss_record(loss: Loss) -> dict[str, Any]:
         "convex": loss.convex,
         "advice": loss.advice,
     }
+
+
+def multiclass_record(loss: MulticlassLoss) -> dict[str, Any]:
+    """A multi-class loss as JSON: the fields of `loss_record` that it has, task multiclass."""
+    return {
+        "name": loss.name,
+        "aliases": list(loss.aliases),
+        "task": loss.task,
+        "summary": loss.summary,
+        "formula": loss.formula,
+        "gradient": loss.gradient_formula,
+        "params": [
+            {"name": p.name, "default": p.default, "range": p.range_text, "help": p.help}
+            for p in loss.params
+        ],
+    }
+
+
+def multiclass_details(loss: MulticlassLoss, width: int) -> str:
+    """A multi-class loss in full, as `losses NAME` prints it, long values wrapped."""
+    rows = [
+        ("task", "multiclass: K logits z a point, the label a class index"),
+        ("formula", loss.formula),
+        ("gradient", "dℓ/dz = " + loss.gradient_formula),
+        ("reduction", "mean over points"),
+        ("aliases", ", ".join(loss.aliases) or "–"),
+    ]
+    rows += [
+        ("params" if i == 0 else "", f"--{p.name} {p.default:g}  ({p.range_text})  {p.help}")
+        for i, p in enumerate(loss.params)
+    ] or [("params", "–")]
+    lines = [f"{loss.name} — {loss.label}"]
+    lines += textwrap.wrap(loss.summary, width, initial_indent="  ", subsequent_indent="  ")
+    lines.append("")
+    for key, value in rows:
+        head = f"  {key:<10} "
+        lines += textwrap.wrap(value, width, initial_indent=head, subsequent_indent=" " * len(head))
+    return "\n".join(lines) + "\n"
 
 
 def loss_details(loss: Loss, width: int) -> str:
@@ -55,7 +94,7 @@ def loss_details(loss: Loss, width: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def loss_table(losses: Iterable[Loss]) -> Table:
+def loss_table(losses: Iterable[Loss | MulticlassLoss]) -> Table:
     """A row a loss: its name and aliases, task, per-point formula and parameters."""
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("loss", max_width=17)  # aliases wrap under the name, leaving the formula room

@@ -215,7 +215,7 @@ def _panel(
             return Text("  ", Style(bgcolor=colours[band]))
         return Text(swatches[band] * 2)
 
-    lines = [Text(surface.title, style="bold"), Text("w2".rjust(margin - 1), DIM)]
+    lines = [Text(surface.title, style="bold"), Text(surface.axes[1].rjust(margin - 1), DIM)]
     minimum = surface.minimum
     for r in order:
         line = Text()  # a base style here would dim every cell; only the axis is dim
@@ -281,8 +281,10 @@ def _w1_axis(surface: Grid, margin: int, glyphs: Glyphs, cell_width: int) -> lis
             continue
         numbers[start : start + len(label)] = label
     axis = Text(" " * margin + glyphs.corner + "".join(rule), DIM)
-    labels = Text("w1".rjust(margin - 1) + "  " + "".join(numbers).rstrip(), DIM)
-    return [axis, labels]
+    name, numbers_text = surface.axes[0], "".join(numbers).rstrip()
+    if len(name) <= max(2, margin - 1):  # the name beside the rule's corner, w1's place
+        return [axis, Text(name.rjust(margin - 1) + "  " + numbers_text, DIM)]
+    return [axis, Text(" " * (margin + 1) + numbers_text + "  " + name, DIM)]
 
 
 def _optimum_mark(surface: Grid, unicode: bool) -> dict[tuple[int, int], Mark]:

@@ -25,15 +25,25 @@ import numpy as np
 
 from losscli import __version__
 from losscli.engine.optimum import NoOptimum
+from losscli.slices.landscape import Landscape
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from losscli.engine.surface import Surface
 
+    Exported = Surface | Landscape
+    """A grid written for other tools: a line's surface, or a plane through a network's weights."""
+
 
 GRID_KEYS = ("w1", "w2", "values", "overflow")
-"""A record's keys for the grid and its cells, which npz holds as arrays of their own."""
+"""A surface record's keys for the grid and its cells, which npz holds as arrays of their own;
+a grid whose axes have other names (a landscape's alpha, beta) has those in place of w1, w2."""
+
+
+def grid_keys(surface: Exported) -> tuple[str, ...]:
+    """The record's keys for the grid's axes and cells: the axes' names, values, overflow."""
+    return (*surface.axes, "values", "overflow")
 
 
 BLOCK_CELLS = 1 << 14
@@ -96,19 +106,22 @@ def overflow_cells(values: NDArray[np.float64]) -> list[list[int]]:
     return cells
 
 
-def surface_record(surface: Surface) -> dict[str, Any]:
+def surface_record(surface: Exported) -> dict[str, Any]:
     """A surface as one JSON-ready record (what the JSON document's "surfaces" hold)."""
+    across, up = surface.axes
     grid = {
-        "w1": surface.w1.tolist(),
-        "w2": surface.w2.tolist(),
+        across: surface.w1.tolist(),
+        up: surface.w2.tolist(),
         "values": _nullable(surface.values),
         "overflow": overflow_cells(surface.values),
     }
     return {key: grid.get(key, value) for key, value in _record(surface).items()}
 
 
-def _record(surface: Surface) -> dict[str, Any]:
-    """surface_record with None in place of the grid's arrays (GRID_KEYS), written apart."""
+def _record(surface: Exported) -> dict[str, Any]:
+    """surface_record with None in place of the grid's arrays (`grid_keys`), written apart."""
+    if isinstance(surface, Landscape):
+        return _landscape_record(surface)
     minimum = surface.minimum
     note = null_note(surface.values)
     return {
@@ -139,14 +152,52 @@ def _record(surface: Surface) -> dict[str, Any]:
     }
 
 
-def _record_parts(surface: Surface) -> list[str]:
+def _landscape_record(landscape: Landscape) -> dict[str, Any]:
+    """A landscape's record: its title and axes, the grid as a surface's, then what made it
+    (model, directions, training, data) and the training's path on the plane."""
+    minimum = landscape.minimum
+    note = null_note(landscape.values)
+    across, up = landscape.axes
+    path = landscape.path
+    return {
+        "loss": landscape.loss_name,
+        "title": landscape.title,
+        "axes": [across, up],
+        "method": "plane",
+        across: None,
+        up: None,
+        "values": None,
+        "nulls": int(np.count_nonzero(~np.isfinite(landscape.values))),
+        "overflow": None,
+        **({"note": note} if note else {}),
+        "minimum": None
+        if minimum is None
+        else {
+            across: minimum.w1,
+            up: minimum.w2,
+            "value": minimum.value,
+            "row": minimum.row,
+            "col": minimum.col,
+        },
+        "on_edge": minimum is not None and minimum.on_edge,
+        **landscape.record,
+        **(
+            {"path": {across: path[:, 0].tolist(), up: path[:, 1].tolist()}}
+            if path is not None
+            else {}
+        ),
+    }
+
+
+def _record_parts(surface: Exported) -> list[str]:
     """surface_record's JSON text, as `json.dumps` writes it, cut before and after each of the
     grid's arrays, which stand as their key (written by `_grid_text`): the small values are
     formatted here, so that any error they raise comes before a byte is written."""
     parts, text = [], "{"
+    keys = grid_keys(surface)
     for k, (key, value) in enumerate(_record(surface).items()):
         text += (", " if k else "") + json.dumps(key) + ": "
-        if key in GRID_KEYS:
+        if key in keys:
             parts += [text, key]
             text = ""
         else:
@@ -154,16 +205,18 @@ def _record_parts(surface: Surface) -> list[str]:
     return [*parts, text + "}"]
 
 
-def _record_text(surface: Surface, parts: list[str]) -> Iterator[str]:
+def _record_text(surface: Exported, parts: list[str]) -> Iterator[str]:
     """The record's text from its parts, its grid's arrays formatted a block at a time."""
+    keys = grid_keys(surface)
     for part in parts:
-        yield from _grid_text(surface, part) if part in GRID_KEYS else (part,)
+        yield from _grid_text(surface, part) if part in keys else (part,)
 
 
-def _grid_text(surface: Surface, key: str) -> Iterator[str]:
+def _grid_text(surface: Exported, key: str) -> Iterator[str]:
     """The JSON text of the grid's array `key`, in pieces of at most BLOCK_CELLS cells."""
-    if key in ("w1", "w2"):
-        yield from _values_pieces(getattr(surface, key)[np.newaxis])  # one row: the list
+    if key in surface.axes:
+        axis = surface.w1 if key == surface.axes[0] else surface.w2
+        yield from _values_pieces(axis[np.newaxis])  # one row: the list
         return
     yield "["
     yield from (_values_pieces if key == "values" else _overflow_pieces)(surface.values)
@@ -203,7 +256,7 @@ def optimum_record(surface: Surface) -> dict[str, Any]:
     return {"optimum": point, "optimum_note": found.note}
 
 
-def to_json(surfaces: Sequence[Surface]) -> Iterator[str]:
+def to_json(surfaces: Sequence[Exported]) -> Iterator[str]:
     """One strict-JSON document {"version", "surfaces": [records]}, in chunks of text."""
     parts = [_record_parts(s) for s in surfaces]  # any error before the first chunk
 
@@ -217,7 +270,7 @@ def to_json(surfaces: Sequence[Surface]) -> Iterator[str]:
     return _chunked(pieces())
 
 
-def to_ndjson(surfaces: Sequence[Surface]) -> Iterator[str]:
+def to_ndjson(surfaces: Sequence[Exported]) -> Iterator[str]:
     """One surface record a line (the objects of the JSON document's "surfaces"), for streams;
     in chunks of text."""
     parts = [_record_parts(s) for s in surfaces]  # any error before the first chunk
@@ -230,8 +283,9 @@ def to_ndjson(surfaces: Sequence[Surface]) -> Iterator[str]:
     return _chunked(pieces())
 
 
-def to_npz(surfaces: Sequence[Surface]) -> Iterator[bytes]:
-    """numpy's .npz: the run's shared axes `w1`, `w2`, `values[k]` of surface k, `loss` names.
+def to_npz(surfaces: Sequence[Exported]) -> Iterator[bytes]:
+    """numpy's .npz: the shared axes `w1`, `w2` (a landscape's `alpha`, `beta`), `values[k]`
+    of surface k, `loss` names.
 
     `meta` holds the rest of each surface's JSON record (parameters, minimum, data) as a JSON
     string. Values are stored as float64 as they are, inf, −inf and nan included, so `meta`
@@ -239,13 +293,15 @@ def to_npz(surfaces: Sequence[Surface]) -> Iterator[bytes]:
     written: `values` goes into it a block of rows at a time, never copied whole.
     """
     meta = [
-        {key: value for key, value in _record(s).items() if key not in GRID_KEYS} for s in surfaces
+        {key: value for key, value in _record(s).items() if key not in grid_keys(s)}
+        for s in surfaces
     ]
+    across, up = surfaces[0].axes
     arrays = {
-        "w1": surfaces[0].w1,
-        "w2": surfaces[0].w2,
+        across: surfaces[0].w1,
+        up: surfaces[0].w2,
         "values": None,
-        "loss": np.array([s.loss.name for s in surfaces]),
+        "loss": np.array([s.loss_name for s in surfaces]),
         "meta": np.array(_dumps(meta)),  # any error before the first chunk
     }
     return _archive(arrays, [s.values for s in surfaces])
@@ -296,26 +352,26 @@ class _Sink(io.RawIOBase):
         return taken
 
 
-def to_csv(surfaces: Sequence[Surface]) -> Iterator[str]:
-    """Header `loss,w1,w2,value`, one row a cell, rows in the order of `values[i][j]`; numbers
-    as Python's repr writes them; in chunks of text."""
+def to_csv(surfaces: Sequence[Exported]) -> Iterator[str]:
+    """Header `loss,w1,w2,value` (a landscape's `loss,alpha,beta,value`), one row a cell, rows
+    in the order of `values[i][j]`; numbers as Python's repr writes them; in chunks of text."""
 
     def pieces() -> Iterator[str]:
-        yield "loss,w1,w2,value\n"
+        yield "loss,{},{},value\n".format(*surfaces[0].axes)
         for surface in surfaces:
             yield from _csv_lines(surface)
 
     return _chunked(pieces())
 
 
-def _csv_lines(surface: Surface) -> Iterator[str]:
+def _csv_lines(surface: Exported) -> Iterator[str]:
     """A surface's CSV lines, a piece of at most BLOCK_CELLS cells at a time.
 
     Line j of row i is heads[j] + ",w2[i]," + value + "\\n", so the piece is
     ",w2[i],".join([heads[start], value + "\\n" + heads[start + 1], ...]): one repr and one
     concatenation a cell, both in C.
     """
-    heads = [f"{surface.loss.name},{w1!r}" for w1 in surface.w1.tolist()]
+    heads = [f"{surface.loss_name},{w1!r}" for w1 in surface.w1.tolist()]
     tails = ["\n" + head for head in heads[1:]]
     w2 = surface.w2.tolist()
     for row, start, cells in _segments(surface.values):
@@ -324,7 +380,7 @@ def _csv_lines(surface: Surface) -> Iterator[str]:
         yield f",{w2[row]!r},".join([heads[start], *texts])
 
 
-WRITERS: dict[str, Callable[[Sequence[Surface]], Iterable[str] | Iterable[bytes]]] = {
+WRITERS: dict[str, Callable[[Sequence[Exported]], Iterable[str] | Iterable[bytes]]] = {
     "json": to_json,
     "ndjson": to_ndjson,
     "csv": to_csv,

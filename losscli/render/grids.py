@@ -51,6 +51,12 @@ class Grid(Protocol):
     def w1(self) -> Array: ...
 
     @property
+    def axes(self) -> tuple[str, str]:
+        """The names of the horizontal axis (`w1`'s values) and the vertical one (`w2`'s):
+        ("w1", "w2") for the line's surfaces, ("alpha", "beta") for a plane through weights."""
+        ...
+
+    @property
     def w2(self) -> Array: ...
 
     @property
@@ -83,6 +89,8 @@ class GridView:
     kept may no longer tell; None: judged from these values."""
     optimum: Found | None = None
     """The loss's continuous minimum, where the JSON recorded one (or the thinned surface's)."""
+    axes: tuple[str, str] = ("w1", "w2")
+    """The axes' names: the JSON's "axes" (a landscape's "alpha", "beta"), else w1 and w2."""
 
     @cached_property
     def minimum(self) -> Minimum | None:
@@ -117,6 +125,7 @@ def thin(grid: Grid, max_cols: int, max_rows: int) -> Grid:
         grid.loss_name,
         None if minimum is None else minimum.edges,
         grid.optimum,
+        grid.axes,
     )
 
 
@@ -158,19 +167,34 @@ def read_grids(raw: bytes, name: str) -> list[GridView]:
 def _grid(record: object, label: str) -> GridView:
     if not isinstance(record, dict):
         raise DataError(f'{label}: expected an object with "w1", "w2" and "values"')
-    missing = [key for key in ("w1", "w2", "values") if key not in record]
+    across, up = axes = _axis_names(record, label)
+    missing = [key for key in (across, up, "values") if key not in record]
     if missing:
         raise DataError(f"{label}: no {', '.join(repr(key) for key in missing)} field")
-    w1 = _axis(record["w1"], f"{label}: w1")
-    w2 = _axis(record["w2"], f"{label}: w2")
-    values = _values(record["values"], len(w2), len(w1), label)
+    w1 = _axis(record[across], f"{label}: {across}")
+    w2 = _axis(record[up], f"{label}: {up}")
+    values = _values(record["values"], len(w2), len(w1), label, axes)
     if "overflow" in record:
         _restore_overflow(record["overflow"], values, label)
     title, short_title = _titles(record, label)
-    grid = GridView(title, short_title, w1, w2, values, _loss_name(record))
+    grid = GridView(title, short_title, w1, w2, values, _loss_name(record), axes=axes)
     if _still_fits(record.get("minimum"), grid.minimum):
         grid = replace(grid, optimum=_optimum(record))
     return grid
+
+
+def _axis_names(record: dict[str, Any], label: str) -> tuple[str, str]:
+    """The record's "axes" (two names of keys holding the axes' values), else w1 and w2."""
+    names = record.get("axes", ["w1", "w2"])
+    if not (
+        isinstance(names, list)
+        and len(names) == 2
+        and all(isinstance(name, str) and name not in ("values", "overflow") for name in names)
+        and all(0 < len(name) <= 40 and printable(name) == name for name in names)
+        and names[0] != names[1]
+    ):
+        raise DataError(f'{label}: axes is not a list of two names, such as ["alpha", "beta"]')
+    return names[0], names[1]
 
 
 def _still_fits(recorded: object, minimum: Minimum | None) -> bool:
@@ -220,17 +244,19 @@ def _axis(values: object, where: str) -> Array:
     return axis
 
 
-def _values(values: object, rows: int, cols: int, label: str) -> Array:
+def _values(
+    values: object, rows: int, cols: int, label: str, axes: tuple[str, str] = ("w1", "w2")
+) -> Array:
     """A rows × cols float array; JSON null (and NaN, Infinity) become non-finite cells."""
     if not isinstance(values, list):
         raise DataError(f"{label}: values is not a list of rows")
     if len(values) != rows:
-        raise DataError(f"{label}: values has {len(values)} rows but w2 has {rows} values")
+        raise DataError(f"{label}: values has {len(values)} rows but {axes[1]} has {rows} values")
     for i, row in enumerate(values):
         if not isinstance(row, list):
             raise DataError(f"{label}: values[{i}] is not a list")
         if len(row) != cols:
-            raise DataError(f"{label}: values[{i}] has {len(row)} numbers but w1 has {cols}")
+            raise DataError(f"{label}: values[{i}] has {len(row)} numbers but {axes[0]} has {cols}")
     cells = np.fromiter(chain.from_iterable(values), dtype=object, count=rows * cols)
     kinds = set(map(type, cells))
     if not kinds <= {int, float, type(None)}:  # bool, str, list, dict: find the first

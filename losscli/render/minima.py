@@ -72,7 +72,11 @@ def _sentences(surface: Grid, star: str) -> list[str]:
     minimum = surface.minimum
     if minimum is None:
         return []
-    grid = f"min {fmt(minimum.value, 4)} at w1 = {fmt(minimum.w1, 4)}, w2 = {fmt(minimum.w2, 4)}"
+    across, up = surface.axes
+    grid = (
+        f"min {fmt(minimum.value, 4)} at {across} = {fmt(minimum.w1, 4)}, "
+        f"{up} = {fmt(minimum.w2, 4)}"
+    )
     optimum = surface.optimum
     if optimum is None:
         return [grid]
@@ -153,10 +157,13 @@ def edge_note(surface: Grid, width: int, *, compact: bool = False) -> list[Text]
     minimum = surface.minimum
     if minimum is None or not minimum.edges:
         return []
-    options = " and ".join(f"--{e.axis}-range" for e in minimum.edges)
+    names = dict(zip(("w1", "w2"), surface.axes, strict=True))  # an edge's axis by its name
+    options = " and ".join(f"--{names[e.axis]}-range" for e in minimum.edges)
     if compact:
         note = f"on the edge: widen {options}"
         return [Text(line, EDGE_STYLE) for line in textwrap.wrap(note, max(width, 12))]
-    where = " and ".join(f"{EDGE_WORDS[e.end]} {e.axis} = {fmt(e.at, 4)}" for e in minimum.edges)
+    where = " and ".join(
+        f"{EDGE_WORDS[e.end]} {names[e.axis]} = {fmt(e.at, 4)}" for e in minimum.edges
+    )
     note = f"may fall further {where}: widen {options}"
     return [Text(line, EDGE_STYLE) for line in textwrap.wrap(note, max(width, 32))]

@@ -187,9 +187,11 @@ def legend(
     unicode: bool,
     plain: bool = False,
     color_system: str = "truecolor",
+    optimum: bool = True,
 ) -> Text:
-    """What the marks mean: the start and the star, then each run's path and end. The plain
-    figure has one character a cell, so no arrows."""
+    """What the marks mean: the start and the star, then each run's path and end, and the
+    true minimum's mark where the loss's is known (`optimum`; a landscape has only its grid's).
+    The plain figure has one character a cell, so no arrows."""
     arrow = "" if plain else UNICODE_ARROWS[(1, 0)] if unicode else ASCII_ARROWS[(1, 0)]
     blank = "" if plain else " "
     lines = [_swatch("S" + blank, START.background, color)]
@@ -203,7 +205,7 @@ def legend(
         line.append_text(_swatch(style.letter.upper() + blank, style.colour, color))
         line.append(f" {run.optimizer} end")
         lines.append(line)
-    if not plain:
+    if not plain and optimum:
         lines.append(
             Text(
                 TRUE_MINIMUM[unicode].ljust(2) + " the loss's true minimum, where it is on the map"
@@ -215,6 +217,7 @@ def legend(
 def window_notes(surface: Grid, runs: Sequence[Run]) -> list[Text]:
     """A line for each run that leaves the drawn grid: where it first left, where it ends."""
     notes = []
+    across, up = surface.axes
     for run in runs:
         outside = ~_inside(surface, cells(surface, run.w))
         if not outside.any():
@@ -224,8 +227,8 @@ def window_notes(surface: Grid, runs: Sequence[Run]) -> list[Text]:
         ending = "outside" if outside[-1] else "back inside"
         notes.append(
             Text(
-                f"{run.optimizer} leaves the window at step {first} (w1 = {fmt(w1, 4)}, "
-                f"w2 = {fmt(w2, 4)}) and ends {ending}.",
+                f"{run.optimizer} leaves the window at step {first} ({across} = {fmt(w1, 4)}, "
+                f"{up} = {fmt(w2, 4)}) and ends {ending}.",
                 style="italic",
             )
         )
@@ -263,7 +266,8 @@ def run_table(
     table = Table(box=None, pad_edge=False, header_style="bold")
     which, minimum = reference_minimum(surface)
     to_min = f"to {which} min"
-    for column in ("run", "start w1, w2", "end w1, w2", "loss", "steps", "stop", to_min):
+    pair = ", ".join(surface.axes)
+    for column in ("run", f"start {pair}", f"end {pair}", "loss", "steps", "stop", to_min):
         right = column in ("loss", "steps", to_min)
         table.add_column(column, justify="right" if right else "left")
     for run, style in zip(runs, run_styles(runs, color_system), strict=True):
@@ -307,7 +311,14 @@ def under_map(
 ) -> RenderableType:
     """Everything drawn below the map: the legend, notes on leaving the window, the table."""
     return Group(
-        legend(runs, color=color, unicode=unicode, plain=plain, color_system=color_system),
+        legend(
+            runs,
+            color=color,
+            unicode=unicode,
+            plain=plain,
+            color_system=color_system,
+            optimum=surface.optimum is not None,
+        ),
         *window_notes(surface, runs),
         Text(),
         FittingTable(run_table(surface, runs, color=color, color_system=color_system)),

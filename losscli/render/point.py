@@ -1,4 +1,5 @@
-"""`losscli eval` output: an aligned text table for people, strict JSON for programs.
+"""`losscli eval` output: an aligned text table for people, strict JSON for programs; at a
+point of the line (w1, w2), or at one point's logits for a multi-class loss.
 
 Text shows 6 significant digits; JSON keeps full float64 precision (repr) and writes a value
 that is not finite (exponential's overflow) as null, as the surface export does.
@@ -9,9 +10,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from losscli.line import Point
+
+if TYPE_CHECKING:
+    from losscli.catalogue.multiclass import AtLogits
 
 
 def _finite(value: float) -> float | None:
@@ -47,6 +51,44 @@ def to_text(points: Sequence[Point]) -> str:
         )
         for point in points
     ]
+    return _aligned(rows)
+
+
+def logits_to_json(points: Sequence[AtLogits]) -> str:
+    records: list[dict[str, Any]] = [
+        {
+            "loss": point.loss.name,
+            "params": dict(point.params),
+            "logits": list(point.logits),
+            "label": point.label,
+            "softmax": list(point.probabilities),
+            "value": _finite(point.value),
+            "gradient": [_finite(g) for g in point.gradient],
+        }
+        for point in points
+    ]
+    return json.dumps(records, indent=2, allow_nan=False) + "\n"
+
+
+def logits_to_text(points: Sequence[AtLogits]) -> str:
+    """A block a loss: its title and value, then a row a class: the logit, its softmax
+    probability and the loss's derivative with respect to it."""
+    blocks = []
+    for point in points:
+        header = ("class", "logit", "softmax", "dL/dz")
+        rows = [header] + [
+            (str(k) + (" (label)" if k == point.label else ""), f"{z:g}", f"{q:.6g}", f"{g:.6g}")
+            for k, (z, q, g) in enumerate(
+                zip(point.logits, point.probabilities, point.gradient, strict=True)
+            )
+        ]
+        blocks.append(f"{point.title()}: {point.value:.6g}\n" + _aligned(rows))
+    return "\n".join(blocks)
+
+
+def _aligned(rows: Sequence[tuple[str, ...]]) -> str:
+    """Rows as columns: the first left-aligned, the rest right-aligned."""
+    header = rows[0]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = [
         "  ".join(

@@ -11,11 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from typing import TYPE_CHECKING
 
 from losscli.render.console import make_console
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
 
 SHOW_AFTER = 1.0
 """Sweeps expected to take longer than this many seconds get a bar."""
@@ -57,7 +59,9 @@ class SweepProgress:
         return report
 
     def _bar(self) -> Progress:
-        if self.progress is None:
+        if self.progress is None:  # rich.progress imported only for a bar: most sweeps need none
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
             self.progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
