@@ -13,7 +13,7 @@ the same two Gaussian directions (each scaled to θ's norm) and the same α, β 
 weights copied into a float64 torch model's parameters, a forward pass and
 `torch.nn.functional.cross_entropy`, without gradients (skipped with a note otherwise).
 Medians of --repeat runs: wall time (time.perf_counter), its ratio to (b)'s, the CPU time of
-this process (time.process_time, its threads' included) and of the engine's second process
+this process (time.process_time, its threads' included) and of the engine's workers
 (from /proc); and the largest relative difference of any cell of (b), and of (c), from (a).
 On a machine busy with other work the wall times grow; the CPU times much less.
 The loop's products (1000 × 64 by 64 × 64) are large enough for OpenBLAS to run them on every
@@ -149,7 +149,7 @@ def main() -> None:
 
 
 def ratio(seconds, fast_seconds):
-    """Wall time, its ratio to (b)'s, CPU time here and in the second process."""
+    """Wall time, its ratio to (b)'s, CPU time here and in the workers."""
     wall, here, there = seconds
     return wall, wall / fast_seconds[0], here, there
 
