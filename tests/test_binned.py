@@ -21,7 +21,16 @@ from hypothesis import strategies as st
 from losscli.catalogue import get_loss
 from losscli.data.dataset import Dataset
 from losscli.data.synthetic import synthetic_classification, synthetic_regression
-from losscli.engine import Axis, binned, binned_plan, direct, expect, interpolation, sweep
+from losscli.engine import (
+    Axis,
+    binned,
+    binned_kernels,
+    binned_plan,
+    direct,
+    expect,
+    interpolation,
+    sweep,
+)
 from losscli.engine.method import Job, NotApplicable
 from losscli.errors import ParameterError
 
@@ -205,10 +214,14 @@ def test_each_column_is_the_same_however_the_columns_are_split():
         w1 = Axis("w1", -2, 4, 61).values
         grid = Axis("w2", -2, 4, 45)
         plan = binned_plan.prepare_kernels(loss, {}, data.x, targets, w1, grid)
-        whole = binned.kernel_sums(plan.groups, w1, grid)
-        halves = [binned.kernel_sums(plan.groups, part, grid) for part in (w1[:30], w1[30:])]
+        whole = binned_kernels.kernel_sums(plan.groups, w1, grid)
+        halves = [
+            binned_kernels.kernel_sums(plan.groups, part, grid) for part in (w1[:30], w1[30:])
+        ]
         assert np.array_equal(whole, np.concatenate(halves, axis=1))
-        one_by_one = [binned.kernel_sums(plan.groups, w1[i : i + 1], grid) for i in range(61)]
+        one_by_one = [
+            binned_kernels.kernel_sums(plan.groups, w1[i : i + 1], grid) for i in range(61)
+        ]
         assert np.array_equal(whole, np.concatenate(one_by_one, axis=1))
 
 
@@ -237,7 +250,7 @@ def test_cells_with_small_sums_are_summed_again_and_meet_the_bound():
     w1, w2 = Axis("w1", -4, 4, 41), Axis("w2", -10, 10, 41)
     grid = w2
     plan = binned_plan.prepare_kernels(loss, {}, data.x, data.y, w1.values, grid)
-    sums = binned.kernel_sums(plan.groups, w1.values, grid)
+    sums = binned_kernels.kernel_sums(plan.groups, w1.values, grid)
     assert (plan.bound(sums) > binned.TOLERANCE).sum() > 100  # the FFT alone would not do
     check("exponential", {}, data, w1, w2)
 

@@ -17,8 +17,9 @@ from losscli.catalogue import get_loss
 from losscli.cli import cli
 from losscli.data.synthetic import synthetic_classification, synthetic_regression
 from losscli.engine import Axis, expect
-from losscli.engine.binned import TOLERANCE, kernel_sums, probe
+from losscli.engine.binned import TOLERANCE, probe
 from losscli.engine.binned_forms import PER_PAIR, form_seconds, kink_share
+from losscli.engine.binned_kernels import kernel_sums
 from losscli.engine.binned_plan import plan_for
 from losscli.engine.piecewise import SHAPE_WEIGHTS, STEP_WEIGHTS, shape_weight, step_weight
 from losscli.limits import above, duration

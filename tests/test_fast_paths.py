@@ -18,7 +18,7 @@ import pytest
 from losscli.catalogue import get_loss
 from losscli.data.dataset import Dataset
 from losscli.data.synthetic import synthetic_regression
-from losscli.engine import Axis, binned, binned_plan, sweep
+from losscli.engine import Axis, binned, binned_kernels, binned_plan, sweep
 
 CONTRACT = 1e-11
 """What the binned method promises every cell against direct (as tests/test_binned.py asks)."""
@@ -40,8 +40,8 @@ def test_the_plane_gives_the_sums_of_spreading_each_node():
     plan = binned_plan.prepare_kernels(get_loss("log-cosh"), {}, data.x, data.y, w1.values, grid)
     assert plan.groups[0].plane is not None
     nodes = [dataclasses.replace(group, plane=None) for group in plan.groups]
-    by_rows = binned.kernel_sums(plan.groups, w1.values, grid)
-    by_nodes = binned.kernel_sums(nodes, w1.values, grid)
+    by_rows = binned_kernels.kernel_sums(plan.groups, w1.values, grid)
+    by_nodes = binned_kernels.kernel_sums(nodes, w1.values, grid)
     assert np.max(np.abs(by_rows - by_nodes) / by_nodes) < 1e-13
 
 
@@ -50,10 +50,10 @@ def test_each_column_through_the_plane_is_the_same_however_the_columns_are_split
     w1, grid = Axis("w1", -2, 4, 37).values, Axis("w2", -2, 4, 301)
     plan = binned_plan.prepare_kernels(get_loss("log-cosh"), {}, data.x, data.y, w1, grid)
     assert plan.groups[0].plane is not None
-    whole = binned.kernel_sums(plan.groups, w1, grid)
-    halves = [binned.kernel_sums(plan.groups, part, grid) for part in (w1[:17], w1[17:])]
+    whole = binned_kernels.kernel_sums(plan.groups, w1, grid)
+    halves = [binned_kernels.kernel_sums(plan.groups, part, grid) for part in (w1[:17], w1[17:])]
     assert np.array_equal(whole, np.concatenate(halves, axis=1))
-    one_by_one = [binned.kernel_sums(plan.groups, w1[i : i + 1], grid) for i in range(37)]
+    one_by_one = [binned_kernels.kernel_sums(plan.groups, w1[i : i + 1], grid) for i in range(37)]
     assert np.array_equal(whole, np.concatenate(one_by_one, axis=1))
 
 

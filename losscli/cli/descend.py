@@ -26,9 +26,9 @@ from losscli.cli.options import (
     standard_input,
     view_options,
     warn,
-    workers_option,
 )
 from losscli.cli.repeats import OnceCommand
+from losscli.cli.workers import workers_option
 from losscli.defaults import CONVERGENCE_TOLERANCE, DESCENT_STEPS, OPTIMIZER
 from losscli.descent.optimizers import OPTIMIZERS
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import sys
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -28,11 +27,9 @@ from losscli.defaults import (
     LESSON_DATA,
     LESSON_WINDOW,
     MAX_SECONDS,
-    MAX_WORKERS,
     MOMENTUM,
     SCALES,
     SYNTHETIC_SETTINGS,
-    WORKERS_VARIABLE,
     option_name,
 )
 
@@ -378,35 +375,6 @@ def max_seconds_option(func: F) -> F:
         help="Refuse, before starting, sweeps the engine expects to take longer than this "
         "(an estimate: raise it to run a long sweep anyway).",
     )(func)
-
-
-def workers_option(func: F) -> F:
-    """--workers N, else $LOSSCLI_WORKERS: the processes a sweep may use, handed to the command
-    as `workers` (None: one a core)."""
-    return click.option(
-        "--workers",
-        metavar="N",
-        callback=_workers,
-        help=f"Processes a sweep may use, this one included (1: no other process). Default: "
-        f"${WORKERS_VARIABLE}, else one a core this process may run on.",
-    )(func)
-
-
-def _workers(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
-    if value is not None:
-        return _process_count("--workers", value)
-    given = os.environ.get(WORKERS_VARIABLE, "")
-    return _process_count(WORKERS_VARIABLE, given) if given.strip() else None
-
-
-def _process_count(name: str, given: str) -> int:
-    """A count of processes from 1 to MAX_WORKERS, else a usage error naming `name`."""
-    text = given.strip()
-    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_WORKERS):
-        raise usage_error(
-            name, f"must be a whole number of processes from 1 to {MAX_WORKERS}, got {given!r}"
-        )
-    return int(text)
 
 
 def lr_option(func: F) -> F:

@@ -20,9 +20,9 @@ from losscli.cli.options import (
     picture_options,
     standard_input,
     warn,
-    workers_option,
 )
 from losscli.cli.repeats import OnceCommand
+from losscli.cli.workers import workers_option
 from losscli.defaults import AUTO, METHOD_NAMES
 
 if TYPE_CHECKING:
