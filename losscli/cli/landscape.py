@@ -395,7 +395,7 @@ def _show(landscape: Landscape, options: dict[str, Any], training: Training | No
     import numpy as np
 
     from losscli.descent.walk import Run
-    from losscli.render.view import Destination, Paths, show
+    from losscli.render.view import PATH_NOTE, Destination, Paths, show
     from losscli.slices.landscape import plane_note
 
     paths = None
@@ -410,7 +410,7 @@ def _show(landscape: Landscape, options: dict[str, Any], training: Training | No
             training.losses,
             np.zeros_like(path),
         )
-        paths = Paths([run], ("(the path: training's θ projected onto the plane)",))
+        paths = Paths([run], (PATH_NOTE,))
     view: ViewOptions = options["view"]
     show(
         [landscape],
