@@ -39,11 +39,18 @@ def log_softmax(logits: Array) -> Array:
     """log softmax(z)_k = z_k − m − log(1 + Σ_{j≠top} e^(z_j − m)), m = z_top the largest
     logit: no exp overflows, no log sees 0, and log1p keeps the digits of a loss near 0 (a sure
     class's −log softmax of 3.4e-9 has them all, where log of a sum near 1 keeps 8)."""
+    shifted, rest = _shifted(logits)
+    return shifted - np.log1p(rest)
+
+
+def _shifted(logits: Array) -> tuple[Array, Array]:
+    """z − m and Σ_{j≠top} e^(z_j − m) (its last axis kept, of length 1): `log_softmax`'s
+    parts."""
     shifted: Array = logits - np.max(logits, axis=-1, keepdims=True)
     others = np.exp(shifted)
     np.put_along_axis(others, np.argmax(logits, axis=-1)[..., None], 0.0, axis=-1)
     rest: Array = np.sum(others, axis=-1, keepdims=True)
-    return shifted - np.log1p(rest)
+    return shifted, rest
 
 
 def softmax(logits: Array) -> Array:
@@ -60,7 +67,14 @@ def targets(labels: Labels, classes: int, *, smoothing: float = 0.0) -> Array:
 
 
 def cross_entropy(logits: Array, labels: Labels, *, smoothing: float = 0.0) -> Array:
-    """Softmax cross-entropy −Σ_k q_k·log softmax(z)_k, q the (smoothed) one-hot target."""
+    """Softmax cross-entropy −Σ_k q_k·log softmax(z)_k, q the (smoothed) one-hot target.
+    Without smoothing q is one-hot: −log softmax(z)_y taken at the label alone, no targets
+    made and no sum (bit for bit the sum's value: its other terms are exact zeros)."""
+    if smoothing == 0.0:
+        shifted, rest = _shifted(logits)
+        at = np.broadcast_to(labels[:, None], (*logits.shape[:-1], 1))
+        picked: Array = np.take_along_axis(shifted, at, axis=-1) - np.log1p(rest)
+        return -picked[..., 0]
     q = targets(labels, logits.shape[-1], smoothing=smoothing)
     per_point: Array = np.sum(q * log_softmax(logits), axis=-1)
     return -per_point

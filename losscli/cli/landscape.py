@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from losscli.models.network import Network
     from losscli.models.training import Training
     from losscli.render.view import Pictures, ViewOptions
-    from losscli.slices.landscape import Landscape
+    from losscli.slices.landscape import Landscape, Scoring
 
     Array = Any
 
@@ -105,6 +105,22 @@ def widths(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int,
     "--classes",
     type=click.IntRange(min=2),
     help="Classes K of a synthetic data set. Default: the set's own (blobs: 3).",
+)
+@click.option(
+    "-l",
+    "--loss",
+    default="cross-entropy",
+    show_default=True,
+    metavar="NAME",
+    help="The loss trained and drawn: cross-entropy, one-hot-mse (brier), or, on two "
+    "classes, a classification loss of `losscli losses` (logistic, hinge, ...) on z1 − z0.",
+)
+@click.option(
+    "--smoothing",
+    type=float,
+    metavar="EPS",
+    help="cross-entropy's label smoothing ε in [0, 1]: the target (1 − ε)·one-hot + ε/K, "
+    "as PyTorch's label_smoothing. Default: 0.",
 )
 @click.option(
     "--seed",
@@ -208,11 +224,13 @@ def landscape_command(**options: Any) -> None:
 def _run(**options: Any) -> None:
     """The command, its options checked: data, network, plane (or line), output."""
     from losscli.descent.walk import Settings
+    from losscli.slices.landscape import scoring
 
     output_format, output = options["output_format"], options["output"]
     pictures: Pictures = options["pictures"]
     _check(options, pictures)
     data = _labelled(options)
+    score = scoring(options["loss"], options["smoothing"], len(data.classes))
     settings = Settings(
         lr=options["lr"],
         steps=options["steps"],
@@ -220,10 +238,10 @@ def _run(**options: Any) -> None:
         batch_size=options["batch_size"],
         seed=options["seed"],
     )
-    network, solutions, training, record = _weights(options, data, settings)
+    network, solutions, training, record = _weights(options, data, settings, score)
     if options["line"]:
-        return _line(options, network, solutions[0], training, data, record)
-    landscape = _plane(options, network, solutions, training, data, record)
+        return _line(options, network, solutions[0], training, data, (record, score))
+    landscape = _plane(options, network, solutions, training, data, (record, score))
     if output_format != "text":
         from losscli.render.export import WRITERS
 
@@ -294,7 +312,7 @@ def _check(options: dict[str, Any], pictures: Pictures) -> None:
 
 
 def _weights(
-    options: dict[str, Any], data: Labelled, settings: Any
+    options: dict[str, Any], data: Labelled, settings: Any, score: Scoring
 ) -> tuple[Network, list[Array], Training | None, dict[str, Any]]:
     """The network and its θ*: loaded from --weights (one, or three for a plane through them),
     or trained (and saved where asked); with the JSON's "training" record."""
@@ -314,7 +332,7 @@ def _weights(
         record = {"training": {"weights": list(files)}, "data": data.origin}
         return loaded[0][0], [theta for _, theta in loaded], None, record
     network = network_for(options["model"], options["hidden"], options["activation"], data)
-    training = trained(network, data, options["optimizer"], settings)
+    training = trained(network, data, options["optimizer"], settings, score)
     if options["save_weights"] is not None:
         write_output(options["save_weights"], weights_text(network, training.theta), "save_weights")
     run = {
@@ -335,9 +353,10 @@ def _plane(
     solutions: list[Array],
     training: Training | None,
     data: Labelled,
-    record: dict[str, Any],
+    made: tuple[dict[str, Any], Scoring],
 ) -> Landscape:
-    """The loss over the plane the recipe makes, on the span's grid."""
+    """The loss over the plane the recipe makes, on the span's grid; `made`: the JSON's
+    record of the weights and data, and the loss."""
     from losscli.engine.axis import Axis
     from losscli.slices.directions import project
     from losscli.slices.landscape import SPANS, make_landscape, path_span, plane_for
@@ -359,8 +378,15 @@ def _plane(
     )
     alphas = Axis("alpha" if options["alpha_range"] else "span", a_low, a_high, steps).values
     betas = Axis("beta" if options["beta_range"] else "span", b_low, b_high, steps).values
+    record, score = made
     return make_landscape(
-        network, directions, (alphas, betas), data, record=record, trajectory=trajectory
+        network,
+        directions,
+        (alphas, betas),
+        data,
+        record=record,
+        trajectory=trajectory,
+        score=score,
     )
 
 
@@ -369,14 +395,14 @@ def _show(landscape: Landscape, options: dict[str, Any], training: Training | No
     import numpy as np
 
     from losscli.descent.walk import Run
-    from losscli.render.view import Destination, Paths, show
+    from losscli.render.view import PATH_NOTE, Destination, Paths, show
     from losscli.slices.landscape import plane_note
 
     paths = None
     if landscape.path is not None and training is not None:
         path = landscape.path
         run = Run(
-            "cross-entropy",
+            landscape.loss_name,
             options["optimizer"],
             landscape.record["training"],
             "max_steps",
@@ -384,7 +410,7 @@ def _show(landscape: Landscape, options: dict[str, Any], training: Training | No
             training.losses,
             np.zeros_like(path),
         )
-        paths = Paths([run], ("(the path: training's θ projected onto the plane)",))
+        paths = Paths([run], (PATH_NOTE,))
     view: ViewOptions = options["view"]
     show(
         [landscape],
@@ -403,7 +429,7 @@ def _line(
     theta: Array,
     training: Training | None,
     data: Labelled,
-    record: dict[str, Any],
+    made: tuple[dict[str, Any], Scoring],
 ) -> None:
     """The loss along the line from the initial weights to the trained ones."""
     from losscli import __version__
@@ -415,7 +441,7 @@ def _line(
     assert training is not None
     low, high = options["span"] or SPANS["three"]
     ts = Axis("span", low, high, options["grid_steps"] or LINE_STEPS).values
-    line = make_line(network, training.trajectory[0], theta, ts, data, record)
+    line = make_line(network, training.trajectory[0], theta, ts, data, *made)
     if options["output_format"] != "text":
         text = (
             line_json(line, __version__) if options["output_format"] == "json" else line_csv(line)

@@ -37,13 +37,15 @@ def render_command(source: str, view: ViewOptions, pictures: Pictures, output: s
     ndjson` wrote, also after jq has filtered or changed it, and any tool's {"w1": [...],
     "w2": [...], "values": [[...]]} where values[i][j] is the value at w2[i], w1[j] (null for
     a missing value; other keys are ignored; "title" or "loss" names the panel). The minimum
-    is found from the values.
+    is found from the values. A landscape's saved training path is drawn as landscape drew it.
     """
     from losscli.data.files import read_bytes
     from losscli.render.grids import read_grids
-    from losscli.render.view import Destination, show
+    from losscli.render.view import Destination, saved_paths, show
 
     with reported_errors():
         check_destination(output, pictures)
         grids = read_grids(*read_bytes(source, standard_input()))
-        show(grids, view, Destination(output, pictures), title="losscli render", echo=echo)
+        paths, notes = saved_paths(grids)
+        to = Destination(output, pictures)
+        show(grids, view, to, title="losscli render", echo=echo, paths=paths, notes=notes)

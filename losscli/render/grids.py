@@ -9,7 +9,9 @@ jq is starred where its values say, never where a stale "minimum" field says, an
 lies on the window's edge is judged from the values too (a stale "on_edge" is ignored); a
 thinned view keeps the edges its whole grid's minimum lies on. A null that
 losscli's "overflow" lists is read back as the inf or −inf it was, any other null as nan, so
-the legend says `overflow` or `no value` as surface's did.
+the legend says `overflow` or `no value` as surface's did. A landscape's saved training
+path ("path", on its axes) is read back as the run `losscli landscape` drew over its map,
+with the note under it that says how the plane was made.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from losscli.errors import DataError, ParameterError, decode_text
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from losscli.descent.walk import Run
     from losscli.engine.optimum import Found
 
     Array = NDArray[np.float64]
@@ -91,6 +94,10 @@ class GridView:
     """The loss's continuous minimum, where the JSON recorded one (or the thinned surface's)."""
     axes: tuple[str, str] = ("w1", "w2")
     """The axes' names: the JSON's "axes" (a landscape's "alpha", "beta"), else w1 and w2."""
+    run: Run | None = None
+    """A landscape's training path on its plane, as the run it drew (read from JSON only)."""
+    note: str | None = None
+    """How a landscape's plane was made, the line it wrote under its map (from JSON only)."""
 
     @cached_property
     def minimum(self) -> Minimum | None:
@@ -177,7 +184,17 @@ def _grid(record: object, label: str) -> GridView:
     if "overflow" in record:
         _restore_overflow(record["overflow"], values, label)
     title, short_title = _titles(record, label)
-    grid = GridView(title, short_title, w1, w2, values, _loss_name(record), axes=axes)
+    grid = GridView(
+        title,
+        short_title,
+        w1,
+        w2,
+        values,
+        _loss_name(record),
+        axes=axes,
+        run=_saved_run(record, axes, label),
+        note=_plane_note(record.get("directions")),
+    )
     if _still_fits(record.get("minimum"), grid.minimum):
         grid = replace(grid, optimum=_optimum(record))
     return grid
@@ -195,6 +212,59 @@ def _axis_names(record: dict[str, Any], label: str) -> tuple[str, str]:
     ):
         raise DataError(f'{label}: axes is not a list of two names, such as ["alpha", "beta"]')
     return names[0], names[1]
+
+
+def _saved_run(record: dict[str, Any], axes: tuple[str, str], label: str) -> Run | None:
+    """A landscape's "path" ({across: [...], up: [...]}, training's θ projected onto the plane)
+    as the run landscape drew: its optimizer and its losses at the ends from "training", every
+    step taken (training stops only after --steps). No "path": None."""
+    from losscli.descent.walk import Run
+
+    path = record.get("path")
+    if path is None:
+        return None
+    if not (isinstance(path, dict) and all(name in path for name in axes)):
+        raise DataError(f"{label}: path is not an object of {axes[0]} and {axes[1]} lists")
+    across, up = (_axis(path[name], f"{label}: path.{name}") for name in axes)
+    if len(across) != len(up):
+        raise DataError(f"{label}: path has {len(across)} {axes[0]} but {len(up)} {axes[1]} values")
+    training = record.get("training")
+    training = training if isinstance(training, dict) else {}
+    optimizer = training.get("optimizer")
+    losses = np.full(len(across), np.nan)
+    for index, key in ((0, "initial_loss"), (-1, "final_loss")):
+        if is_json_number(training.get(key)):
+            losses[index] = float(training[key])
+    w = np.column_stack([across, up])
+    return Run(
+        record["loss"] if isinstance(record.get("loss"), str) else "",
+        printable(optimizer) if isinstance(optimizer, str) else "path",
+        {},
+        "max_steps",
+        w,
+        losses,
+        np.zeros_like(w),
+    )
+
+
+def _plane_note(directions: object) -> str | None:
+    """The note landscape wrote under its map, from the record's "directions" where it reads
+    as one of landscape's recipes (`slices.landscape.plane_note`); else None."""
+    from losscli.slices.landscape import plane_note
+
+    if not isinstance(directions, dict):
+        return None
+    recipe = directions.get("recipe")
+    ratio = directions.get("explained_variance_ratio")
+    fits = {
+        "pca": isinstance(ratio, list)
+        and len(ratio) == 2
+        and all(is_json_number(share) for share in ratio),
+        "three": True,
+        "random": type(directions.get("seed")) is int
+        and directions.get("biases") in ("zero", "copy"),
+    }
+    return plane_note(directions) if isinstance(recipe, str) and fits.get(recipe) else None
 
 
 def _still_fits(recorded: object, minimum: Minimum | None) -> bool:

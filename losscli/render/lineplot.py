@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from losscli.render.minima import fmt
-from losscli.slices.landscape import LOSS
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -89,7 +88,7 @@ def line_json(line: Line, version: str) -> str:
     """`{"version", "line": {"loss", "title", "t", "values", ...}}`: strict JSON, a value that
     is not finite written as null."""
     values = [value if math.isfinite(value) else None for value in line.values.tolist()]
-    record = {"loss": LOSS, "title": line.title, "t": line.t.tolist(), "values": values}
+    record = {"loss": line.loss, "title": line.title, "t": line.t.tolist(), "values": values}
     document = {"version": version, "line": {**record, **line.record}}
     return json.dumps(document, allow_nan=False) + "\n"
 

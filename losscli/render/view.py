@@ -32,7 +32,7 @@ from losscli.render.pictures import Look, print_view, save_pictures
 
 if TYPE_CHECKING:
     from losscli.descent.walk import Run
-    from losscli.render.grids import Grid
+    from losscli.render.grids import Grid, GridView
 
 Echo = Callable[[str], None]
 """Writes text to standard output (the CLI's, which copes with a stream that lacks UTF-8)."""
@@ -113,6 +113,20 @@ def paths_over(
     if len(grids) > 1:
         notes.append(f"(to min: the {grids[0].title} panel's minimum)")
     return Paths(runs, tuple(notes), animate_fps)
+
+
+PATH_NOTE = "(the path: training's θ projected onto the plane)"
+"""What a landscape says of the path it draws on its plane."""
+
+
+def saved_paths(grids: Sequence[GridView]) -> tuple[Paths | None, list[str]]:
+    """The training paths landscapes saved, to draw as landscape did (each panel its own; none
+    unless every panel has one), and the notes they wrote under their maps."""
+    runs = [grid.run for grid in grids if grid.run is not None]
+    notes = list(dict.fromkeys(grid.note for grid in grids if grid.note is not None))
+    if not runs or len(runs) < len(grids):
+        return None, notes
+    return Paths(runs, (PATH_NOTE,), own=len(grids) > 1), notes
 
 
 def show(

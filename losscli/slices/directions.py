@@ -17,16 +17,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from losscli.catalogue.multiclass import CROSS_ENTROPY
 from losscli.errors import ParameterError
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from losscli.catalogue.multiclass import MulticlassLoss
     from losscli.data.labelled import Labelled
     from losscli.models.network import Network
 
@@ -135,10 +138,17 @@ def project(points: Array, directions: Directions) -> Array:
 
 
 def interpolation_losses(
-    network: Network, start: Array, end: Array, ts: Array, data: Labelled
+    network: Network,
+    start: Array,
+    end: Array,
+    ts: Array,
+    data: Labelled,
+    *,
+    loss: MulticlassLoss = CROSS_ENTROPY,
+    params: Mapping[str, float] | None = None,
 ) -> Array:
-    """The mean loss at θ0 + t·(θ1 − θ0) for each t (t = 0 the start, t = 1 the end; t may
-    reach beyond both)."""
+    """The mean loss (cross-entropy unless another `loss` is given, with its `params`) at
+    θ0 + t·(θ1 − θ0) for each t (t = 0 the start, t = 1 the end; t may reach beyond both)."""
     from losscli.slices.plane import line_losses
 
-    return line_losses(network, start, end - start, ts, data)
+    return line_losses(network, start, end - start, ts, data, loss=loss, params=params)

@@ -1,20 +1,22 @@
 """A network's loss on a plane through its weights, as a grid the renderers draw like a surface.
 
 The plane is origin + α·d1 + β·d2 (`losscli.slices.directions`); `values[i, j]` is the mean
-cross-entropy at β = beta[i], α = alpha[j] (rows β, columns α), as a surface's `values[i][j]`
-is at w2[i], w1[j]. For random and PCA directions the origin is the trained θ*, so θ* is
-the cell (0, 0) whenever the span holds 0. The trajectory training took, projected onto the
-plane, is kept as `path` (α_t, β_t).
+loss (cross-entropy unless another is chosen, `scoring`) at β = beta[i], α = alpha[j] (rows
+β, columns α), as a surface's `values[i][j]` is at w2[i], w1[j]. For random and PCA
+directions the origin is the trained θ*, so θ* is the cell (0, 0) whenever the span holds 0.
+The trajectory training took, projected onto the plane, is kept as `path` (α_t, β_t).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from losscli.catalogue.multiclass import CROSS_ENTROPY, MulticlassLoss
 from losscli.engine.surface import find_minimum
 from losscli.errors import ParameterError
 
@@ -31,7 +33,8 @@ if TYPE_CHECKING:
     Array = NDArray[np.float64]
 
 LOSS = "cross-entropy"
-"""The loss a landscape draws: the mean softmax cross-entropy over the data's points."""
+"""The loss a landscape draws by default: the mean softmax cross-entropy over the data's
+points."""
 
 RECIPES = ("random", "pca", "three")
 """How the plane's directions are made (`losscli.slices.directions`)."""
@@ -54,6 +57,7 @@ class Landscape:
     path: Array | None = None
     """The training trajectory on the plane, (α_t, β_t) a row, where there is one."""
     axes: tuple[str, str] = ("alpha", "beta")
+    loss: str = LOSS
 
     @property
     def short_title(self) -> str:
@@ -61,7 +65,7 @@ class Landscape:
 
     @property
     def loss_name(self) -> str:
-        return LOSS
+        return self.loss
 
     @property
     def optimum(self) -> None:
@@ -71,6 +75,45 @@ class Landscape:
     @cached_property
     def minimum(self) -> Minimum | None:
         return find_minimum(self.w1, self.w2, self.values)
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """The loss a landscape is trained with and draws, and its hyper-parameters (all of
+    them, defaults included, as the JSON's "params" records them)."""
+
+    loss: MulticlassLoss = CROSS_ENTROPY
+    params: Mapping[str, float] = field(default_factory=lambda: {"smoothing": 0.0})
+
+    @property
+    def title(self) -> str:
+        """`cross-entropy`, or `cross-entropy (smoothing=0.1)`: hyper-parameters not at their
+        default are shown."""
+        shown = [
+            f"{p.name}={self.params[p.name]:g}"
+            for p in self.loss.params
+            if self.params[p.name] != p.default
+        ]
+        return self.loss.name + (f" ({', '.join(shown)})" if shown else "")
+
+
+def scoring(name: str, smoothing: float | None, classes: int) -> Scoring:
+    """The loss called `name` for data of `classes` classes: a multi-class one, or a
+    classification loss of the line's catalogue where there are two (scored on z1 − z0,
+    `catalogue.multiclass.binary`); `smoothing` (None: not given) only where the loss takes it.
+    Refused (ParameterError naming `loss` or `smoothing`): an unknown name, a loss that
+    cannot score logits (dice, the regression losses), a two-class loss on K ≠ 2."""
+    from losscli.catalogue.multiclass import get_multiclass
+
+    loss = get_multiclass(name)
+    params = loss.resolve_params({} if smoothing is None else {"smoothing": smoothing})
+    if loss.classes is not None and loss.classes != classes:
+        raise ParameterError(
+            "loss",
+            f"{loss.name} scores two classes (on z1 − z0); the data has {classes}: "
+            "use cross-entropy or one-hot-mse",
+        )
+    return Scoring(loss, params)
 
 
 def model_record(network: Network) -> dict[str, Any]:
@@ -101,12 +144,20 @@ def sweep_plane(
     alphas: Array,
     betas: Array,
     data: Labelled,
+    score: Scoring = Scoring(),
 ) -> Array:
-    """The mean cross-entropy at origin + α·d1 + β·d2 over the grid (rows β, columns α)."""
+    """The mean loss at origin + α·d1 + β·d2 over the grid (rows β, columns α)."""
     from losscli.slices.plane import plane_losses
 
     return plane_losses(
-        network, directions.origin, (directions.d1, directions.d2), alphas, betas, data
+        network,
+        directions.origin,
+        (directions.d1, directions.d2),
+        alphas,
+        betas,
+        data,
+        loss=score.loss,
+        params=score.params,
     )
 
 
@@ -171,12 +222,14 @@ def plane_for(
     return random_directions(network, solutions[0], seed, biases=biases)
 
 
-def landscape_title(network: Network, recipe: str, data: Labelled) -> str:
+def landscape_title(
+    network: Network, recipe: str, data: Labelled, score: Scoring = Scoring()
+) -> str:
     """`cross-entropy: mlp 2-16-3 tanh on blobs, random plane`, say."""
     model = model_record(network)
     shape = "-".join(map(str, network.sizes))
     kind = f"mlp {shape} {network.activation}" if model["kind"] == "mlp" else f"softmax {shape}"
-    return f"{LOSS}: {kind} on {data.name}, {recipe} plane"
+    return f"{score.title}: {kind} on {data.name}, {recipe} plane"
 
 
 def make_landscape(
@@ -187,22 +240,34 @@ def make_landscape(
     *,
     record: dict[str, Any],
     trajectory: Array | None = None,
+    score: Scoring = Scoring(),
 ) -> Landscape:
     """The loss over the plane on the grid of `axes` (α across, β up), with what made it and
     the trajectory projected onto the plane (where one is given)."""
     from losscli.slices.directions import project
 
     alphas, betas = axes
-    values = sweep_plane(network, directions, alphas, betas, data)
+    values = sweep_plane(network, directions, alphas, betas, data, score)
     path = project(trajectory, directions) if trajectory is not None else None
-    title = landscape_title(network, directions.recipe["recipe"], data)
-    full = {"model": model_record(network), "directions": directions.recipe, **record}
-    return Landscape(title, alphas.copy(), betas.copy(), values, full, path)
+    title = landscape_title(network, directions.recipe["recipe"], data, score)
+    full = {
+        "params": dict(score.params),
+        "model": model_record(network),
+        "directions": directions.recipe,
+        **record,
+    }
+    return Landscape(title, alphas.copy(), betas.copy(), values, full, path, loss=score.loss.name)
 
 
-def trained(network: Network, data: Labelled, optimizer: str, settings: Settings) -> Training:
-    """The network trained on the data by `optimizer` with descend's `settings` (its steps,
-    learning rate and the rest, its batch size and seed)."""
+def trained(
+    network: Network,
+    data: Labelled,
+    optimizer: str,
+    settings: Settings,
+    score: Scoring = Scoring(),
+) -> Training:
+    """The network trained on the data, on the loss `score`, by `optimizer` with descend's
+    `settings` (its steps, learning rate and the rest, its batch size and seed)."""
     from losscli.descent.optimizers import OPTIMIZERS
     from losscli.limits import check_trajectory
     from losscli.models.training import train
@@ -219,6 +284,8 @@ def trained(network: Network, data: Labelled, optimizer: str, settings: Settings
         steps=settings.steps,
         seed=settings.seed,
         batch=settings.batch_size,
+        loss=score.loss,
+        params=score.params,
     )
 
 
@@ -247,16 +314,30 @@ class Line:
     t: Array
     values: Array
     record: dict[str, Any]
+    loss: str = LOSS
 
 
 def make_line(
-    network: Network, start: Array, end: Array, ts: Array, data: Labelled, record: dict[str, Any]
+    network: Network,
+    start: Array,
+    end: Array,
+    ts: Array,
+    data: Labelled,
+    record: dict[str, Any],
+    score: Scoring = Scoring(),
 ) -> Line:
     """The loss from the initial weights `start` (t = 0) to the trained ones `end` (t = 1)."""
     from losscli.slices.directions import interpolation_losses
 
-    values = interpolation_losses(network, start, end, ts, data)
-    title = landscape_title(network, "line", data).replace("line plane", "initial → trained")
+    values = interpolation_losses(
+        network, start, end, ts, data, loss=score.loss, params=score.params
+    )
+    title = landscape_title(network, "line", data, score).replace("line plane", "initial → trained")
     directions = {"recipe": "interpolation", "t0": "initial", "t1": "trained"}
-    full = {"model": model_record(network), "directions": directions, **record}
-    return Line(title, ts.copy(), values, full)
+    full = {
+        "params": dict(score.params),
+        "model": model_record(network),
+        "directions": directions,
+        **record,
+    }
+    return Line(title, ts.copy(), values, full, loss=score.loss.name)
