@@ -16,24 +16,11 @@ if TYPE_CHECKING:
 
 def loss_record(loss: Loss) -> dict[str, Any]:
     """One catalogue entry as JSON."""
-    return {
-        "name": loss.name,
-        "aliases": list(loss.aliases),
-        "task": loss.task,
-        "summary": loss.summary,
-        "formula": loss.formula,
-        "gradient": loss.gradient_formula,
-        "params": [
-            {"name": p.name, "default": p.default, "range": p.range_text, "help": p.help}
-            for p in loss.params
-        ],
-        "convex": loss.convex,
-        "advice": loss.advice,
-    }
+    return {**multiclass_record(loss), "convex": loss.convex, "advice": loss.advice}
 
 
-def multiclass_record(loss: MulticlassLoss) -> dict[str, Any]:
-    """A multi-class loss as JSON: the fields of `loss_record` that it has, task multiclass."""
+def multiclass_record(loss: Loss | MulticlassLoss) -> dict[str, Any]:
+    """A multi-class loss as JSON: the fields every loss has (a catalogue entry adds two)."""
     return {
         "name": loss.name,
         "aliases": list(loss.aliases),
