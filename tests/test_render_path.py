@@ -73,3 +73,16 @@ def test_a_bad_path_is_a_one_line_data_error(invoke, path, message):
     result = rendered(invoke, json.dumps(record))
     assert result.exit_code == 1
     assert result.output.splitlines() == [f"Error: {message}"]
+
+
+def test_a_landscape_keeps_its_loss_name_where_the_line_reads_an_alias(invoke):
+    """`cross-entropy` on the line is logistic's alias; a landscape's is softmax cross-entropy,
+    and panels share bands (`--shared-bands`) only with their own loss."""
+    from losscli.render.grids import read_grids
+
+    landscape = invoke("landscape", "--model", "softmax", "--steps", "3", "--format", "json")
+    line = invoke("surface", "-l", "cross-entropy", "--format", "json")
+    assert landscape.exit_code == line.exit_code == 0
+    [plane] = read_grids(landscape.output.encode(), "plane.json")
+    [surface] = read_grids(line.output.encode(), "line.json")
+    assert (plane.loss_name, surface.loss_name) == ("cross-entropy", "logistic")

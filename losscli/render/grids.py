@@ -370,10 +370,12 @@ def _restore_overflow(cells: object, values: Array, label: str) -> None:
 
 def _loss_name(record: dict[str, Any]) -> str | None:
     """The catalogue's name of the record's "loss" (an alias read as its loss), the name as
-    written for a loss losscli does not know, None where there is none."""
+    written for a landscape's loss or one losscli does not know, None where there is none."""
     name = record.get("loss")
     if not isinstance(name, str):
         return None
+    if "model" in record:  # a landscape's: a multi-class loss (or a binary one), as written
+        return name
     try:
         return get_loss(name).name
     except ParameterError:
