@@ -39,7 +39,7 @@ from losscli.defaults import (
     MOMENTUM,
     OPTIMIZER,
 )
-from losscli.descent.optimizers import OPTIMIZERS
+from losscli.descent.optimizers import OPTIMIZERS, Transformation
 from losscli.errors import ParameterError
 from losscli.limits import above, check_steps, duration
 from losscli.line import value_and_gradient
@@ -172,6 +172,15 @@ def _stop_reason(k: int, loss: Array, gradient: Array, w: Array, s: Settings) ->
     return None
 
 
+def transformation(optimizer: str, settings: Settings) -> Transformation:
+    """The optimizer called `optimizer`, its hyper-parameters read from `settings`."""
+    entry = OPTIMIZERS.get(optimizer)
+    if entry is None:
+        known = ", ".join(OPTIMIZERS)
+        raise ParameterError("optimizer", f"unknown optimizer {optimizer!r}; known: {known}")
+    return entry.transformation(**{name: getattr(settings, name) for name in entry.settings})
+
+
 def descend(
     loss: Loss,
     params: Mapping[str, float],
@@ -191,11 +200,7 @@ def descend(
             "batch_size",
             f"must be at most the number of points ({len(data)}), got {s.batch_size}",
         )
-    entry = OPTIMIZERS.get(optimizer)
-    if entry is None:
-        known = ", ".join(OPTIMIZERS)
-        raise ParameterError("optimizer", f"unknown optimizer {optimizer!r}; known: {known}")
-    transform = entry.transformation(**{name: getattr(s, name) for name in entry.settings})
+    transform = transformation(optimizer, s)
     x, targets = data.x, data.targets_for(loss.task, loss.name)
     rng = np.random.default_rng(s.seed)
     w = np.empty((s.steps + 1, 2))

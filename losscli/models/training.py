@@ -50,21 +50,20 @@ def loss_and_gradient(
     """The mean loss at θ and its gradient with respect to θ (same layout as θ)."""
     given = params or {}
     pairs = network.unpack(theta)
-    inputs, outputs = [features], []
-    for weights, biases in pairs:
-        z = inputs[-1] @ weights + biases
-        outputs.append(z)
-        inputs.append(network.hidden(z))
-    logits = outputs[-1]
+    inputs = [features]  # each layer's input: the features, then the hidden activations
+    for weights, biases in pairs[:-1]:
+        inputs.append(network.hidden(inputs[-1] @ weights + biases))
+    weights, biases = pairs[-1]
+    logits = inputs[-1] @ weights + biases
     delta = loss.gradient(logits, labels, **given) / len(labels)
     gradient = np.empty_like(theta)
     for index in range(len(pairs) - 1, -1, -1):
         layer, (weights, _) = network.layers[index], pairs[index]
         gradient[layer.start : layer.middle] = (inputs[index].T @ delta).ravel()
         gradient[layer.middle : layer.end] = delta.sum(axis=0)
-        if index:
-            z = outputs[index - 1]
-            slope = 1.0 - np.tanh(z) ** 2 if network.activation == "tanh" else (z > 0.0) * 1.0
+        if index:  # through the activation a = h(z): tanh′ = 1 − a², relu′ = [a > 0]
+            a = inputs[index]
+            slope = 1.0 - a**2 if network.activation == "tanh" else (a > 0.0) * 1.0
             delta = (delta @ weights.T) * slope
     return float(np.mean(loss.value(logits, labels, **given))), gradient
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from losscli.catalogue import Loss
+    from losscli.catalogue import Loss, Param
     from losscli.catalogue.multiclass import MulticlassLoss
 
 
@@ -44,17 +44,8 @@ def multiclass_details(loss: MulticlassLoss, width: int) -> str:
         ("reduction", "mean over points"),
         ("aliases", ", ".join(loss.aliases) or "–"),
     ]
-    rows += [
-        ("params" if i == 0 else "", f"--{p.name} {p.default:g}  ({p.range_text})  {p.help}")
-        for i, p in enumerate(loss.params)
-    ] or [("params", "–")]
-    lines = [f"{loss.name} — {loss.label}"]
-    lines += textwrap.wrap(loss.summary, width, initial_indent="  ", subsequent_indent="  ")
-    lines.append("")
-    for key, value in rows:
-        head = f"  {key:<10} "
-        lines += textwrap.wrap(value, width, initial_indent=head, subsequent_indent=" " * len(head))
-    return "\n".join(lines) + "\n"
+    params = [(f"--{p.name}", p) for p in loss.params]
+    return _details(loss, rows, params, [], width)
 
 
 def loss_details(loss: Loss, width: int) -> str:
@@ -67,15 +58,27 @@ def loss_details(loss: Loss, width: int) -> str:
         ("convex", "yes, in (w1, w2)" if loss.convex else "no (not guaranteed)"),
         ("aliases", ", ".join(loss.aliases) or "–"),
     ]
-    rows += [
-        ("params" if i == 0 else "", f"{p.option} {p.default:g}  ({p.range_text})  {p.help}")
-        for i, p in enumerate(loss.params)
-    ] or [("params", "–")]
-    rows.append(("advice", loss.advice))
+    params = [(p.option, p) for p in loss.params]
+    return _details(loss, rows, params, [("advice", loss.advice)], width)
+
+
+def _details(
+    loss: Loss | MulticlassLoss,
+    rows: list[tuple[str, str]],
+    params: list[tuple[str, Param]],
+    after: list[tuple[str, str]],
+    width: int,
+) -> str:
+    """The name and summary, then `rows`, a row a parameter (its flag, default, range and
+    help) and `after`, each value wrapped under itself."""
+    listed = [
+        ("params" if i == 0 else "", f"{flag} {p.default:g}  ({p.range_text})  {p.help}")
+        for i, (flag, p) in enumerate(params)
+    ]
     lines = [f"{loss.name} — {loss.label}"]
     lines += textwrap.wrap(loss.summary, width, initial_indent="  ", subsequent_indent="  ")
     lines.append("")
-    for key, value in rows:
+    for key, value in rows + (listed or [("params", "–")]) + after:
         head = f"  {key:<10} "
         lines += textwrap.wrap(value, width, initial_indent=head, subsequent_indent=" " * len(head))
     return "\n".join(lines) + "\n"

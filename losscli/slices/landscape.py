@@ -268,15 +268,12 @@ def trained(
 ) -> Training:
     """The network trained on the data, on the loss `score`, by `optimizer` with descend's
     `settings` (its steps, learning rate and the rest, its batch size and seed)."""
-    from losscli.descent.optimizers import OPTIMIZERS
+    from losscli.descent.walk import transformation
     from losscli.limits import check_trajectory
     from losscli.models.training import train
 
-    if optimizer not in OPTIMIZERS:
-        raise ParameterError("optimizer", f"unknown optimizer {optimizer!r}")
+    transform = transformation(optimizer, settings)
     check_trajectory(settings.steps, network.count)
-    entry = OPTIMIZERS[optimizer]
-    transform = entry.transformation(**{name: getattr(settings, name) for name in entry.settings})
     return train(
         network,
         data,
