@@ -14,7 +14,7 @@ from losscli.data.labelled import Labelled
 from losscli.errors import DataError
 from losscli.models.network import Network
 from losscli.models.training import mean_loss
-from losscli.slices.plane import line_losses, plane_losses
+from losscli.slices.plane import EXPONENT_LIMIT, line_losses, plane_losses
 
 RELATIVE = 1e-12
 
@@ -143,6 +143,32 @@ def test_products_cut_in_runs_are_whole(network, points):
     values = plane_losses(network, theta, directions, grid, grid, data)
     expected = per_cell(network, theta, directions, grid, grid, data)
     np.testing.assert_allclose(values, expected, rtol=RELATIVE, atol=0.0)
+
+
+@pytest.mark.parametrize(
+    ("scale", "factored"),
+    [(1.0, True), (12.0, True), (4000.0, False)],  # first layers unsaturated, saturated, huge
+)
+def test_saturated_and_huge_first_layers(scale, factored):
+    # tanh through exponentials: near 0, saturated (e^{2u} past the floats: 1 or −1), and past
+    # `EXPONENT_LIMIT`, where the first layer goes cell by cell; every cell still the loss.
+    network = Network((2, 6, 5, 3), "tanh")
+    theta, directions, data = setting(network, 30, seed=41)
+    first = slice(0, network.layers[0].end)
+    for vector in (theta, *directions):
+        vector[first] *= scale
+    grid = np.linspace(-1.0, 1.0, 5)
+    values = plane_losses(network, theta, directions, grid, grid, data)
+    expected = per_cell(network, theta, directions, grid, grid, data)
+    np.testing.assert_allclose(values, expected, rtol=RELATIVE, atol=0.0)
+    # Which case this is: the row's part (θ and β·d2) and the column's (α·d1), |α|, |β| ≤ 1.
+    largest = [
+        np.max(np.abs(data.features @ weights + biases))
+        for weights, biases in (network.unpack(v)[0] for v in (theta, *directions))
+    ]
+    parts = (largest[0] + largest[2], largest[1])
+    assert (max(parts) <= EXPONENT_LIMIT) == factored
+    assert largest[0] > 40 or scale == 1.0  # saturated: tanh(20) is 1 to the last bit
 
 
 def test_a_large_plane_shared_between_processes():
